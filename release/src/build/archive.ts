@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { chmod, copyFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
+import yazl from 'yazl';
+import type { ArchiveFormat } from '../../../src/contract/index.js';
+
+export interface ArchiveMember {
+  /** Name at the archive root. */
+  readonly name: string;
+  readonly source: string;
+  readonly executable: boolean;
+}
+
+export interface WrittenFile {
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/**
+ * Writes a reproducible archive: entries sorted by name, every mtime the commit time, uid/gid
+ * 0, modes 0755/0644, gzip without a timestamp. The sha256 is computed as the bytes are
+ * written, so the archive is never read back.
+ */
+export async function writeArchive(
+  format: ArchiveFormat,
+  members: readonly ArchiveMember[],
+  mtime: Date,
+  stagingDir: string,
+  destination: string,
+): Promise<WrittenFile> {
+  const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const source = format === 'zip' ? zipStream(sorted, mtime) : await tarGzStream(sorted, mtime, stagingDir);
+  return writeHashed(source, destination);
+}
+
+export async function writeHashed(source: Readable | Iterable<Buffer | string>, destination: string): Promise<WrittenFile> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(source, tap, createWriteStream(destination, { mode: 0o644 }));
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** node-tar packs files from one folder with their own modes, so members are staged there first. */
+async function tarGzStream(members: readonly ArchiveMember[], mtime: Date, stagingDir: string): Promise<Readable> {
+  for (const member of members) {
+    const staged = join(stagingDir, member.name);
+    if (member.source !== staged) await copyFile(member.source, staged);
+    await chmod(staged, member.executable ? 0o755 : 0o644);
+  }
+  return tar.create(
+    { cwd: stagingDir, gzip: true, portable: true, mtime, noDirRecurse: true },
+    members.map((m) => m.name),
+  ) as unknown as Readable;
+}
+
+function zipStream(members: readonly ArchiveMember[], mtime: Date): Readable {
+  const zip = new yazl.ZipFile();
+  const dosTime = utcAsLocal(mtime);
+  for (const member of members) {
+    zip.addFile(member.source, member.name, {
+      mtime: dosTime,
+      mode: member.executable ? 0o100755 : 0o100644,
+      compress: true,
+      forceDosTimestamp: true,
+    });
+  }
+  zip.end();
+  return zip.outputStream as Readable;
+}
+
+/**
+ * yazl writes the DOS timestamp from local-time fields; shifting by the zone offset makes
+ * them read as UTC, so the bytes do not depend on the build machine's TZ. The extended
+ * timestamp field is left out (forceDosTimestamp) because it would store the shifted time.
+ */
+function utcAsLocal(date: Date): Date {
+  const shifted = new Date(date.getTime() + date.getTimezoneOffset() * 60_000);
+  return new Date(date.getTime() + shifted.getTimezoneOffset() * 60_000);
+}

@@ -1,0 +1,194 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import {
+  archiveFormat,
+  archiveName,
+  binaryName,
+  checksumsName,
+  formatChecksums,
+  formatTarget,
+  GlideError,
+  MIRROR_INDEX,
+  mirrorAssetPath,
+  RELEASE_LEDGER,
+  upsertMirrorIndex,
+  assetArch,
+  type MirrorIndexEntry,
+  type Target,
+} from '../../../src/contract/index.js';
+import type { PreparedRelease } from '../prepare.js';
+import { writeArchive, writeHashed, type ArchiveMember } from './archive.js';
+import { compileTarget, releaseLdflags, type CompileSpan } from './compile.js';
+import { makeLedger, type LedgerArchive, type ReleaseLedger } from './ledger.js';
+import { runPool } from './pool.js';
+import { chooseRunner, findQemuOnPath, proveBinary } from './prove.js';
+
+export interface BuildOptions {
+  readonly log: (line: string) => void;
+  readonly signal: AbortSignal;
+  /** Where to write the timing of each `go build` (for bench/), if anywhere. */
+  readonly trace?: string;
+}
+
+export interface BuildResult {
+  readonly ledger: ReleaseLedger;
+  /** The folder holding this release's assets: `{out}/{tag}`. */
+  readonly releaseDir: string;
+}
+
+/**
+ * Builds every target of the plan into a staging folder inside the output folder, then
+ * renames it to `{out}/{tag}` and updates `index.json`. A build that fails or is cancelled
+ * removes its staging folder, so the mirror never holds a partial release.
+ */
+export async function runBuild(prepared: PreparedRelease, options: BuildOptions): Promise<BuildResult> {
+  const { plan, outDir, root, config } = prepared;
+  const failed = plan.gates.filter((gate) => !gate.ok);
+  if (failed.length > 0) {
+    throw new GlideError(failed[0]!.code!, `${plan.tag} cannot be released:`, failed.map((g) => `${g.code}: ${g.message}`));
+  }
+
+  await mkdir(outDir, { recursive: true });
+  await removeStaleStaging(outDir, plan.tag);
+  const staging = join(outDir, `.staging-${plan.tag}-${process.pid}`);
+  const work = join(staging, '.work');
+  await mkdir(work, { recursive: true });
+
+  try {
+    const [extras, qemu] = await Promise.all([presentFiles(root, config.archives.files), findQemuOnPath()]);
+    const host = { os: prepared.toolchain.hostOs, arch: prepared.toolchain.hostArch };
+    const ldflags = releaseLdflags(prepared.versionImportPath, config.version.variables, {
+      version: plan.version,
+      commit: plan.commit,
+      date: plan.date,
+    });
+    // The host's own binary first: if the version did not get in, say so before building the rest.
+    const targets = [...prepared.matrix.build].sort((a, b) => Number(isHost(b, host)) - Number(isHost(a, host)));
+    const mtime = new Date(plan.date);
+    const spans: CompileSpan[] = [];
+    const unproven: string[] = [];
+
+    const archives = await runPool(
+      targets,
+      availableParallelism(),
+      async (target, signal): Promise<LedgerArchive> => {
+        const dir = join(work, `${target.os}_${assetArch(target)}`);
+        await mkdir(dir);
+        const binary = join(dir, binaryName(target.os));
+        spans.push(await compileTarget(root, target, ldflags, binary, config.main, signal));
+        const runner = chooseRunner(target, host, qemu);
+        const [proof, binaryFile] = await Promise.all([
+          proveBinary(binary, target, plan.version, runner),
+          hashFile(binary),
+        ]);
+        if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
+        const asset = archiveName(plan.version, target);
+        const members: ArchiveMember[] = [
+          { name: binaryName(target.os), source: binary, executable: true },
+          ...extras.map((name) => ({ name, source: join(root, name), executable: false })),
+        ];
+        const written = await writeArchive(archiveFormat(target.os), members, mtime, dir, join(staging, asset));
+        options.log(`built ${asset} (${proof.header}; ${proof.ran === 'native' || proof.ran.startsWith('qemu') ? `ran ${proof.ran}` : proof.ran})`);
+        return {
+          kind: 'archive',
+          path: mirrorAssetPath(plan.tag, asset),
+          target: formatTarget(target),
+          format: archiveFormat(target.os),
+          size: written.size,
+          sha256: written.sha256,
+          binary: { name: binaryName(target.os), ...binaryFile },
+          proof,
+        };
+      },
+      options.signal,
+    );
+    if (!archives.some((a) => a.proof.ran === 'native' || a.proof.ran.startsWith('qemu'))) {
+      throw new GlideError('EVERSIONNOTINJECTED', 'No binary of this release could be run here, so the injected version is unproven.', [
+        'Build on a host whose platform is in the matrix, or install qemu-user-static to run the Linux binaries.',
+      ]);
+    }
+    if (unproven.length > 0) options.log(`header checked but not run: ${unproven.join(', ')}`);
+
+    await rm(work, { recursive: true, force: true });
+    const checksums = checksumsName(plan.version);
+    const checksumsText = formatChecksums(archives.map((a) => ({ name: a.path.slice(plan.tag.length + 1), sha256: a.sha256 })));
+    const checksumsFile = await writeHashed([checksumsText], join(staging, checksums));
+    const ledger = makeLedger(plan, config.repo, [
+      ...archives,
+      { kind: 'checksums', path: mirrorAssetPath(plan.tag, checksums), ...checksumsFile },
+    ]);
+    await writeFile(join(staging, RELEASE_LEDGER), `${JSON.stringify(ledger, null, 2)}\n`, { mode: 0o644 });
+
+    const releaseDir = join(outDir, plan.tag);
+    await replaceDir(staging, releaseDir);
+    if (plan.stage !== 'snapshot') {
+      await updateIndex(outDir, { tag: plan.tag, prerelease: plan.prerelease, published_at: plan.releasedAt });
+    }
+    if (options.trace) await writeFile(options.trace, `${JSON.stringify({ spans }, null, 2)}\n`);
+    return { ledger, releaseDir };
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function isHost(target: Target, host: { os: string; arch: string }): boolean {
+  return target.os === host.os && target.arch === host.arch;
+}
+
+async function presentFiles(root: string, names: readonly string[]): Promise<string[]> {
+  const present = await Promise.all(
+    names.map(async (name) => ((await stat(join(root, name)).catch(() => undefined))?.isFile() ? name : undefined)),
+  );
+  return present.filter((name): name is string => name !== undefined);
+}
+
+async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(createReadStream(path), async function* (chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+  });
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Staging folders of this tag left by a build that was killed (kill -9 skips our cleanup). */
+async function removeStaleStaging(outDir: string, tag: string): Promise<void> {
+  const names = await readdir(outDir);
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(`.staging-${tag}-`) || name.startsWith(`.replaced-${tag}-`))
+      .map((name) => rm(join(outDir, name), { recursive: true, force: true })),
+  );
+}
+
+/** Puts the new release folder in place by renames only: a reader sees the old one or the new one. */
+async function replaceDir(from: string, to: string): Promise<void> {
+  const old = join(dirname(to), `.replaced-${basename(to)}-${process.pid}`);
+  const hadOld = await stat(to).then(() => true, () => false);
+  if (hadOld) await rename(to, old);
+  await rename(from, to);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+async function updateIndex(outDir: string, entry: MirrorIndexEntry): Promise<void> {
+  const path = join(outDir, MIRROR_INDEX);
+  let index: MirrorIndexEntry[] = [];
+  try {
+    index = JSON.parse(await readFile(path, 'utf8')) as MirrorIndexEntry[];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new GlideError('EBUILD', `${path} is not a valid mirror index (${(error as Error).message}). Move it away and build again.`);
+    }
+  }
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(upsertMirrorIndex(index, entry), null, 2)}\n`, { mode: 0o644 });
+  await rename(temp, path);
+}

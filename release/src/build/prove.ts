@@ -1,0 +1,120 @@
+import { constants } from 'node:fs';
+import { access, open } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { execa } from 'execa';
+import {
+  BINARY_HEADER_BYTES,
+  checkBinaryHeader,
+  formatTarget,
+  GlideError,
+  type Target,
+} from '../../../src/contract/index.js';
+
+/** The qemu-user binary that runs a Linux target on another CPU. */
+const QEMU_ARCH: Record<string, string> = {
+  amd64: 'x86_64',
+  '386': 'i386',
+  arm64: 'aarch64',
+  arm: 'arm',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};
+
+export interface Host {
+  readonly os: string;
+  readonly arch: string;
+}
+
+/** How a binary can be run here: natively, under qemu-user, or not at all (and why). */
+export type Runner = { kind: 'native' } | { kind: 'qemu'; command: string } | { kind: 'none'; reason: string };
+
+/** Pure: which runner a target needs on this host, given the qemu binaries found on PATH. */
+export function chooseRunner(target: Target, host: Host, qemuOnPath: ReadonlySet<string>): Runner {
+  if (target.os === host.os && target.arch === host.arch) return { kind: 'native' };
+  if (target.os !== 'linux' || host.os !== 'linux') return { kind: 'none', reason: `a ${target.os} binary cannot run on ${host.os}` };
+  const qemuArch = QEMU_ARCH[target.arch];
+  const command = qemuArch ? `qemu-${qemuArch}-static` : undefined;
+  if (command && qemuOnPath.has(command)) return { kind: 'qemu', command };
+  return { kind: 'none', reason: `${command ?? 'qemu-user'} is not installed (apt-get install qemu-user-static)` };
+}
+
+export async function findQemuOnPath(pathEnv = process.env.PATH ?? ''): Promise<Set<string>> {
+  const wanted = Object.values(QEMU_ARCH).map((arch) => `qemu-${arch}-static`);
+  const found = new Set<string>();
+  await Promise.all(
+    pathEnv
+      .split(delimiter)
+      .filter(Boolean)
+      .flatMap((dir) =>
+        wanted.map(async (name) => {
+          try {
+            await access(join(dir, name), constants.X_OK);
+            found.add(name);
+          } catch {
+            // not in this folder
+          }
+        }),
+      ),
+  );
+  return found;
+}
+
+export interface BinaryProof {
+  readonly header: string;
+  /** `native`, the qemu command, or `not run: <why>`. */
+  readonly ran: string;
+  /** The first line the binary printed for --version, when it ran. */
+  readonly versionOutput?: string;
+}
+
+/**
+ * Proves a built binary is what the release says: its header matches the target, and, where
+ * it can run here, `--version` prints the injected version. Grepping the bytes would not do:
+ * the ldflags are recorded in the binary even when the linker ignored them.
+ */
+export async function proveBinary(path: string, target: Target, version: string, runner: Runner): Promise<BinaryProof> {
+  const check = checkBinaryHeader(await readHead(path), target);
+  if (!check.ok) {
+    throw new GlideError('EBINARYMISMATCH', `The binary built for ${formatTarget(target)} is not one: ${check.reason}.`);
+  }
+  if (runner.kind === 'none') return { header: check.actual.description, ran: `not run: ${runner.reason}` };
+
+  const [file, args] = runner.kind === 'native' ? [path, ['--version']] : [runner.command, [path, '--version']];
+  // qemu-user mishandles the signals Go's scheduler uses for async preemption (linux/386
+  // dies with "bad g in signal handler"); a --version run does not need preemption.
+  const env = runner.kind === 'qemu' ? { GODEBUG: 'asyncpreemptoff=1' } : {};
+  const result = await execa(file, args, { reject: false, timeout: 60_000, all: true, stdin: 'ignore', env });
+  const output = (result.all ?? '').trim();
+  const firstLine = JSON.stringify(output.split('\n')[0] ?? '');
+  const ran = runner.kind === 'native' ? 'native' : runner.command;
+  if (result.exitCode !== 0) {
+    throw new GlideError(
+      'EVERSIONNOTINJECTED',
+      `The ${formatTarget(target)} binary could not run --version (${ran}, exit ${result.exitCode ?? result.signal}): ${firstLine}. Its version is unproven.`,
+    );
+  }
+  if (!new RegExp(`(^|\\s)${escapeRegExp(version)}(\\s|$)`).test(output)) {
+    throw new GlideError(
+      'EVERSIONNOTINJECTED',
+      `The ${formatTarget(target)} binary run with --version (${ran}) did not print ${version}: ${firstLine}.`,
+      ['Check version.package and version.variables in glide-release.config.json: Go ignores -X for a variable that does not exist.'],
+    );
+  }
+  return { header: check.actual.description, ran, versionOutput: output.split('\n')[0]! };
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(BINARY_HEADER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

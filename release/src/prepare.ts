@@ -1,0 +1,136 @@
+import { resolve } from 'node:path';
+import semver from 'semver';
+import {
+  GlideError,
+  resolveMatrix,
+  tryParseReleaseVersion,
+  type ResolvedMatrix,
+} from '../../src/contract/index.js';
+import { loadConfig, type ReleaseConfig } from './config.js';
+import { readCommit, readRepoState, readTags, repoRoot, tagsAtHead } from './git.js';
+import { makePlan, type ReleasePlan, type Stage } from './plan.js';
+import { readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
+import { evaluateGates, type GateResult, type TagRecord } from './version/gates.js';
+
+export interface PrepareOptions {
+  readonly cwd: string;
+  readonly tag?: string;
+  readonly snapshot?: boolean;
+  /** The output folder (the release mirror); default `dist/` at the repository root. */
+  readonly out?: string;
+  readonly soakOverrideReason?: string;
+  readonly now?: Date;
+}
+
+/** Everything `plan` and `build` need, read once from git, Go and the config. */
+export interface PreparedRelease {
+  readonly root: string;
+  readonly outDir: string;
+  readonly config: ReleaseConfig;
+  readonly configFile: string | undefined;
+  readonly toolchain: GoToolchain;
+  readonly matrix: ResolvedMatrix;
+  /** Import path of the version package, as `go list` reports it. */
+  readonly versionImportPath: string;
+  readonly plan: ReleasePlan;
+}
+
+export interface CheckedSetup {
+  readonly root: string;
+  readonly config: ReleaseConfig;
+  readonly configFile: string | undefined;
+  readonly toolchain: GoToolchain;
+  readonly matrix: ResolvedMatrix;
+  readonly versionImportPath: string;
+}
+
+/** Config, toolchain and matrix: what `check` validates and every other command needs first. */
+export async function checkSetup(cwd: string): Promise<CheckedSetup> {
+  return checkSetupAt(await repoRoot(cwd));
+}
+
+async function checkSetupAt(root: string): Promise<CheckedSetup> {
+  const { config, file } = await loadConfig(root);
+  const [toolchain, versionImportPath] = await Promise.all([
+    readGoToolchain(root),
+    resolveImportPath(root, config.version.package),
+  ]);
+  const matrix = resolveMatrix(config.targets.matrix, toolchain.ports, config.targets.skip, toolchain.version);
+  return { root, config, configFile: file, toolchain, matrix, versionImportPath };
+}
+
+export async function prepareRelease(options: PrepareOptions): Promise<PreparedRelease> {
+  const root = await repoRoot(options.cwd);
+  const [setup, tags] = await Promise.all([checkSetupAt(root), readTags(root)]);
+  const { config } = setup;
+  const outDir = resolve(options.cwd, options.out ?? resolve(root, 'dist'));
+
+  let tag: string;
+  let version: string;
+  let stage: Stage;
+  let gates: readonly GateResult[] = [];
+  let commitRev: string;
+  let releasedAt: Date | undefined;
+  if (options.snapshot) {
+    const head = await readCommit(root, 'HEAD');
+    version = snapshotVersion(tags, head.commit);
+    tag = version;
+    stage = 'snapshot';
+    commitRev = head.commit;
+  } else {
+    tag = options.tag ?? (await releaseTagAtHead(root));
+    const tagRecord = tags.find((t) => t.name === tag);
+    if (!tagRecord) {
+      throw new GlideError('ENOTAG', `There is no tag "${tag}" in this repository. Create it (git tag -a ${tag} -m ${tag}) or pass --snapshot.`);
+    }
+    const repo = await readRepoState(root, tagRecord.commit, config.branch, outDir);
+    const report = evaluateGates({
+      tag,
+      tagCommit: tagRecord.commit,
+      tags,
+      repo,
+      branch: config.branch,
+      soakDays: config.soakDays,
+      requireRc: config.requireRc,
+      now: options.now ?? new Date(),
+      ...(options.soakOverrideReason ? { soakOverrideReason: options.soakOverrideReason } : {}),
+    });
+    gates = report.gates;
+    version = tag;
+    stage = report.release?.kind ?? 'rc';
+    commitRev = tagRecord.commit;
+    releasedAt = tagRecord.releasedAt;
+  }
+  const commit = await readCommit(root, commitRev);
+  const plan = makePlan({
+    tag,
+    version,
+    stage,
+    commit: commit.commit,
+    date: commit.date,
+    ...(releasedAt ? { releasedAt } : {}),
+    goVersion: setup.toolchain.version,
+    gates,
+    targets: setup.matrix.build,
+    skipped: setup.matrix.skipped,
+  });
+  return { ...setup, outDir, plan };
+}
+
+/** The highest release tag at HEAD (an RC and its stable share a commit: the stable wins). */
+async function releaseTagAtHead(root: string): Promise<string> {
+  const candidates = (await tagsAtHead(root)).filter((t) => tryParseReleaseVersion(t));
+  const highest = candidates.sort(semver.rcompare)[0];
+  if (!highest) {
+    throw new GlideError('ENOTAG', 'HEAD has no release tag (X.Y.Z or X.Y.Z-rc.N). Pass --tag T, or --snapshot for an unpublishable test build.');
+  }
+  return highest;
+}
+
+/** `X.Y.Z-snapshot.<sha>`: after the highest release so far, and never a valid release version. */
+export function snapshotVersion(tags: readonly TagRecord[], commit: string): string {
+  const released = tags.map((t) => tryParseReleaseVersion(t.name)).filter((v) => v !== undefined);
+  const highest = released.map((v) => v.version).sort(semver.rcompare)[0];
+  const base = !highest ? '0.0.0' : semver.prerelease(highest) ? semver.coerce(highest)!.version : semver.inc(highest, 'patch')!;
+  return `${base}-snapshot.${commit.slice(0, 12)}`;
+}

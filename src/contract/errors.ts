@@ -1,0 +1,51 @@
+/**
+ * Typed errors shared by every CLI of the toolkit. `code` is stable (docs and `--json`
+ * output depend on it); `message` tells the user what to do next.
+ */
+export const ERROR_CODES = [
+  // release gates (../shared/reference/interface.md)
+  'ENOTSEMVER',
+  'EPRERELEASEFORM',
+  'EDIRTY',
+  'ETAGNOTHEAD',
+  'ENOTONBRANCH',
+  'EVERSIONREGRESSION',
+  'ERCGAP',
+  'ESTABLEWITHOUTRC',
+  'EPROMOTECOMMITMISMATCH',
+  'ESOAK',
+  'EIMPOSSIBLETARGET',
+  'EVERSIONNOTINJECTED',
+  'ECHECKSUM',
+  'ETAGCLOBBER',
+  'EALREADYPUBLISHED',
+  // everything else the tools can refuse
+  'EUSAGE',
+  'ECONFIG',
+  'EUNKNOWNTARGET',
+  'ENOGO',
+  'ENOTAG',
+  'EGIT',
+  'EBUILD',
+  'EBADBINARY',
+  'EBINARYMISMATCH',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class GlideError extends Error {
+  readonly code: ErrorCode;
+  /** Extra lines shown under the message (a list of allowed values, the failing gates…). */
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, details: readonly string[] = []) {
+    super(message);
+    this.name = 'GlideError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isGlideError(value: unknown): value is GlideError {
+  return value instanceof GlideError;
+}

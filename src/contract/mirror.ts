@@ -1,0 +1,31 @@
+import { compareVersions } from './channels.js';
+
+/**
+ * A release mirror is laid out like GitHub's download URLs: `{base}/{tag}/{asset}`, plus
+ * `{base}/index.json` listing the releases newest first, so "latest" and "rc" resolve
+ * without GitHub. `glide-release build` writes exactly this.
+ */
+export interface MirrorIndexEntry {
+  readonly tag: string;
+  readonly prerelease: boolean;
+  readonly published_at: string;
+}
+
+export const MIRROR_INDEX = 'index.json';
+/** The ledger every later stage reads; it sits beside the assets of its tag. */
+export const RELEASE_LEDGER = 'release.json';
+
+export function mirrorAssetPath(tag: string, asset: string): string {
+  return `${tag}/${asset}`;
+}
+
+/** Inserts or replaces `entry`, keeping the index newest first (by date, then by semver). */
+export function upsertMirrorIndex(
+  index: readonly MirrorIndexEntry[],
+  entry: MirrorIndexEntry,
+): MirrorIndexEntry[] {
+  return [...index.filter((existing) => existing.tag !== entry.tag), entry].sort((a, b) => {
+    if (a.published_at !== b.published_at) return a.published_at < b.published_at ? 1 : -1;
+    return compareVersions(b.tag, a.tag);
+  });
+}

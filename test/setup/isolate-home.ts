@@ -1,0 +1,31 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Tests never touch the real HOME or caches: HOME, the XDG dirs and GLIDE_CACHE_DIR point at
+ * a temp folder for the whole run. Go's build cache is the one exception kept across runs, in
+ * the project's own .cache/ (never the user's), so a second `npm test` does not recompile the
+ * standard library for sixteen targets.
+ */
+export default function setup(): () => void {
+  const home = mkdtempSync(join(tmpdir(), 'glide-test-home-'));
+  const goCache = resolve('.cache/go-build');
+  mkdirSync(goCache, { recursive: true });
+  Object.assign(process.env, {
+    HOME: home,
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_STATE_HOME: join(home, '.local/state'),
+    GLIDE_CACHE_DIR: join(home, 'glide-cache'),
+    GOCACHE: process.env.GOCACHE_FOR_TESTS ?? goCache,
+    GOPATH: join(home, 'go'),
+    GOFLAGS: '',
+    GOTOOLCHAIN: 'local',
+    GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    TZ: 'UTC',
+  });
+  return () => rmSync(home, { recursive: true, force: true });
+}

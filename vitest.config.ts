@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests build Go for every target; the first (cold) build takes minutes.
+    testTimeout: 30_000,
+    hookTimeout: 900_000,
+    globalSetup: ['test/setup/isolate-home.ts'],
+  },
+});
