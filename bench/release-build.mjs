@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// bench/release-build: the wall time of `glide-release build` for the full matrix against a
+// plain sequential `go build` loop over the same targets, with the same flags, measured in
+// the same run; and the share of glide-release's wall time spent outside `go build`.
+// Warm: a Go build cache filled beforehand (as CI restores one). Cold: an empty cache per run.
+//
+//   node bench/release-build.mjs [--programs small,standin] [--modes warm,cold] [--runs 3]
+//
+// Needs `npm run build` first, Go and (for the run proofs) qemu-user-static.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    programs: { type: 'string', default: 'small,standin' },
+    modes: { type: 'string', default: 'warm,cold' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const programs = values.programs.split(',');
+const modes = values.modes.split(',');
+const runs = Number(values.runs);
+const cores = availableParallelism();
+const cli = resolve('release/dist/glide-release.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'glide-bench-'));
+const TAG = '0.0.1-rc.1';
+
+// A small Go program with Glide's version package (the size the issue's floors were measured
+// with), and the Glide stand-in (net/http, a YAML reader: closer to a real gateway).
+function makeRepo(program) {
+  const dir = join(scratch, `repo-${program}`);
+  if (program === 'standin') {
+    cpSync(resolve('test/fixtures/glide-standin'), dir, { recursive: true });
+  } else {
+    mkdirSync(join(dir, 'pkg/version'), { recursive: true });
+    writeFileSync(join(dir, 'go.mod'), 'module github.com/EinStack/glide\n\ngo 1.19\n');
+    writeFileSync(
+      join(dir, 'pkg/version/version.go'),
+      'package version\n\nvar (\n\tVersion   = "devel"\n\tcommitSha = "unknown"\n\tbuildDate = "unknown"\n)\n\nfunc Full() string { return Version + " (commit: " + commitSha + ", buildDate: " + buildDate + ")" }\n',
+    );
+    writeFileSync(
+      join(dir, 'main.go'),
+      'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/EinStack/glide/pkg/version"\n)\n\nfunc main() { fmt.Println("glide version " + version.Full()) }\n',
+    );
+  }
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.invalid', GIT_COMMITTER_DATE: '2024-06-01T10:00:00Z', GIT_AUTHOR_DATE: '2024-06-01T10:00:00Z' };
+  const git = (...args) => execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'bench');
+  git('tag', '-a', TAG, '-m', TAG);
+  return dir;
+}
+
+function planOf(dir, env) {
+  return JSON.parse(execFileSync(process.execPath, [cli, 'plan', '--json'], { cwd: dir, env }).toString());
+}
+
+/** Runs a shell command under bash's `time`: wall, user and sys seconds, children included. */
+function timed(command, cwd, env) {
+  return new Promise((resolvePromise, reject) => {
+    const started = Date.now();
+    const child = spawn('bash', ['-c', `TIMEFORMAT='%R %U %S'; time ( ${command} ) >/dev/null 2>"$BENCH_ERR"`], {
+      cwd,
+      env: { ...env, BENCH_ERR: join(scratch, 'stderr.log') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const ended = Date.now();
+      if (code !== 0) return reject(new Error(`${command} failed (${code}): ${readFileSync(join(scratch, 'stderr.log'), 'utf8').slice(-2000)}`));
+      const [real, user, sys] = err.trim().split('\n').at(-1).split(' ').map(Number);
+      resolvePromise({ wall: real, cpu: user + sys, started, ended });
+    });
+  });
+}
+
+/** The same `go build` per target that glide-release runs, with the same flags, as plain shell. */
+function goLoop(plan, out, parallel) {
+  const ldflags = `-s -w -X github.com/EinStack/glide/pkg/version.Version=${plan.version} -X github.com/EinStack/glide/pkg/version.commitSha=${plan.commit} -X github.com/EinStack/glide/pkg/version.buildDate=${plan.date}`;
+  const commands = plan.targets.map((t) => {
+    const [os, arch] = t.split('/');
+    return `CGO_ENABLED=0 GOOS=${os} GOARCH=${arch} go build -trimpath -buildvcs=false -ldflags '${ldflags}' -o ${out}/${os}_${arch}/glide .`;
+  });
+  if (!parallel) return commands.join(' && ');
+  // A plain N-way parallel loop (xargs -P): what parallelism alone buys, for reference.
+  const scripts = mkdtempSync(join(scratch, 'loop-'));
+  commands.forEach((command, i) => writeFileSync(join(scripts, `${String(i).padStart(2, '0')}.sh`), `${command}\n`));
+  return `ls ${scripts}/*.sh | xargs -P${cores} -n1 bash`;
+}
+
+/** Length of the union of [start, end] intervals. */
+function unionLength(spans) {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  let total = 0;
+  let current;
+  for (const span of sorted) {
+    if (!current || span.start > current.end) {
+      if (current) total += current.end - current.start;
+      current = { ...span };
+    } else current.end = Math.max(current.end, span.end);
+  }
+  if (current) total += current.end - current.start;
+  return total;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const rows = [];
+for (const program of programs) {
+  const dir = makeRepo(program);
+  for (const mode of modes) {
+    const warmCache = join(scratch, `gocache-${program}`);
+    const envFor = (cache) => ({ ...process.env, GOCACHE: cache, GOFLAGS: '', TZ: 'UTC' });
+    const freshCache = () => mkdtempSync(join(scratch, 'gocache-cold-'));
+    const plan = planOf(dir, envFor(warmCache));
+    const n = mode === 'warm' ? runs : 1;
+    if (mode === 'warm') await timed(goLoop(plan, mkdtempSync(join(scratch, 'warmup-')), false), dir, envFor(warmCache));
+    const seq = [];
+    const par = [];
+    const ours = [];
+    for (let i = 0; i < n; i++) {
+      const cache = () => (mode === 'warm' ? warmCache : freshCache());
+      seq.push(await timed(goLoop(plan, mkdtempSync(join(scratch, 'seq-')), false), dir, envFor(cache())));
+      if (mode === 'warm') par.push(await timed(goLoop(plan, mkdtempSync(join(scratch, 'par-')), true), dir, envFor(cache())));
+      const out = mkdtempSync(join(scratch, 'out-'));
+      const trace = join(scratch, 'trace.json');
+      const run = await timed(`node ${cli} build --out ${out} --trace ${trace}`, dir, envFor(cache()));
+      const spans = JSON.parse(readFileSync(trace, 'utf8')).spans;
+      const inGo = unionLength(spans) / 1000;
+      ours.push({ ...run, outside: (run.wall - inGo) / run.wall });
+      process.stderr.write(`${program} ${mode} run ${i + 1}: sequential ${seq.at(-1).wall.toFixed(2)} s, glide-release ${run.wall.toFixed(2)} s\n`);
+    }
+    const pick = (list) => list.find((r) => r.wall === median(list.map((x) => x.wall)));
+    const s = pick(seq);
+    const o = pick(ours);
+    rows.push({
+      program: `${program} (${plan.targets.length} targets)`,
+      cache: mode,
+      sequential: `${s.wall.toFixed(2)} s`,
+      parallelLoop: par.length ? `${pick(par).wall.toFixed(2)} s (${(pick(par).wall / s.wall).toFixed(2)}×)` : '-',
+      glideRelease: `${o.wall.toFixed(2)} s`,
+      ratio: `${(o.wall / s.wall).toFixed(2)}×`,
+      target: mode === 'warm' ? '≤ 0.70×' : `wall ≤ 1.05 × CPU/cores`,
+      cpuOverCores: `${(o.cpu / cores).toFixed(2)} s (wall ÷ it: ${(o.wall / (o.cpu / cores)).toFixed(3)})`,
+      outsideGoBuild: `${(o.outside * 100).toFixed(1)} % (target < 10 %)`,
+    });
+  }
+}
+
+const headers = ['program', 'cache', 'sequential', 'parallelLoop', 'glideRelease', 'ratio', 'target', 'cpuOverCores', 'outsideGoBuild'];
+const titles = ['program', 'cache', 'sequential go build', `${cores}-way go build loop`, 'glide-release build', 'ratio', 'target', 'glide-release CPU ÷ cores', 'outside go build'];
+const widths = headers.map((h, i) => Math.max(titles[i].length, ...rows.map((r) => String(r[h]).length)));
+const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+console.log(`\nglide-release build vs go build (${cores} cores, median of ${runs} warm runs, 1 cold run)\n`);
+console.log(line(titles));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const row of rows) console.log(line(headers.map((h) => row[h])));
+rmSync(scratch, { recursive: true, force: true });
