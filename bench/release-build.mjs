@@ -7,7 +7,7 @@
 //   node bench/release-build.mjs [--programs small,standin] [--modes warm,cold] [--runs 3]
 //
 // Needs `npm run build` first, Go and (for the run proofs) qemu-user-static.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,24 +59,26 @@ function planOf(dir, env) {
   return JSON.parse(execFileSync(process.execPath, [cli, 'plan', '--json'], { cwd: dir, env }).toString());
 }
 
-/** Runs a shell command under bash's `time`: wall, user and sys seconds, children included. */
+/**
+ * Runs a shell command and measures wall time and the CPU time of every process it started
+ * (getrusage of the children, through python3: Node has no wait4).
+ */
+const RUSAGE = `
+import resource, subprocess, sys, time
+start = time.time()
+with open(sys.argv[2], "w") as err:
+    code = subprocess.run(["bash", "-c", sys.argv[1]], stdout=subprocess.DEVNULL, stderr=err).returncode
+wall = time.time() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, wall, usage.ru_utime + usage.ru_stime)
+`;
+
 function timed(command, cwd, env) {
-  return new Promise((resolvePromise, reject) => {
-    const started = Date.now();
-    const child = spawn('bash', ['-c', `TIMEFORMAT='%R %U %S'; time ( ${command} ) >/dev/null 2>"$BENCH_ERR"`], {
-      cwd,
-      env: { ...env, BENCH_ERR: join(scratch, 'stderr.log') },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      const ended = Date.now();
-      if (code !== 0) return reject(new Error(`${command} failed (${code}): ${readFileSync(join(scratch, 'stderr.log'), 'utf8').slice(-2000)}`));
-      const [real, user, sys] = err.trim().split('\n').at(-1).split(' ').map(Number);
-      resolvePromise({ wall: real, cpu: user + sys, started, ended });
-    });
-  });
+  const errFile = join(scratch, 'stderr.log');
+  const started = Date.now();
+  const [code, wall, cpu] = execFileSync('python3', ['-c', RUSAGE, command, errFile], { cwd, env }).toString().trim().split(' ').map(Number);
+  if (code !== 0) throw new Error(`${command.slice(0, 200)} failed (${code}): ${readFileSync(errFile, 'utf8').slice(-2000)}`);
+  return { wall, cpu, started, ended: Date.now() };
 }
 
 /** The same `go build` per target that glide-release runs, with the same flags, as plain shell. */
@@ -119,17 +121,17 @@ for (const program of programs) {
     const freshCache = () => mkdtempSync(join(scratch, 'gocache-cold-'));
     const plan = planOf(dir, envFor(warmCache));
     const n = mode === 'warm' ? runs : 1;
-    if (mode === 'warm') await timed(goLoop(plan, mkdtempSync(join(scratch, 'warmup-')), false), dir, envFor(warmCache));
+    if (mode === 'warm') timed(goLoop(plan, mkdtempSync(join(scratch, 'warmup-')), false), dir, envFor(warmCache));
     const seq = [];
     const par = [];
     const ours = [];
     for (let i = 0; i < n; i++) {
       const cache = () => (mode === 'warm' ? warmCache : freshCache());
-      seq.push(await timed(goLoop(plan, mkdtempSync(join(scratch, 'seq-')), false), dir, envFor(cache())));
-      if (mode === 'warm') par.push(await timed(goLoop(plan, mkdtempSync(join(scratch, 'par-')), true), dir, envFor(cache())));
+      seq.push(timed(goLoop(plan, mkdtempSync(join(scratch, 'seq-')), false), dir, envFor(cache())));
+      if (mode === 'warm') par.push(timed(goLoop(plan, mkdtempSync(join(scratch, 'par-')), true), dir, envFor(cache())));
       const out = mkdtempSync(join(scratch, 'out-'));
       const trace = join(scratch, 'trace.json');
-      const run = await timed(`node ${cli} build --out ${out} --trace ${trace}`, dir, envFor(cache()));
+      const run = timed(`node ${cli} build --out ${out} --trace ${trace}`, dir, envFor(cache()));
       const spans = JSON.parse(readFileSync(trace, 'utf8')).spans;
       const inGo = unionLength(spans) / 1000;
       ours.push({ ...run, outside: (run.wall - inGo) / run.wall });

@@ -13,7 +13,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'none',
   define: { RELEASE_VERSION: JSON.stringify(release.version) },
   banner: {

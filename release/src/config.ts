@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+z.config(en());
 import { ARCHIVE_EXTRA_FILES, DEFAULT_DISTRO, DISTROS, GEP_MATRIX, GlideError } from '../../src/contract/index.js';
 
 export const CONFIG_FILES = ['glide-release.config.json', 'glide-release.config.yaml', 'glide-release.config.yml'] as const;
@@ -16,51 +19,55 @@ const GLIDE_SKIPS = [
   { target: 'openbsd/riscv64', reason: 'Go 1.19 has no openbsd/riscv64 port (added in Go 1.23)' },
 ];
 
+const text = () => z.string().check(z.minLength(1));
+const withDefault = <T extends z.core.SomeType>(schema: T, value: z.core.util.NoUndefined<z.core.output<T>>) => z._default(schema, value);
+
 const skipEntry = z.strictObject({
-  target: z.string().min(1),
-  reason: z.string().min(1, 'say why the target is skipped'),
+  target: text(),
+  reason: z.string().check(z.minLength(1, 'say why the target is skipped')),
 });
 
-const distroEntry = z.strictObject({ base: z.string().min(1) });
+const distroEntry = z.strictObject({ base: text() });
 
+// zod/mini: the same validator as zod with a fraction of its size, so the bundled CLI starts fast.
 const configSchema = z.strictObject({
-  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'write it as owner/name').default('EinStack/glide'),
-  branch: z.string().min(1).default('main'),
-  soakDays: z.number().min(0).default(3),
-  requireRc: z.boolean().default(true),
+  repo: withDefault(z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, 'write it as owner/name')), 'EinStack/glide'),
+  branch: withDefault(text(), 'main'),
+  soakDays: withDefault(z.number().check(z.minimum(0)), 3),
+  requireRc: withDefault(z.boolean(), true),
   /** The Go package that builds the binary, relative to the repository root. */
-  main: z.string().min(1).default('.'),
-  version: z
-    .strictObject({
+  main: withDefault(text(), '.'),
+  version: z.prefault(
+    z.strictObject({
       /** The package holding the version variables; its import path is asked of `go list`. */
-      package: z.string().min(1).default('./pkg/version'),
-      variables: z
-        .strictObject({
-          version: z.string().min(1).default('Version'),
-          commit: z.string().min(1).default('commitSha'),
-          date: z.string().min(1).default('buildDate'),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  targets: z
-    .strictObject({
-      matrix: z.array(z.string().min(1)).min(1).default([...GEP_MATRIX]),
-      skip: z.array(skipEntry).default(GLIDE_SKIPS),
-    })
-    .prefault({}),
-  archives: z
-    .strictObject({
-      files: z.array(z.string().min(1)).default([...ARCHIVE_EXTRA_FILES]),
-    })
-    .prefault({}),
-  images: z
-    .strictObject({
-      repository: z.string().min(1).default('ghcr.io/einstack/glide'),
-      defaultDistro: z.enum(DISTROS).default(DEFAULT_DISTRO),
-      distros: z.partialRecord(z.enum(DISTROS), distroEntry).default({}),
-    })
-    .prefault({}),
+      package: withDefault(text(), './pkg/version'),
+      variables: z.prefault(
+        z.strictObject({
+          version: withDefault(text(), 'Version'),
+          commit: withDefault(text(), 'commitSha'),
+          date: withDefault(text(), 'buildDate'),
+        }),
+        {},
+      ),
+    }),
+    {},
+  ),
+  targets: z.prefault(
+    z.strictObject({
+      matrix: withDefault(z.array(text()).check(z.minLength(1)), [...GEP_MATRIX]),
+      skip: withDefault(z.array(skipEntry), GLIDE_SKIPS),
+    }),
+    {},
+  ),
+  archives: z.prefault(z.strictObject({ files: withDefault(z.array(text()), [...ARCHIVE_EXTRA_FILES]) }), {}),
+  images: z.prefault(
+    z.strictObject({
+      repository: withDefault(text(), 'ghcr.io/einstack/glide'),
+      defaultDistro: withDefault(z.enum(DISTROS), DEFAULT_DISTRO),
+      distros: withDefault(z.partialRecord(z.enum(DISTROS), distroEntry), {}),
+    }),
+    {},
+  ),
 });
 
 export type ReleaseConfig = z.infer<typeof configSchema>;
@@ -121,30 +128,36 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** The keys the schema allows at an object path, for "did you mean" messages. */
 function allowedKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: z.core.$ZodType = configSchema;
-  for (const segment of ['', ...path.map(String)]) {
-    if (segment !== '') schema = childSchema(schema, segment) ?? schema;
-    schema = unwrap(schema);
+  let def: SchemaDef | undefined = unwrap(configSchema._zod.def as SchemaDef);
+  for (const segment of path.map(String)) {
+    if (!def) return [];
+    const child: SchemaDef | undefined =
+      def.type === 'object' ? def.shape?.[segment]?._zod.def : def.type === 'array' ? def.element?._zod.def : def.type === 'record' ? def.valueType?._zod.def : undefined;
+    def = child && unwrap(child);
   }
-  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
-  if (schema instanceof z.ZodRecord && schema.keyType instanceof z.ZodEnum) return schema.keyType.options.map(String);
+  if (def?.type === 'object') return Object.keys(def.shape ?? {});
+  if (def?.type === 'record' && def.keyType?._zod.def.type === 'enum') return Object.keys(def.keyType._zod.def.entries ?? {});
   return [];
 }
 
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-  let current = schema;
-  while (current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodOptional) {
-    current = current.unwrap() as z.core.$ZodType;
-  }
-  return current;
+/** The parts of zod's schema definitions walked above (zod's core `def` shape). */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, { _zod: { def: SchemaDef } }>;
+  element?: { _zod: { def: SchemaDef } };
+  keyType?: { _zod: { def: SchemaDef } };
+  valueType?: { _zod: { def: SchemaDef } };
+  innerType?: { _zod: { def: SchemaDef } };
+  entries?: Record<string, unknown>;
 }
 
-function childSchema(schema: z.core.$ZodType, segment: string): z.core.$ZodType | undefined {
-  const inner = unwrap(schema);
-  if (inner instanceof z.ZodObject) return (inner.shape as Record<string, z.core.$ZodType>)[segment];
-  if (inner instanceof z.ZodArray) return inner.element as z.core.$ZodType;
-  if (inner instanceof z.ZodRecord) return inner.valueType as z.core.$ZodType;
-  return undefined;
+/** Past defaults and optionals to the schema they wrap. */
+function unwrap(def: SchemaDef): SchemaDef {
+  let current = def;
+  while ((current.type === 'default' || current.type === 'prefault' || current.type === 'optional') && current.innerType) {
+    current = current.innerType._zod.def;
+  }
+  return current;
 }
 
 /** The allowed key nearest to a typo, by edit distance, if it is close enough to be a likely slip. */

@@ -6,7 +6,7 @@ import {
   tryParseReleaseVersion,
   type ResolvedMatrix,
 } from '../../src/contract/index.js';
-import { loadConfig, type ReleaseConfig } from './config.js';
+import type { ReleaseConfig } from './config.js';
 import { readCommit, readRepoState, readTags, repoRoot, tagsAtHead } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';
 import { readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
@@ -50,11 +50,12 @@ export async function checkSetup(cwd: string): Promise<CheckedSetup> {
 }
 
 async function checkSetupAt(root: string): Promise<CheckedSetup> {
+  // Go answers while the config module (zod, yaml) is loaded: it is imported only now.
+  const toolchainRead = readGoToolchain(root);
+  toolchainRead.catch(() => undefined);
+  const { loadConfig } = await import('./config.js');
   const { config, file } = await loadConfig(root);
-  const [toolchain, versionImportPath] = await Promise.all([
-    readGoToolchain(root),
-    resolveImportPath(root, config.version.package),
-  ]);
+  const [toolchain, versionImportPath] = await Promise.all([toolchainRead, resolveImportPath(root, config.version.package)]);
   const matrix = resolveMatrix(config.targets.matrix, toolchain.ports, config.targets.skip, toolchain.version);
   return { root, config, configFile: file, toolchain, matrix, versionImportPath };
 }

@@ -4,8 +4,6 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
-import yazl from 'yazl';
 import type { ArchiveFormat } from '../../../src/contract/index.js';
 
 export interface ArchiveMember {
@@ -33,7 +31,7 @@ export async function writeArchive(
   destination: string,
 ): Promise<WrittenFile> {
   const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const source = format === 'zip' ? zipStream(sorted, mtime) : await tarGzStream(sorted, mtime, stagingDir);
+  const source = format === 'zip' ? await zipStream(sorted, mtime) : await tarGzStream(sorted, mtime, stagingDir);
   return writeHashed(source, destination);
 }
 
@@ -52,7 +50,9 @@ export async function writeHashed(source: Readable | Iterable<Buffer | string>, 
 }
 
 /** node-tar packs files from one folder with their own modes, so members are staged there first. */
+// tar and yazl are loaded on first use, while the first go build runs, not at start-up.
 async function tarGzStream(members: readonly ArchiveMember[], mtime: Date, stagingDir: string): Promise<Readable> {
+  const tar = await import('tar');
   for (const member of members) {
     const staged = join(stagingDir, member.name);
     if (member.source !== staged) await copyFile(member.source, staged);
@@ -64,8 +64,9 @@ async function tarGzStream(members: readonly ArchiveMember[], mtime: Date, stagi
   ) as unknown as Readable;
 }
 
-function zipStream(members: readonly ArchiveMember[], mtime: Date): Readable {
-  const zip = new yazl.ZipFile();
+async function zipStream(members: readonly ArchiveMember[], mtime: Date): Promise<Readable> {
+  const { ZipFile } = await import('yazl');
+  const zip = new ZipFile();
   const dosTime = utcAsLocal(mtime);
   for (const member of members) {
     zip.addFile(member.source, member.name, {

@@ -22,7 +22,7 @@ import {
 } from '../../../src/contract/index.js';
 import type { PreparedRelease } from '../prepare.js';
 import { writeArchive, writeHashed, type ArchiveMember } from './archive.js';
-import { compileTarget, releaseLdflags, type CompileSpan } from './compile.js';
+import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
 import { makeLedger, type LedgerArchive, type ReleaseLedger } from './ledger.js';
 import { runPool } from './pool.js';
 import { chooseRunner, findQemuOnPath, proveBinary } from './prove.js';
@@ -66,20 +66,24 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
       commit: plan.commit,
       date: plan.date,
     });
-    // The host's own binary first: if the version did not get in, say so before building the rest.
-    const targets = [...prepared.matrix.build].sort((a, b) => Number(isHost(b, host)) - Number(isHost(a, host)));
+    // The host's own binary first: if the version did not get in, say so before building the
+    // rest. Then those run under qemu, so the last builds are the ones with the least to do after.
+    const order = (target: Target) => ['native', 'qemu', 'none'].indexOf(chooseRunner(target, host, qemu).kind);
+    const targets = [...prepared.matrix.build].sort((a, b) => order(a) - order(b));
+    const workers = Math.min(availableParallelism(), targets.length);
+    const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
     const mtime = new Date(plan.date);
     const spans: CompileSpan[] = [];
     const unproven: string[] = [];
 
     const archives = await runPool(
       targets,
-      availableParallelism(),
+      workers,
       async (target, signal): Promise<LedgerArchive> => {
         const dir = join(work, `${target.os}_${assetArch(target)}`);
         await mkdir(dir);
         const binary = join(dir, binaryName(target.os));
-        spans.push(await compileTarget(root, target, ldflags, binary, config.main, signal));
+        spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
         const runner = chooseRunner(target, host, qemu);
         const [proof, binaryFile] = await Promise.all([
           proveBinary(binary, target, plan.version, runner),
@@ -134,10 +138,6 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
-}
-
-function isHost(target: Target, host: { os: string; arch: string }): boolean {
-  return target.os === host.os && target.arch === host.arch;
 }
 
 async function presentFiles(root: string, names: readonly string[]): Promise<string[]> {
