@@ -1,7 +1,7 @@
 import { relative, sep } from 'node:path';
 import { execa } from 'execa';
 import { GlideError } from '../../src/contract/index.js';
-import type { RepoState, TagRecord } from './version/gates.js';
+import type { TagRecord } from './version/gates.js';
 
 /** Runs git in `root`; a failure becomes EGIT with git's own words. */
 async function git(root: string, args: readonly string[]): Promise<string> {
@@ -23,68 +23,63 @@ export async function repoRoot(cwd: string): Promise<string> {
   }
 }
 
-/** Every tag with the commit it points to and, for annotated tags, when it was made. */
-export async function readTags(root: string): Promise<TagRecord[]> {
-  const format = '%(refname:strip=2)%09%(objecttype)%09%(objectname)%09%(*objectname)%09%(taggerdate:unix)';
-  const out = await git(root, ['for-each-ref', `--format=${format}`, 'refs/tags']);
-  return out
+export interface GitTag extends TagRecord {
+  /** The tagged commit's committer date: the reproducible timestamp of its build. */
+  readonly committedAt: Date;
+}
+
+export interface RepoFacts {
+  readonly tags: readonly GitTag[];
+  readonly head: { readonly commit: string; readonly committedAt: Date };
+  /** Paths `git status` reports, the build's own output folder excluded. */
+  readonly dirtyPaths: readonly string[];
+}
+
+/**
+ * Tags, HEAD and the state of the tree in three git calls run at once. Untracked files count
+ * as dirty (they may be compiled in), except under the build's own output folder.
+ */
+export async function readRepoFacts(root: string, outDir: string): Promise<RepoFacts> {
+  const format = '%(refname:strip=2)%09%(objecttype)%09%(objectname)%09%(*objectname)%09%(taggerdate:unix)%09%(committerdate:unix)%09%(*committerdate:unix)';
+  const [refs, head, status] = await Promise.all([
+    git(root, ['for-each-ref', `--format=${format}`, 'refs/tags']),
+    git(root, ['log', '-1', '--format=%H%n%ct', 'HEAD', '--']),
+    git(root, ['status', '--porcelain=v1', '--untracked-files=all']),
+  ]);
+  const tags = refs
     .split('\n')
     .filter(Boolean)
-    .map((line) => {
-      const [name = '', type, object = '', peeled = '', taggerDate = ''] = line.split('\t');
+    .map((line): GitTag => {
+      const [name = '', type, object = '', peeled = '', taggerDate = '', commitDate = '', peeledCommitDate = ''] = line.split('\t');
       const annotated = type === 'tag';
       return {
         name,
         commit: annotated ? peeled : object,
-        ...(annotated && taggerDate ? { releasedAt: new Date(Number(taggerDate) * 1000) } : {}),
+        committedAt: fromUnix(annotated ? peeledCommitDate : commitDate),
+        ...(annotated && taggerDate ? { releasedAt: fromUnix(taggerDate) } : {}),
       };
     });
-}
-
-export interface CommitFacts {
-  readonly commit: string;
-  /** Committer date: the reproducible timestamp of everything built from this commit. */
-  readonly date: Date;
-}
-
-export async function readCommit(root: string, rev: string): Promise<CommitFacts> {
-  const out = await git(root, ['log', '-1', '--format=%H%n%ct', `${rev}^{commit}`, '--']);
-  const [commit = '', seconds = '0'] = out.split('\n');
-  return { commit, date: new Date(Number(seconds) * 1000) };
-}
-
-/** The semver-looking tags at HEAD, for `build` without `--tag`. */
-export async function tagsAtHead(root: string): Promise<string[]> {
-  const out = await git(root, ['tag', '--points-at', 'HEAD']);
-  return out.split('\n').filter(Boolean);
-}
-
-/**
- * Clean tree, HEAD and branch facts. Untracked files count as dirty (they may be compiled
- * in), except under the build's own output folder.
- */
-export async function readRepoState(root: string, tagCommit: string, branch: string, outDir: string): Promise<RepoState> {
+  const [commit = '', seconds = '0'] = head.split('\n');
   const outRel = relative(root, outDir);
   const outInside = outRel !== '' && !outRel.startsWith('..') && !outRel.startsWith(sep);
-  const [status, head, branchContainsTag] = await Promise.all([
-    git(root, ['status', '--porcelain=v1', '--untracked-files=all']),
-    git(root, ['rev-parse', 'HEAD']),
-    branchContains(root, branch, tagCommit),
-  ]);
   const dirtyPaths = status
     .split('\n')
     .filter(Boolean)
     .map((line) => line.slice(3))
     .filter((path) => !(outInside && (path === outRel || path.startsWith(`${outRel}/`))));
-  return { headCommit: head, dirtyPaths, branchContainsTag };
+  return { tags, head: { commit, committedAt: fromUnix(seconds) }, dirtyPaths };
 }
 
-async function branchContains(root: string, branch: string, commit: string): Promise<boolean | undefined> {
+/** Whether the release branch (local, else origin's) contains `commit`; undefined when neither exists. */
+export async function branchContains(root: string, branch: string, commit: string): Promise<boolean | undefined> {
   for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]) {
-    const exists = await execa('git', ['show-ref', '--verify', '--quiet', ref], { cwd: root, reject: false });
-    if (exists.exitCode !== 0) continue;
-    const ancestor = await execa('git', ['merge-base', '--is-ancestor', commit, ref], { cwd: root, reject: false });
-    return ancestor.exitCode === 0;
+    // Exit 0: an ancestor; 1: not one; 128: no such ref.
+    const result = await execa('git', ['merge-base', '--is-ancestor', commit, ref], { cwd: root, reject: false });
+    if (result.exitCode === 0 || result.exitCode === 1) return result.exitCode === 0;
   }
   return undefined;
+}
+
+function fromUnix(seconds: string): Date {
+  return new Date(Number(seconds) * 1000);
 }

@@ -7,7 +7,7 @@ import {
   type ResolvedMatrix,
 } from '../../src/contract/index.js';
 import type { ReleaseConfig } from './config.js';
-import { readCommit, readRepoState, readTags, repoRoot, tagsAtHead } from './git.js';
+import { branchContains, readRepoFacts, repoRoot } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';
 import { readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
 import { evaluateGates, type GateResult, type TagRecord } from './version/gates.js';
@@ -62,34 +62,34 @@ async function checkSetupAt(root: string): Promise<CheckedSetup> {
 
 export async function prepareRelease(options: PrepareOptions): Promise<PreparedRelease> {
   const root = await repoRoot(options.cwd);
-  const [setup, tags] = await Promise.all([checkSetupAt(root), readTags(root)]);
-  const { config } = setup;
   const outDir = resolve(options.cwd, options.out ?? resolve(root, 'dist'));
+  const [setup, facts] = await Promise.all([checkSetupAt(root), readRepoFacts(root, outDir)]);
+  const { config } = setup;
+  const { tags, head } = facts;
 
   let tag: string;
-  let version: string;
   let stage: Stage;
   let gates: readonly GateResult[] = [];
-  let commitRev: string;
-  let releasedAt: Date | undefined;
+  let commit: { commit: string; committedAt: Date; releasedAt?: Date };
   if (options.snapshot) {
-    const head = await readCommit(root, 'HEAD');
-    version = snapshotVersion(tags, head.commit);
-    tag = version;
+    tag = snapshotVersion(tags, head.commit);
     stage = 'snapshot';
-    commitRev = head.commit;
+    commit = head;
   } else {
-    tag = options.tag ?? (await releaseTagAtHead(root));
-    const tagRecord = tags.find((t) => t.name === tag);
-    if (!tagRecord) {
+    tag = options.tag ?? releaseTagAt(tags, head.commit);
+    const tagged = tags.find((t) => t.name === tag);
+    if (!tagged) {
       throw new GlideError('ENOTAG', `There is no tag "${tag}" in this repository. Create it (git tag -a ${tag} -m ${tag}) or pass --snapshot.`);
     }
-    const repo = await readRepoState(root, tagRecord.commit, config.branch, outDir);
     const report = evaluateGates({
       tag,
-      tagCommit: tagRecord.commit,
+      tagCommit: tagged.commit,
       tags,
-      repo,
+      repo: {
+        headCommit: head.commit,
+        dirtyPaths: facts.dirtyPaths,
+        branchContainsTag: await branchContains(root, config.branch, tagged.commit),
+      },
       branch: config.branch,
       soakDays: config.soakDays,
       requireRc: config.requireRc,
@@ -97,19 +97,16 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
       ...(options.soakOverrideReason ? { soakOverrideReason: options.soakOverrideReason } : {}),
     });
     gates = report.gates;
-    version = tag;
     stage = report.release?.kind ?? 'rc';
-    commitRev = tagRecord.commit;
-    releasedAt = tagRecord.releasedAt;
+    commit = tagged;
   }
-  const commit = await readCommit(root, commitRev);
   const plan = makePlan({
     tag,
-    version,
+    version: tag,
     stage,
     commit: commit.commit,
-    date: commit.date,
-    ...(releasedAt ? { releasedAt } : {}),
+    date: commit.committedAt,
+    ...(commit.releasedAt ? { releasedAt: commit.releasedAt } : {}),
     goVersion: setup.toolchain.version,
     gates,
     targets: setup.matrix.build,
@@ -118,9 +115,9 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
   return { ...setup, outDir, plan };
 }
 
-/** The highest release tag at HEAD (an RC and its stable share a commit: the stable wins). */
-async function releaseTagAtHead(root: string): Promise<string> {
-  const candidates = (await tagsAtHead(root)).filter((t) => tryParseReleaseVersion(t));
+/** The highest release tag on `commit` (an RC and its stable share a commit: the stable wins). */
+function releaseTagAt(tags: readonly TagRecord[], commit: string): string {
+  const candidates = tags.filter((t) => t.commit === commit && tryParseReleaseVersion(t.name)).map((t) => t.name);
   const highest = candidates.sort(semver.rcompare)[0];
   if (!highest) {
     throw new GlideError('ENOTAG', 'HEAD has no release tag (X.Y.Z or X.Y.Z-rc.N). Pass --tag T, or --snapshot for an unpublishable test build.');

@@ -25,7 +25,7 @@ import { writeArchive, writeHashed, type ArchiveMember } from './archive.js';
 import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
 import { makeLedger, type LedgerArchive, type ReleaseLedger } from './ledger.js';
 import { runPool } from './pool.js';
-import { chooseRunner, findQemuOnPath, proveBinary } from './prove.js';
+import { chooseRunner, findQemuOnPath, proveBinary, type Runner } from './prove.js';
 
 export interface BuildOptions {
   readonly log: (line: string) => void;
@@ -72,44 +72,41 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     const targets = [...prepared.matrix.build].sort((a, b) => order(a) - order(b));
     const workers = Math.min(availableParallelism(), targets.length);
     const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
-    const mtime = new Date(plan.date);
     const spans: CompileSpan[] = [];
     const unproven: string[] = [];
+    const finish: FinishContext = { plan, staging, root, extras, mtime: new Date(plan.date), log: options.log };
 
-    const archives = await runPool(
-      targets,
-      workers,
-      async (target, signal): Promise<LedgerArchive> => {
-        const dir = join(work, `${target.os}_${assetArch(target)}`);
-        await mkdir(dir);
-        const binary = join(dir, binaryName(target.os));
-        spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
-        const runner = chooseRunner(target, host, qemu);
-        const [proof, binaryFile] = await Promise.all([
-          proveBinary(binary, target, plan.version, runner),
-          hashFile(binary),
-        ]);
-        if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
-        const asset = archiveName(plan.version, target);
-        const members: ArchiveMember[] = [
-          { name: binaryName(target.os), source: binary, executable: true },
-          ...extras.map((name) => ({ name, source: join(root, name), executable: false })),
-        ];
-        const written = await writeArchive(archiveFormat(target.os), members, mtime, dir, join(staging, asset));
-        options.log(`built ${asset} (${proof.header}; ${proof.ran === 'native' || proof.ran.startsWith('qemu') ? `ran ${proof.ran}` : proof.ran})`);
-        return {
-          kind: 'archive',
-          path: mirrorAssetPath(plan.tag, asset),
-          target: formatTarget(target),
-          format: archiveFormat(target.os),
-          size: written.size,
-          sha256: written.sha256,
-          binary: { name: binaryName(target.os), ...binaryFile },
-          proof,
-        };
-      },
-      options.signal,
-    );
+    // Compiles run back to back, `workers` at a time; each binary's proof and archive run beside
+    // the next compile, and the first failure of either cancels the rest.
+    const controller = new AbortController();
+    const cancel = () => controller.abort(options.signal.reason);
+    options.signal.addEventListener('abort', cancel, { once: true });
+    const finishing: Promise<LedgerArchive>[] = [];
+    let archives: LedgerArchive[];
+    try {
+      await runPool(
+        targets,
+        workers,
+        async (target, signal) => {
+          const dir = join(work, `${target.os}_${assetArch(target)}`);
+          await mkdir(dir);
+          const binary = join(dir, binaryName(target.os));
+          spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
+          const runner = chooseRunner(target, host, qemu);
+          if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
+          const finished = finishTarget(finish, target, binary, runner);
+          finished.catch((error: unknown) => controller.abort(error));
+          finishing.push(finished);
+        },
+        controller.signal,
+      );
+      archives = await Promise.all(finishing);
+    } catch (error) {
+      await Promise.allSettled(finishing);
+      throw error;
+    } finally {
+      options.signal.removeEventListener('abort', cancel);
+    }
     if (!archives.some((a) => a.proof.ran === 'native' || a.proof.ran.startsWith('qemu'))) {
       throw new GlideError('EVERSIONNOTINJECTED', 'No binary of this release could be run here, so the injected version is unproven.', [
         'Build on a host whose platform is in the matrix, or install qemu-user-static to run the Linux binaries.',
@@ -138,6 +135,38 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+interface FinishContext {
+  readonly plan: PreparedRelease['plan'];
+  readonly staging: string;
+  readonly root: string;
+  readonly extras: readonly string[];
+  readonly mtime: Date;
+  readonly log: (line: string) => void;
+}
+
+/** Proves one built binary, hashes it, and writes its archive into the staging folder. */
+async function finishTarget(context: FinishContext, target: Target, binary: string, runner: Runner): Promise<LedgerArchive> {
+  const { plan, staging, root, extras, mtime } = context;
+  const [proof, binaryFile] = await Promise.all([proveBinary(binary, target, plan.version, runner), hashFile(binary)]);
+  const asset = archiveName(plan.version, target);
+  const members: ArchiveMember[] = [
+    { name: binaryName(target.os), source: binary, executable: true },
+    ...extras.map((name) => ({ name, source: join(root, name), executable: false })),
+  ];
+  const written = await writeArchive(archiveFormat(target.os), members, mtime, dirname(binary), join(staging, asset));
+  context.log(`built ${asset} (${proof.header}; ${runner.kind === 'none' ? proof.ran : `ran ${proof.ran}`})`);
+  return {
+    kind: 'archive',
+    path: mirrorAssetPath(plan.tag, asset),
+    target: formatTarget(target),
+    format: archiveFormat(target.os),
+    size: written.size,
+    sha256: written.sha256,
+    binary: { name: binaryName(target.os), ...binaryFile },
+    proof,
+  };
 }
 
 async function presentFiles(root: string, names: readonly string[]): Promise<string[]> {

@@ -31,7 +31,8 @@ export async function runPool<T, R>(
   } finally {
     parent.removeEventListener('abort', onParentAbort);
   }
-  if (failure) throw failure.error;
+  // A cancelled parent explains every failure after it (killed builds): report its reason.
   if (parent.aborted) throw parent.reason;
+  if (failure) throw failure.error;
   return results;
 }

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { parseTarget } from '../../src/contract/index.js';
+import { goBuildInvocation, goMaxProcsPerBuild, releaseLdflags } from '../../release/src/build/compile.js';
+import { runPool } from '../../release/src/build/pool.js';
+import { chooseRunner } from '../../release/src/build/prove.js';
+
+describe('go build invocation', () => {
+  it('injects version, commit and date at the import path go list reported', () => {
+    const ldflags = releaseLdflags(
+      'github.com/EinStack/glide/pkg/version',
+      { version: 'Version', commit: 'commitSha', date: 'buildDate' },
+      { version: '0.1.0-rc.1', commit: 'abc', date: '2024-06-24T10:00:00.000Z' },
+    );
+    expect(ldflags).toBe(
+      '-s -w -X github.com/EinStack/glide/pkg/version.Version=0.1.0-rc.1 -X github.com/EinStack/glide/pkg/version.commitSha=abc -X github.com/EinStack/glide/pkg/version.buildDate=2024-06-24T10:00:00.000Z',
+    );
+  });
+
+  it.each([
+    ['linux/arm64', { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'arm64', GOMAXPROCS: '1' }],
+    ['linux/arm/7', { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'arm', GOARM: '7', GOMAXPROCS: '1' }],
+    ['windows/386', { CGO_ENABLED: '0', GOOS: 'windows', GOARCH: '386', GOMAXPROCS: '1' }],
+  ])('%s builds static, trimmed, without VCS stamping', (target, env) => {
+    const invocation = goBuildInvocation(parseTarget(target), '-s -w', '/out/glide', '.', 1);
+    expect(invocation.env).toEqual(env);
+    expect(invocation.args).toEqual(['build', '-trimpath', '-buildvcs=false', '-ldflags', '-s -w', '-o', '/out/glide', '.']);
+  });
+
+  it.each([
+    [2, 2, 1],
+    [8, 2, 4],
+    [2, 1, 2],
+    [1, 4, 1],
+  ])('%i cores shared by %i builds: GOMAXPROCS %i each', (cores, workers, expected) => {
+    expect(goMaxProcsPerBuild(cores, workers)).toBe(expected);
+  });
+});
+
+describe('which runner proves a binary', () => {
+  const host = { os: 'linux', arch: 'amd64' };
+  const allQemu = new Set(['qemu-aarch64-static', 'qemu-i386-static', 'qemu-s390x-static', 'qemu-ppc64le-static', 'qemu-riscv64-static']);
+  it.each([
+    ['linux/amd64', allQemu, { kind: 'native' }],
+    ['linux/arm64', allQemu, { kind: 'qemu', command: 'qemu-aarch64-static' }],
+    ['linux/386', allQemu, { kind: 'qemu', command: 'qemu-i386-static' }],
+    ['linux/s390x', allQemu, { kind: 'qemu', command: 'qemu-s390x-static' }],
+    ['linux/arm64', new Set<string>(), { kind: 'none', reason: 'qemu-aarch64-static is not installed (apt-get install qemu-user-static)' }],
+    ['darwin/arm64', allQemu, { kind: 'none', reason: 'a darwin binary cannot run on linux' }],
+    ['freebsd/amd64', allQemu, { kind: 'none', reason: 'a freebsd binary cannot run on linux' }],
+  ])('%s', (target, qemu, expected) => {
+    expect(chooseRunner(parseTarget(target), host, qemu)).toEqual(expected);
+  });
+
+  it('on a Mac, only the Mac binary runs', () => {
+    expect(chooseRunner(parseTarget('darwin/arm64'), { os: 'darwin', arch: 'arm64' }, new Set())).toEqual({ kind: 'native' });
+    expect(chooseRunner(parseTarget('linux/arm64'), { os: 'darwin', arch: 'arm64' }, new Set()).kind).toBe('none');
+  });
+});
+
+describe('runPool', () => {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+  it('runs at most `limit` at once and keeps the order of results', async () => {
+    let running = 0;
+    let peak = 0;
+    const results = await runPool(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (n) => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick();
+        running--;
+        return n * 10;
+      },
+      new AbortController().signal,
+    );
+    expect(results).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(peak).toBe(2);
+  });
+
+  it('the first failure stops new work, aborts running work, and is what it throws', async () => {
+    const started: number[] = [];
+    const attempt = runPool(
+      [1, 2, 3, 4, 5],
+      2,
+      async (n, signal) => {
+        started.push(n);
+        if (n === 2) throw new Error('two failed');
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 50);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new Error('killed'));
+          });
+        });
+        return n;
+      },
+      new AbortController().signal,
+    );
+    await expect(attempt).rejects.toThrow('two failed');
+    expect(started).toEqual([1, 2]);
+  });
+
+  it('a cancelled parent is reported as the cause, not the builds it killed', async () => {
+    const parent = new AbortController();
+    const attempt = runPool(
+      [1, 2, 3],
+      1,
+      async (_n, signal) =>
+        new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('build killed')))),
+      parent.signal,
+    );
+    parent.abort(new Error('proof failed'));
+    await expect(attempt).rejects.toThrow('proof failed');
+  });
+});
