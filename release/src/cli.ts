@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { GlideError, isGlideError } from '../../src/contract/index.js';
+import { formatTarget, GlideError, isGlideError } from '../../src/contract/index.js';
 import { runBuild } from './build/index.js';
 import type { ReleasePlan } from './plan.js';
 import { checkSetup, prepareRelease } from './prepare.js';
@@ -90,7 +90,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           config: setup.configFile ?? '(defaults)',
           goVersion: setup.toolchain.version,
           versionPackage: setup.versionImportPath,
-          targets: setup.matrix.build.map((t) => (t.arm ? `${t.os}/${t.arch}/${t.arm}` : `${t.os}/${t.arch}`)),
+          targets: setup.matrix.build.map(formatTarget),
           skipped: setup.matrix.skipped,
           warnings: skippedButBuildable(setup),
         };

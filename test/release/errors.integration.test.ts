@@ -190,7 +190,8 @@ describe('a build that fails midway leaves no partial output', () => {
     await repo.commitAll('Wrong version variable', '2024-06-03T10:00:00Z');
     await repo.tag('0.0.4-rc.1', 0);
     try {
-      const result = await repo.release(['build', '--out', out]);
+      // An output folder that did not exist is not left behind either.
+      const result = await repo.release(['build', '--out', join(out, 'dist')]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toMatch(/error EVERSIONNOTINJECTED: The linux\/amd64 binary run with --version \(native\) did not print 0\.0\.4-rc\.1: "glide version devel/);
       await expectNothingWritten();

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chmod, copyFile } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveFormat } from '../../../src/contract/index.js';
 
@@ -36,17 +36,30 @@ export async function writeArchive(
 }
 
 export async function writeHashed(source: Readable | Iterable<Buffer | string>, destination: string): Promise<WrittenFile> {
+  const tap = hashTap();
+  await pipeline(source, tap.stream, createWriteStream(destination, { mode: 0o644 }));
+  return tap.result();
+}
+
+/** The size and sha256 of a file, in one streaming read. */
+export async function hashFile(path: string): Promise<WrittenFile> {
+  const tap = hashTap();
+  await pipeline(createReadStream(path), tap.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  return tap.result();
+}
+
+/** A pass-through that hashes and counts what flows through it. */
+function hashTap() {
   const hash = createHash('sha256');
   let size = 0;
-  const tap = new Transform({
+  const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
       size += chunk.length;
       done(null, chunk);
     },
   });
-  await pipeline(source, tap, createWriteStream(destination, { mode: 0o644 }));
-  return { size, sha256: hash.digest('hex') };
+  return { stream, result: (): WrittenFile => ({ size, sha256: hash.digest('hex') }) };
 }
 
 /** node-tar packs files from one folder with their own modes, so members are staged there first. */

@@ -1,9 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import {
   archiveFormat,
   archiveName,
@@ -21,7 +18,7 @@ import {
   type Target,
 } from '../../../src/contract/index.js';
 import type { PreparedRelease } from '../prepare.js';
-import { writeArchive, writeHashed, type ArchiveMember } from './archive.js';
+import { hashFile, writeArchive, writeHashed, type ArchiveMember } from './archive.js';
 import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
 import { makeLedger, type LedgerArchive, type ReleaseLedger } from './ledger.js';
 import { runPool } from './pool.js';
@@ -52,7 +49,7 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     throw new GlideError(failed[0]!.code!, `${plan.tag} cannot be released:`, failed.map((g) => `${g.code}: ${g.message}`));
   }
 
-  await mkdir(outDir, { recursive: true });
+  const createdOut = (await mkdir(outDir, { recursive: true })) !== undefined;
   await removeStaleStaging(outDir, plan.tag);
   const staging = join(outDir, `.staging-${plan.tag}-${process.pid}`);
   const work = join(staging, '.work');
@@ -133,6 +130,8 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     return { ledger, releaseDir };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
+    // An output folder this build created goes too; rmdir leaves one that holds anything else.
+    if (createdOut) await rmdir(outDir).catch(() => undefined);
     throw error;
   }
 }
@@ -174,18 +173,6 @@ async function presentFiles(root: string, names: readonly string[]): Promise<str
     names.map(async (name) => ((await stat(join(root, name)).catch(() => undefined))?.isFile() ? name : undefined)),
   );
   return present.filter((name): name is string => name !== undefined);
-}
-
-async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  await pipeline(createReadStream(path), async function* (chunks: AsyncIterable<Buffer>) {
-    for await (const chunk of chunks) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-  });
-  return { size, sha256: hash.digest('hex') };
 }
 
 /** Staging folders of this tag left by a build that was killed (kill -9 skips our cleanup). */

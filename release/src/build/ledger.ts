@@ -1,5 +1,4 @@
-import type { SkippedTarget } from '../../../src/contract/index.js';
-import type { ReleasePlan, Stage } from '../plan.js';
+import type { ReleasePlan } from '../plan.js';
 import type { BinaryProof } from './prove.js';
 
 export interface LedgerFile {
@@ -25,34 +24,27 @@ export interface LedgerChecksums extends LedgerFile {
 export type LedgerArtifact = LedgerArchive | LedgerChecksums;
 
 /** `release.json`: the one manifest every later stage (images, publish, verify) reads. */
-export interface ReleaseLedger {
+export interface ReleaseLedger
+  extends Pick<ReleasePlan, 'tag' | 'version' | 'stage' | 'prerelease' | 'publishable' | 'commit' | 'date' | 'goVersion' | 'skipped'> {
   readonly schema: 1;
   readonly repo: string;
-  readonly tag: string;
-  readonly version: string;
-  readonly stage: Stage;
-  readonly prerelease: boolean;
-  readonly publishable: boolean;
-  readonly commit: string;
-  readonly date: string;
-  readonly goVersion: string;
   readonly artifacts: readonly LedgerArtifact[];
-  readonly skipped: readonly SkippedTarget[];
 }
 
 export function makeLedger(plan: ReleasePlan, repo: string, artifacts: readonly LedgerArtifact[]): ReleaseLedger {
+  const { tag, version, stage, prerelease, publishable, commit, date, goVersion, skipped } = plan;
   return {
     schema: 1,
     repo,
-    tag: plan.tag,
-    version: plan.version,
-    stage: plan.stage,
-    prerelease: plan.prerelease,
-    publishable: plan.publishable,
-    commit: plan.commit,
-    date: plan.date,
-    goVersion: plan.goVersion,
+    tag,
+    version,
+    stage,
+    prerelease,
+    publishable,
+    commit,
+    date,
+    goVersion,
     artifacts: [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    skipped: plan.skipped,
+    skipped,
   };
 }
