@@ -116,7 +116,8 @@ const rows = [];
 for (const program of programs) {
   const dir = makeRepo(program);
   for (const mode of modes) {
-    const warmCache = join(scratch, `gocache-${program}`);
+    // Kept across bench runs (in the project's .cache/, never the user's) so only the first is cold.
+    const warmCache = resolve(`.cache/bench-gocache-${program}`);
     const envFor = (cache) => ({ ...process.env, GOCACHE: cache, GOFLAGS: '', TZ: 'UTC' });
     const freshCache = () => mkdtempSync(join(scratch, 'gocache-cold-'));
     const plan = planOf(dir, envFor(warmCache));

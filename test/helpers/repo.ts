@@ -8,6 +8,9 @@ export const RELEASE_CLI = resolve('release/dist/glide-release.mjs');
 
 const DAY_MS = 86_400_000;
 
+/** A test that builds: the first one in a run compiles the standard library for 16 targets (minutes on 2 cores). */
+export const BUILD_TIMEOUT = 1_200_000;
+
 /** A git repository of the Go stand-in, with fixed identities and dates so commit ids repeat. */
 export class StandinRepo {
   private constructor(readonly dir: string) {}

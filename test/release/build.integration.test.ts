@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBinaryHeader, parseTarget } from '../../src/contract/index.js';
 import type { ReleaseLedger } from '../../release/src/build/ledger.js';
-import { StandinRepo } from '../helpers/repo.js';
+import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
 // The whole RC → RC → stable cycle of GEP 0004 on the Go stand-in, built with the real Go
 // toolchain, archived, checksummed and run (natively and under qemu-user).
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('glide-release build: 0.0.2-rc.1 → 0.0.2-rc.2 → 0.0.2', () => {
-  it('builds 0.0.2-rc.1 for all 16 targets', { timeout: 1_200_000 }, async () => {
+  it('builds 0.0.2-rc.1 for all 16 targets', { timeout: BUILD_TIMEOUT }, async () => {
     await repo.tag('0.0.2-rc.1', 12);
     const { ledger, result } = await build('0.0.2-rc.1');
     ledgers.set('0.0.2-rc.1', ledger);
@@ -110,7 +110,7 @@ describe('glide-release build: 0.0.2-rc.1 → 0.0.2-rc.2 → 0.0.2', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('builds 0.0.2-rc.2 on a fix commit, then the stable 0.0.2 on that same commit', { timeout: 600_000 }, async () => {
+  it('builds 0.0.2-rc.2 on a fix commit, then the stable 0.0.2 on that same commit', { timeout: BUILD_TIMEOUT }, async () => {
     await repo.write('CHANGELOG.md', '# Changelog\n\n## 0.0.2\n\n- A fix found in rc.1.\n');
     await repo.commitAll('Fix found in rc.1', '2024-06-05T10:00:00Z');
     await repo.tag('0.0.2-rc.2', 5);
@@ -132,7 +132,7 @@ describe('glide-release build: 0.0.2-rc.1 → 0.0.2-rc.2 → 0.0.2', () => {
     expect(run.stdout.length).toBeGreaterThan(1_000_000);
   });
 
-  it('building the same tag again, from another clone, gives byte-identical archives', { timeout: 600_000 }, async () => {
+  it('building the same tag again, from another clone, gives byte-identical archives', { timeout: BUILD_TIMEOUT }, async () => {
     const clone = await mkdtemp(join(tmpdir(), 'glide-clone-'));
     await execa('git', ['clone', '-q', repo.dir, clone]);
     await execa('git', ['checkout', '-q', '0.0.2'], { cwd: clone });

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, symlink, mkdir, unlink } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { StandinRepo } from '../helpers/repo.js';
+import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
 // Bad input gets a clear error, the right exit code, and no half-written output.
 let repo: StandinRepo;
@@ -169,7 +169,7 @@ describe('config errors name the key and the allowed values', () => {
 });
 
 describe('a build that fails midway leaves no partial output', () => {
-  it('a compile error on one target: EBUILD, no release folder, no staging, index untouched', { timeout: 600_000 }, async () => {
+  it('a compile error on one target: EBUILD, no release folder, no staging, index untouched', { timeout: BUILD_TIMEOUT }, async () => {
     await mkdir(out, { recursive: true });
     await repo.write('broken_windows.go', '//go:build windows\n\npackage main\n\nfunc broken() { return 1 }\n');
     await repo.commitAll('Break the Windows build', '2024-06-03T10:00:00Z');
@@ -185,7 +185,7 @@ describe('a build that fails midway leaves no partial output', () => {
     }
   });
 
-  it('a version variable that does not exist: EVERSIONNOTINJECTED, proven by running the binary', { timeout: 600_000 }, async () => {
+  it('a version variable that does not exist: EVERSIONNOTINJECTED, proven by running the binary', { timeout: BUILD_TIMEOUT }, async () => {
     await repo.write('glide-release.config.json', '{ "version": { "variables": { "version": "Vershun" } } }\n');
     await repo.commitAll('Wrong version variable', '2024-06-03T10:00:00Z');
     await repo.tag('0.0.4-rc.1', 0);
@@ -201,7 +201,7 @@ describe('a build that fails midway leaves no partial output', () => {
     }
   });
 
-  it('Ctrl-C during the build exits 130 and removes what it had written', { timeout: 600_000 }, async () => {
+  it('Ctrl-C during the build exits 130 and removes what it had written', { timeout: BUILD_TIMEOUT }, async () => {
     const child = repo.release(['build', '--out', out]);
     await new Promise<void>((resolve) => {
       child.stderr!.on('data', (chunk: Buffer) => {
@@ -217,7 +217,7 @@ describe('a build that fails midway leaves no partial output', () => {
 });
 
 describe('snapshots', () => {
-  it('build a X.Y.Z-snapshot.<sha> version that never enters the index', { timeout: 600_000 }, async () => {
+  it('build a X.Y.Z-snapshot.<sha> version that never enters the index', { timeout: BUILD_TIMEOUT }, async () => {
     const head = (await repo.git(['rev-parse', 'HEAD'])).slice(0, 12);
     const result = await repo.release(['build', '--snapshot', '--out', out]);
     expect(result.exitCode, result.all).toBe(0);
