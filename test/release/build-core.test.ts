@@ -45,8 +45,8 @@ describe('which runner proves a binary', () => {
     ['linux/386', allQemu, { kind: 'qemu', command: 'qemu-i386-static' }],
     ['linux/s390x', allQemu, { kind: 'qemu', command: 'qemu-s390x-static' }],
     ['linux/arm64', new Set<string>(), { kind: 'none', reason: 'qemu-aarch64-static is not installed (apt-get install qemu-user-static)' }],
-    ['darwin/arm64', allQemu, { kind: 'none', reason: 'a darwin binary cannot run on linux' }],
-    ['freebsd/amd64', allQemu, { kind: 'none', reason: 'a freebsd binary cannot run on linux' }],
+    ['darwin/arm64', allQemu, { kind: 'none', reason: 'darwin binaries cannot run on linux' }],
+    ['freebsd/amd64', allQemu, { kind: 'none', reason: 'freebsd binaries cannot run on linux' }],
   ])('%s', (target, qemu, expected) => {
     expect(chooseRunner(parseTarget(target), host, qemu)).toEqual(expected);
   });

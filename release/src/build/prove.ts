@@ -32,7 +32,7 @@ export type Runner = { kind: 'native' } | { kind: 'qemu'; command: string } | { 
 /** Pure: which runner a target needs on this host, given the qemu binaries found on PATH. */
 export function chooseRunner(target: Target, host: Host, qemuOnPath: ReadonlySet<string>): Runner {
   if (target.os === host.os && target.arch === host.arch) return { kind: 'native' };
-  if (target.os !== 'linux' || host.os !== 'linux') return { kind: 'none', reason: `a ${target.os} binary cannot run on ${host.os}` };
+  if (target.os !== 'linux' || host.os !== 'linux') return { kind: 'none', reason: `${target.os} binaries cannot run on ${host.os}` };
   const qemuArch = QEMU_ARCH[target.arch];
   const command = qemuArch ? `qemu-${qemuArch}-static` : undefined;
   if (command && qemuOnPath.has(command)) return { kind: 'qemu', command };
