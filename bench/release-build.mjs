@@ -75,10 +75,9 @@ print(code, wall, usage.ru_utime + usage.ru_stime)
 
 function timed(command, cwd, env) {
   const errFile = join(scratch, 'stderr.log');
-  const started = Date.now();
   const [code, wall, cpu] = execFileSync('python3', ['-c', RUSAGE, command, errFile], { cwd, env }).toString().trim().split(' ').map(Number);
   if (code !== 0) throw new Error(`${command.slice(0, 200)} failed (${code}): ${readFileSync(errFile, 'utf8').slice(-2000)}`);
-  return { wall, cpu, started, ended: Date.now() };
+  return { wall, cpu };
 }
 
 /** The same `go build` per target that glide-release runs, with the same flags, as plain shell. */

@@ -9,15 +9,20 @@ export interface GoToolchain {
   readonly ports: readonly GoPort[];
 }
 
-const INSTALL_GO =
-  'Install Go (Debian/Ubuntu: apt-get install golang-go; elsewhere https://go.dev/dl/) and make sure `go` is on PATH.';
+/** What every command that runs `go` says when there is none. */
+export function noGoError(): GlideError {
+  return new GlideError(
+    'ENOGO',
+    'The Go toolchain was not found. Install Go (Debian/Ubuntu: apt-get install golang-go; elsewhere https://go.dev/dl/) and make sure `go` is on PATH.',
+  );
+}
 
 async function go(root: string, args: readonly string[]): Promise<string> {
   try {
     return (await execa('go', args, { cwd: root })).stdout;
   } catch (error) {
     const failure = error as { code?: string; stderr?: string; shortMessage?: string };
-    if (failure.code === 'ENOENT') throw new GlideError('ENOGO', `The Go toolchain was not found. ${INSTALL_GO}`);
+    if (failure.code === 'ENOENT') throw noGoError();
     throw new GlideError('EBUILD', `go ${args.join(' ')} failed: ${(failure.stderr || failure.shortMessage || String(error)).trim()}`);
   }
 }

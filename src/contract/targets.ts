@@ -29,9 +29,6 @@ export const GEP_MATRIX: readonly string[] = [
   ...['amd64', '386'].map((arch) => `windows/${arch}`),
 ];
 
-export const KNOWN_OSES = ['linux', 'darwin', 'windows', 'freebsd', 'openbsd'] as const;
-export const KNOWN_ARCHES = ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64', 'arm'] as const;
-
 /** `linux/arm64`, or `linux/arm/7` for GOARM. */
 export function formatTarget(target: Target): string {
   return target.arm ? `${target.os}/${target.arch}/${target.arm}` : `${target.os}/${target.arch}`;

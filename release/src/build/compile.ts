@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { formatTarget, GlideError, type Target } from '../../../src/contract/index.js';
+import { noGoError } from '../toolchain.js';
 
 export interface VersionStamp {
   readonly version: string;
@@ -74,7 +75,7 @@ export async function compileTarget(
   } catch (error) {
     const failure = error as { code?: string; stderr?: string; isCanceled?: boolean; shortMessage?: string };
     if (failure.isCanceled) throw error;
-    if (failure.code === 'ENOENT') throw new GlideError('ENOGO', 'The Go toolchain was not found. Install Go (apt-get install golang-go) and run again.');
+    if (failure.code === 'ENOENT') throw noGoError();
     throw new GlideError('EBUILD', `go build for ${formatTarget(target)} failed:\n${(failure.stderr || failure.shortMessage || String(error)).trim()}`);
   }
   return { target: formatTarget(target), start, end: performance.timeOrigin + performance.now() };

@@ -9,6 +9,7 @@ import {
   formatChecksums,
   formatTarget,
   GlideError,
+  isGlideError,
   MIRROR_INDEX,
   mirrorAssetPath,
   RELEASE_LEDGER,
@@ -65,7 +66,8 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     });
     // The host's own binary first: if the version did not get in, say so before building the
     // rest. Then those run under qemu, so the last builds are the ones with the least to do after.
-    const order = (target: Target) => ['native', 'qemu', 'none'].indexOf(chooseRunner(target, host, qemu).kind);
+    const runners = new Map(prepared.matrix.build.map((target) => [target, chooseRunner(target, host, qemu)]));
+    const order = (target: Target) => ['native', 'qemu', 'none'].indexOf(runners.get(target)!.kind);
     const targets = [...prepared.matrix.build].sort((a, b) => order(a) - order(b));
     const workers = Math.min(availableParallelism(), targets.length);
     const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
@@ -89,22 +91,25 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
           await mkdir(dir);
           const binary = join(dir, binaryName(target.os));
           spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
-          const runner = chooseRunner(target, host, qemu);
+          const runner = runners.get(target)!;
           if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
           const finished = finishTarget(finish, target, binary, runner);
           finished.catch((error: unknown) => controller.abort(error));
-          finishing.push(finished);
+          finishing[targets.indexOf(target)] = finished;
         },
         controller.signal,
       );
       archives = await Promise.all(finishing);
     } catch (error) {
-      await Promise.allSettled(finishing);
-      throw error;
+      // Proofs of concurrent builds can fail together: report the earliest target's (the host's
+      // first), not whichever lost the race.
+      const settled = await Promise.allSettled(finishing);
+      const earliest = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected' && isGlideError(result.reason));
+      throw earliest ? earliest.reason : error;
     } finally {
       options.signal.removeEventListener('abort', cancel);
     }
-    if (!archives.some((a) => a.proof.ran === 'native' || a.proof.ran.startsWith('qemu'))) {
+    if (unproven.length === archives.length) {
       throw new GlideError('EVERSIONNOTINJECTED', 'No binary of this release could be run here, so the injected version is unproven.', [
         'Build on a host whose platform is in the matrix, or install qemu-user-static to run the Linux binaries.',
       ]);
