@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-const release = JSON.parse(await readFile(new URL('../release/package.json', import.meta.url), 'utf8'));
+const manifest = async (dir) => JSON.parse(await readFile(new URL(`../${dir}/package.json`, import.meta.url), 'utf8'));
+const release = await manifest('release');
+const createGlide = await manifest('create-glide');
 
-await build({
-  entryPoints: { 'glide-release': 'release/src/bin.ts' },
-  outdir: 'release/dist',
+const common = {
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
@@ -16,10 +16,24 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
-  define: { RELEASE_VERSION: JSON.stringify(release.version) },
   banner: {
     // Bundled CommonJS dependencies may call require(); give them one.
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
   logLevel: 'warning',
-});
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { 'glide-release': 'release/src/bin.ts' },
+    outdir: 'release/dist',
+    define: { RELEASE_VERSION: JSON.stringify(release.version) },
+  }),
+  build({
+    ...common,
+    entryPoints: { 'create-glide': 'src/create-glide/bin.ts' },
+    outdir: 'create-glide/dist',
+    define: { CREATE_GLIDE_VERSION: JSON.stringify(createGlide.version) },
+  }),
+]);

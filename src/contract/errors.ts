@@ -29,6 +29,17 @@ export const ERROR_CODES = [
   'EBUILD',
   'EBADBINARY',
   'EBINARYMISMATCH',
+  // the installers (create-glide, glide-up)
+  'EUNSUPPORTEDPLATFORM',
+  'ENORELEASE',
+  'ENETWORK',
+  'ERATELIMIT',
+  'ETLS',
+  'EUNSAFEARCHIVE',
+  'ESMOKE',
+  'ELOCKED',
+  'EDIRNOTEMPTY',
+  'ECANCELLED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

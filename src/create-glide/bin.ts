@@ -1,0 +1,25 @@
+/**
+ * The create-glide executable: wires the process to main(). The first Ctrl-C cancels (a
+ * download stops and cleans up, exit 130); a second one exits at once.
+ */
+import { readHostFacts } from '../platform/host.js';
+import { main } from './cli.js';
+
+const controller = new AbortController();
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  controller.abort(new Error('cancelled'));
+});
+
+const code = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  host: readHostFacts,
+  signal: controller.signal,
+});
+process.exitCode = code;

@@ -1,0 +1,117 @@
+/**
+ * create-glide: ask → plan → apply (../shared/reference/interface.md). Returns the exit
+ * code: 0 done, 1 failed, 2 usage, 130 cancelled.
+ */
+import { isGlideError } from '../contract/index.js';
+import { HttpClient } from '../net/http.js';
+import { hostTarget, type HostFacts } from '../platform/detect.js';
+import { binaryProjectFiles, missingValues } from '../scaffold/project.js';
+import { readSettings } from '../settings.js';
+import { HELP, parseCreateOptions } from './options.js';
+import {
+  applyInstall,
+  applyProject,
+  askProjectDir,
+  askProvider,
+  askProviderValues,
+  nextSteps,
+  planInstall,
+  planLines,
+  warnAboutForeignGlide,
+  type CreateContext,
+} from './steps.js';
+import { clackTerminal, plainTerminal, type Terminal, type TerminalStreams } from './terminal.js';
+
+declare const CREATE_GLIDE_VERSION: string;
+
+export interface CreateIo extends TerminalStreams {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly host: () => Promise<HostFacts>;
+  readonly signal?: AbortSignal;
+  /** Tests inject a scripted terminal; otherwise one is chosen from the streams. */
+  readonly terminal?: Terminal;
+}
+
+export async function main(argv: readonly string[], io: CreateIo): Promise<number> {
+  let terminal: Terminal | undefined = io.terminal;
+  try {
+    const options = parseCreateOptions(argv);
+    if (options.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    if (options.showVersion) {
+      io.stdout.write(`${typeof CREATE_GLIDE_VERSION === 'string' ? CREATE_GLIDE_VERSION : 'dev'}\n`);
+      return 0;
+    }
+    // One decision: prompts and animation only with a terminal on both ends, and never with --yes.
+    const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
+    terminal ??= tty && !options.yes ? clackTerminal(io) : plainTerminal(io);
+    const settings = readSettings(io.env);
+    const client = new HttpClient({
+      proxy: settings.proxy,
+      apiOrigin: new URL(settings.githubApiUrl).origin,
+      ...(settings.token ? { token: settings.token } : {}),
+      userAgent: 'create-glide',
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    const ctx: CreateContext = {
+      options,
+      cwd: io.cwd,
+      env: io.env,
+      settings,
+      host: hostTarget(await io.host()),
+      terminal,
+      client,
+    };
+    try {
+      return await create(ctx);
+    } finally {
+      await client.close();
+    }
+  } catch (error) {
+    return reportFailure(error, terminal, io);
+  }
+}
+
+async function create(ctx: CreateContext): Promise<number> {
+  const { terminal, options } = ctx;
+  terminal.intro('create-glide');
+  const project = await askProjectDir(ctx);
+  const provider = await askProvider(ctx);
+  const values = await askProviderValues(ctx, provider);
+  const answers = { provider, values, port: 9099 };
+  const files = binaryProjectFiles(answers);
+
+  const plan = await planInstall(ctx);
+  terminal.note(options.dryRun ? 'Plan (dry run: nothing is downloaded or written)' : 'Plan', planLines(project, files, plan, ctx));
+  if (options.dryRun) {
+    terminal.outro('Dry run: nothing was downloaded or written.');
+    return 0;
+  }
+
+  const installed = await applyInstall(ctx, plan);
+  await applyProject(project, files);
+  terminal.step(`${installed.reused ? 'Already installed' : 'Installed'}: ${installed.binary}`);
+  if (plan.runnable) await warnAboutForeignGlide(ctx, installed);
+  terminal.note('Next steps', nextSteps(project, installed, plan, missingValues(answers), ctx));
+  terminal.outro(`Glide ${plan.version} is ready.`);
+  return 0;
+}
+
+function reportFailure(error: unknown, terminal: Terminal | undefined, io: CreateIo): number {
+  if (isGlideError(error) && error.code === 'ECANCELLED') {
+    io.stderr.write(`${error.message}\n`);
+    return 130;
+  }
+  const glideError = isGlideError(error) ? error : undefined;
+  const lines = glideError
+    ? [`${glideError.code}: ${glideError.message}`, ...glideError.details.map((line) => `  ${line}`)]
+    : [`Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, '  Please report it at https://github.com/EinStack/create-glide/issues'];
+  void terminal;
+  io.stderr.write(`${lines.join('\n')}\n`);
+  return glideError?.code === 'EUSAGE' ? 2 : 1;
+}
+
+

@@ -1,0 +1,241 @@
+/**
+ * create-glide's steps. Everything is asked and resolved first (ask → plan); only then
+ * does anything download or write (apply), so Ctrl-C or a refusal before that leaves no
+ * trace and `--dry-run` is the plan printed.
+ */
+import { relative, resolve } from 'node:path';
+import { archiveName, formatTarget, GlideError, type Target } from '../contract/index.js';
+import { installGlide, type InstallEvent, type InstallResult } from '../install/index.js';
+import { installPaths } from '../install/cache.js';
+import { findForeignGlide } from '../install/path-check.js';
+import type { HttpClient } from '../net/http.js';
+import { sameTarget, targetFromWords } from '../platform/detect.js';
+import { releaseLookup } from '../releases/lookup.js';
+import { resolveVersion } from '../releases/resolve.js';
+import { assetLocation, describeSource, releaseSource, type ReleaseSource } from '../releases/source.js';
+import { binaryProjectFiles, missingValues, type ProjectFile } from '../scaffold/project.js';
+import { DEFAULT_PROVIDER, PROVIDER_SPECS, PROVIDERS, type Provider } from '../scaffold/providers.js';
+import { folderState, writeProject } from '../scaffold/write.js';
+import type { InstallerSettings } from '../settings.js';
+import type { CreateOptions } from './options.js';
+import type { Terminal } from './terminal.js';
+
+export interface CreateContext {
+  readonly options: CreateOptions;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly settings: InstallerSettings;
+  readonly host: Target;
+  readonly terminal: Terminal;
+  readonly client: HttpClient;
+}
+
+const DEFAULT_DIR = 'glide-demo';
+const GLIDE_PORT = 9099;
+
+export interface ProjectAnswer {
+  readonly dir: string;
+  readonly overwrite: boolean;
+}
+
+export async function askProjectDir(ctx: Pick<CreateContext, 'options' | 'cwd' | 'terminal'>): Promise<ProjectAnswer> {
+  const { options, terminal } = ctx;
+  let name = options.dir;
+  if (name === undefined) {
+    if (terminal.interactive) {
+      name = await terminal.text('Where should the project go?', DEFAULT_DIR, (value) =>
+        value.trim() === '' ? 'Give a folder name.' : undefined,
+      );
+    } else if (options.yes) {
+      name = DEFAULT_DIR;
+    } else {
+      throw new GlideError('EUSAGE', 'No target folder given, and there is no terminal to ask.', [
+        `Pass one (create-glide my-glide) or --yes for ./${DEFAULT_DIR}.`,
+      ]);
+    }
+  }
+  const dir = resolve(ctx.cwd, name.trim());
+  const state = await folderState(dir);
+  if (state.state !== 'occupied' || options.overwrite) return { dir, overwrite: state.state === 'occupied' };
+  const listed = state.entries.slice(0, 5).join(', ') + (state.entries.length > 5 ? ', …' : '');
+  if (terminal.interactive && !options.yes) {
+    const proceed = await terminal.confirm(`${name} is not empty (${listed}). Write Glide's files into it anyway?`, false);
+    if (!proceed) throw new GlideError('ECANCELLED', 'Cancelled: nothing was written.');
+    return { dir, overwrite: true };
+  }
+  throw new GlideError('EDIRNOTEMPTY', `${name} is not empty (${listed}).`, [
+    'Pick another folder, or pass --overwrite to write config.yaml, .env and .gitignore into it (other files are kept).',
+  ]);
+}
+
+export async function askProvider(ctx: Pick<CreateContext, 'options' | 'terminal'>): Promise<Provider> {
+  const { options, terminal } = ctx;
+  if (options.provider) return options.provider;
+  if (!terminal.interactive || options.yes) return DEFAULT_PROVIDER;
+  return terminal.select(
+    'Which LLM provider should Glide route to?',
+    PROVIDERS.map((provider) => ({ value: provider, label: PROVIDER_SPECS[provider].title })),
+    DEFAULT_PROVIDER,
+  );
+}
+
+/** Values from the provider's usual variables, else asked for (secrets masked). Without a terminal a missing one stays empty. */
+export async function askProviderValues(
+  ctx: Pick<CreateContext, 'options' | 'terminal' | 'env'>,
+  provider: Provider,
+): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  for (const field of PROVIDER_SPECS[provider].fields) {
+    const fromEnv = ctx.env[field.env]?.trim();
+    if (fromEnv) {
+      values[field.env] = fromEnv;
+    } else if (ctx.terminal.interactive && !ctx.options.yes) {
+      const value = field.secret
+        ? await ctx.terminal.password(`${field.label} (stored only in .env; Enter to fill it in later)`)
+        : await ctx.terminal.text(`${field.label} (Enter to fill it in later)`, '');
+      if (value.trim()) values[field.env] = value.trim();
+    }
+  }
+  return values;
+}
+
+export interface InstallPlan {
+  readonly version: string;
+  readonly target: Target;
+  readonly runnable: boolean;
+  readonly source: ReleaseSource;
+  readonly asset: string;
+  readonly location: string;
+  readonly installDir: string;
+}
+
+/** Resolves platform, source and version: an exact version costs no request. */
+export async function planInstall(ctx: Pick<CreateContext, 'options' | 'settings' | 'host' | 'client' | 'cwd'>): Promise<InstallPlan> {
+  const { options, settings } = ctx;
+  const target = options.os && options.arch ? targetFromWords(options.os, options.arch) : ctx.host;
+  const downloadBaseUrl = options.downloadBaseUrl ?? settings.downloadBaseUrl;
+  const source = releaseSource({
+    repo: settings.repo,
+    ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
+    githubUrl: settings.githubUrl,
+    githubApiUrl: settings.githubApiUrl,
+    cwd: ctx.cwd,
+  });
+  const version = await resolveVersion(options.version, releaseLookup(source, ctx.client));
+  const asset = archiveName(version, target);
+  return {
+    version,
+    target,
+    runnable: sameTarget(target, ctx.host),
+    source,
+    asset,
+    location: assetLocation(source, version, asset),
+    installDir: installPaths(settings.cacheDir, version, target, asset).dir,
+  };
+}
+
+export function planLines(project: ProjectAnswer, files: readonly ProjectFile[], plan: InstallPlan, ctx: Pick<CreateContext, 'cwd' | 'options'>): string[] {
+  const shown = relative(ctx.cwd, project.dir) || '.';
+  return [
+    `Glide ${plan.version} for ${formatTarget(plan.target)} from ${describeSource(plan.source)}`,
+    `  download  ${plan.location}`,
+    ctx.options.insecureSkipVerify
+      ? '  verify    SKIPPED (--insecure-skip-verify): the archive is not checked against the release checksums'
+      : `  verify    sha256 against glide_v${plan.version}_checksums.txt`,
+    `  check     ${plan.runnable ? 'run `glide --version` (exit 0)' : `header must be a ${formatTarget(plan.target)} binary (not this machine's platform, so it is not run)`}`,
+    `  install   ${plan.installDir}`,
+    `Project ${shown}${project.overwrite ? ' (existing folder: only these files are replaced)' : ''}`,
+    ...files.map((file) => `  write     ${file.path}${file.secret ? ' (mode 0600, secrets)' : ''}`),
+  ];
+}
+
+/** Downloads, verifies and installs, with a progress bar (or one line per step without a TTY). */
+export async function applyInstall(ctx: Pick<CreateContext, 'terminal' | 'client' | 'options' | 'settings'>, plan: InstallPlan): Promise<InstallResult> {
+  const { terminal } = ctx;
+  const label = `Downloading ${plan.asset}`;
+  let progress: ReturnType<Terminal['progress']> | undefined;
+  const report = (event: InstallEvent): void => {
+    switch (event.type) {
+      case 'download':
+        progress ??= terminal.progress(label);
+        progress.update(event.received, event.total);
+        break;
+      case 'resume':
+        terminal.step(`Resuming ${event.asset} from ${event.from} bytes kept by an interrupted run`);
+        break;
+      case 'retry-fresh':
+        progress?.fail('the resumed download did not match; starting over');
+        progress = undefined;
+        break;
+      case 'unverified':
+        terminal.warn(`NOT verifying ${event.asset}: --insecure-skip-verify skips the release's checksums, the only proof these bytes are the ones Glide published.`);
+        break;
+      case 'verified':
+        progress?.done(`Downloaded ${event.asset}`);
+        progress = undefined;
+        terminal.step(`Verified sha256 ${event.sha256}`);
+        break;
+      case 'checked':
+        progress?.done(`Downloaded ${plan.asset}`);
+        progress = undefined;
+        terminal.step(event.check.how === 'ran' ? `Ran it: ${event.check.evidence}` : `Checked its header: ${event.check.evidence}`);
+        break;
+      case 'waiting-for-lock':
+        terminal.step(`Another create-glide or glide-up is installing this version; waiting for it (${event.lock})`);
+        break;
+      case 'checksums':
+        break;
+    }
+  };
+  try {
+    return await installGlide(
+      {
+        version: plan.version,
+        target: plan.target,
+        runnable: plan.runnable,
+        source: plan.source,
+        cacheDir: ctx.settings.cacheDir,
+        insecureSkipVerify: ctx.options.insecureSkipVerify,
+      },
+      { client: ctx.client, report },
+    );
+  } catch (error) {
+    progress?.fail('failed');
+    throw error;
+  }
+}
+
+export async function applyProject(project: ProjectAnswer, files: readonly ProjectFile[]): Promise<void> {
+  await writeProject(project.dir, files);
+}
+
+export function nextSteps(
+  project: ProjectAnswer,
+  installed: InstallResult,
+  plan: InstallPlan,
+  missing: readonly string[],
+  ctx: Pick<CreateContext, 'cwd'>,
+): string[] {
+  const dir = relative(ctx.cwd, project.dir) || '.';
+  const binary = /\s/.test(installed.binary) ? JSON.stringify(installed.binary) : installed.binary;
+  const lines = [
+    ...(dir !== '.' ? [`cd ${/\s/.test(dir) ? JSON.stringify(dir) : dir}`] : []),
+    ...(missing.length > 0 ? [`# fill in ${missing.join(', ')} in .env`] : []),
+  ];
+  if (plan.runnable) {
+    lines.push(`${binary} --config config.yaml`, `# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/`);
+  } else {
+    lines.push(`# the binary is for ${formatTarget(plan.target)}: copy ${binary} to that machine with the project`);
+  }
+  return lines;
+}
+
+/** Warns when the `glide` a user would type is Masterminds' package manager, not Glide. */
+export async function warnAboutForeignGlide(ctx: Pick<CreateContext, 'terminal' | 'env'>, installed: InstallResult): Promise<void> {
+  const foreign = await findForeignGlide(ctx.env.PATH, installed.binary);
+  if (foreign) {
+    ctx.terminal.warn(
+      `The \`glide\` on your PATH (${foreign.path}, "${foreign.versionOutput}") is not Glide the LLM gateway — it looks like Masterminds/glide, Go's retired package manager. Run Glide by its full path, or remove the other one.`,
+    );
+  }
+}

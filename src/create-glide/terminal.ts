@@ -1,0 +1,159 @@
+/**
+ * The terminal as create-glide sees it: prompts, step lines and a download progress bar.
+ * With a TTY it is @clack/prompts; without one nothing prompts or animates, and every
+ * step prints one plain line (CI logs stay readable).
+ */
+import * as clack from '@clack/prompts';
+import { styleText } from 'node:util';
+import { GlideError } from '../contract/index.js';
+
+export interface Choice<T extends string> {
+  readonly value: T;
+  readonly label: string;
+  readonly hint?: string;
+}
+
+export interface Progress {
+  update(received: number, total: number | undefined): void;
+  done(message: string): void;
+  fail(message: string): void;
+}
+
+export interface Terminal {
+  readonly interactive: boolean;
+  intro(title: string): void;
+  step(message: string): void;
+  warn(message: string): void;
+  note(title: string, lines: readonly string[]): void;
+  outro(message: string): void;
+  select<T extends string>(message: string, choices: readonly Choice<T>[], initial: T): Promise<T>;
+  text(message: string, initial: string, validate?: (value: string) => string | undefined): Promise<string>;
+  password(message: string): Promise<string>;
+  confirm(message: string, initial: boolean): Promise<boolean>;
+  progress(label: string): Progress;
+}
+
+export interface TerminalStreams {
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+/** Thrown when the user cancels a prompt; the CLI exits 130. */
+export function cancelled(): GlideError {
+  return new GlideError('ECANCELLED', 'Cancelled: nothing was written.');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** "12 MB / 48 MB · 31 MB/s" */
+export function progressText(received: number, total: number | undefined, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? `${formatBytes((received * 1000) / elapsedMs)}/s` : '';
+  const amount = total ? `${formatBytes(received)} / ${formatBytes(total)}` : formatBytes(received);
+  return rate ? `${amount} · ${rate}` : amount;
+}
+
+export function clackTerminal(streams: TerminalStreams): Terminal {
+  const common = { input: streams.stdin, output: streams.stdout };
+  const answer = <T>(value: T): Exclude<T, symbol> => {
+    if (clack.isCancel(value)) throw cancelled();
+    return value as Exclude<T, symbol>;
+  };
+  return {
+    interactive: true,
+    intro: (title) => clack.intro(title, common),
+    step: (message) => clack.log.step(message, common),
+    warn: (message) => clack.log.warn(message, common),
+    note: (title, lines) => clack.note(lines.join('\n'), title, common),
+    outro: (message) => clack.outro(message, common),
+    async select<T extends string>(message: string, choices: readonly Choice<T>[], initial: T): Promise<T> {
+      const options = choices.map((choice) => ({ value: choice.value, label: choice.label, ...(choice.hint ? { hint: choice.hint } : {}) }));
+      return answer(await clack.select<T>({ ...common, message, options: options as never, initialValue: initial }));
+    },
+    async text(message, initial, validate) {
+      return answer(
+        await clack.text({
+          ...common,
+          message,
+          placeholder: initial,
+          defaultValue: initial,
+          ...(validate ? { validate: (value: string | undefined) => validate(value || initial) } : {}),
+        }),
+      );
+    },
+    async password(message) {
+      return answer(await clack.password({ ...common, message }));
+    },
+    async confirm(message, initial) {
+      return answer(await clack.confirm({ ...common, message, initialValue: initial }));
+    },
+    progress(label) {
+      const bar = clack.progress({ ...common, max: 1000, size: 30 });
+      const started = Date.now();
+      let shown = 0;
+      let last = 0;
+      bar.start(label);
+      return {
+        update(received, total) {
+          const now = Date.now();
+          // Ten redraws a second are plenty; a 1 GB download sends ~16,000 chunks.
+          if (now - last < 100 && received !== total) return;
+          last = now;
+          const target = total ? Math.floor((received / total) * 1000) : 0;
+          bar.advance(Math.max(0, target - shown), `${label}  ${progressText(received, total, now - started)}`);
+          shown = Math.max(shown, target);
+        },
+        done: (message) => bar.stop(message),
+        fail: (message) => bar.error(message),
+      };
+    },
+  };
+}
+
+/** No TTY: no prompt (the flow never asks; reaching one is a bug), no animation, one line a step. */
+export function plainTerminal(streams: Pick<TerminalStreams, 'stdout' | 'stderr'>): Terminal {
+  const line = (text: string): void => void streams.stdout.write(`${text}\n`);
+  const noPrompt = (): never => {
+    throw new GlideError('EUSAGE', 'create-glide needs an answer it cannot ask for without a terminal.');
+  };
+  return {
+    interactive: false,
+    intro: (title) => line(title),
+    step: (message) => line(message),
+    warn: (message) => void streams.stderr.write(`warning: ${message}\n`),
+    note: (title, lines) => line([`${title}:`, ...lines.map((text) => `  ${text}`)].join('\n')),
+    outro: (message) => line(message),
+    select: noPrompt,
+    text: noPrompt,
+    password: noPrompt,
+    confirm: noPrompt,
+    progress(label) {
+      const started = Date.now();
+      let total: number | undefined;
+      let received = 0;
+      return {
+        update(bytes, size) {
+          received = bytes;
+          total = size;
+        },
+        done: (message) => line(`${message} (${progressText(received, total, Date.now() - started)})`),
+        fail: (message) => void streams.stderr.write(`${label}: ${message}\n`),
+      };
+    },
+  };
+}
+
+/** Bold, or plain under NO_COLOR / without a TTY (styleText checks both). */
+export function strong(text: string): string {
+  return styleText('bold', text);
+}

@@ -1,0 +1,180 @@
+/**
+ * One pass over a release asset: every byte is appended to a `.partial` file (so a later
+ * run resumes with a Range request), hashed, and handed to a sink (the extractor) in
+ * order. Nothing is read twice; a run that resumes replays the `.partial` it finds.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { stat, truncate } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { GlideError } from '../contract/index.js';
+import { header, isRetryableNetworkError, sleep, type HttpClient } from './http.js';
+
+export interface AssetSink<T> {
+  readonly sink: Writable;
+  readonly done: Promise<T>;
+}
+
+export interface DownloadRequest<T> {
+  /** An http(s) URL, or an absolute path in a mirror folder. */
+  readonly location: string;
+  /** What the messages call it (`glide_v0.1.0_linux_amd64.tar.gz`). */
+  readonly what: string;
+  /** Where bytes are kept between attempts and runs (URLs only). */
+  readonly partialPath: string;
+  /** Called for a fresh sink; called again if the download has to start over. */
+  readonly createSink?: () => AssetSink<T>;
+  readonly onProgress?: (received: number, total: number | undefined) => void;
+}
+
+export interface DownloadResult<T> {
+  readonly sha256: string;
+  readonly size: number;
+  /** Bytes taken from an earlier run's `.partial`. */
+  readonly resumedFrom: number;
+  /** What the last sink's `done` resolved to. */
+  readonly sinkResult: T | undefined;
+}
+
+class Pass<T> {
+  readonly hash: Hash = createHash('sha256');
+  readonly target: AssetSink<T> | undefined;
+  #failure: Promise<never> | undefined;
+  bytes = 0;
+
+  constructor(createSink: (() => AssetSink<T>) | undefined) {
+    this.target = createSink?.();
+    if (this.target) {
+      // A sink that fails (an unsafe entry mid-archive) stops the download at once.
+      this.#failure = this.target.done.then(() => new Promise<never>(() => {}));
+      this.target.done.catch(() => {});
+    }
+  }
+
+  async feed(chunk: Uint8Array): Promise<void> {
+    this.hash.update(chunk);
+    this.bytes += chunk.byteLength;
+    const sink = this.target?.sink;
+    if (sink && !sink.write(chunk)) await Promise.race([once(sink, 'drain'), this.#failure]);
+  }
+
+  async finish(): Promise<T | undefined> {
+    if (!this.target) return undefined;
+    this.target.sink.end();
+    return this.target.done;
+  }
+
+  discard(): void {
+    this.target?.sink.destroy();
+  }
+}
+
+export async function downloadAsset<T>(client: HttpClient, request: DownloadRequest<T>): Promise<DownloadResult<T>> {
+  if (!/^https?:\/\//.test(request.location)) return readLocalAsset(request);
+
+  const resumedFrom = await fileSize(request.partialPath);
+  let pass = new Pass<T>(request.createSink);
+  if (resumedFrom > 0) {
+    for await (const chunk of createReadStream(request.partialPath)) await pass.feed(chunk as Buffer);
+  }
+  let partial = createWriteStream(request.partialPath, { flags: 'a', highWaterMark: 1 << 20 });
+  let validator: string | undefined;
+
+  const startOver = async (): Promise<void> => {
+    pass.discard();
+    await closeStream(partial);
+    await truncate(request.partialPath, 0);
+    partial = createWriteStream(request.partialPath, { flags: 'a', highWaterMark: 1 << 20 });
+    pass = new Pass<T>(request.createSink);
+    validator = undefined;
+  };
+
+  try {
+    for (let tries = 0; ; tries++) {
+      try {
+        const offset = pass.bytes;
+        const rangeHeaders: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+        // If-Range: a file that changed since the first bytes comes back whole (200), not spliced.
+        if (offset > 0 && validator) rangeHeaders['if-range'] = validator;
+        const response = await client.get(request.location, { headers: rangeHeaders });
+        const misplaced = response.status === 206 && contentRangeStart(response.headers) !== offset;
+        if (response.status === 416 || misplaced) {
+          response.body.destroy();
+          await startOver();
+          continue;
+        }
+        // The server ignored Range (or the file changed): the whole file follows.
+        if (response.status === 200 && offset > 0) await startOver();
+        await client.expectOk(response, request.what);
+        validator ??= header(response.headers, 'etag') ?? header(response.headers, 'last-modified');
+        const total = totalSize(response.status, response.headers, offset);
+        request.onProgress?.(pass.bytes, total);
+        for await (const chunk of response.body) {
+          if (!partial.write(chunk)) await once(partial, 'drain');
+          await pass.feed(chunk);
+          request.onProgress?.(pass.bytes, total);
+        }
+        break;
+      } catch (error) {
+        if (!isRetryableNetworkError(error) || tries >= client.retries) throw client.explain(error, request.location);
+        await sleep(client.backoff(tries), client.signal);
+      }
+    }
+    await closeStream(partial);
+    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom, sinkResult: await pass.finish() };
+  } catch (error) {
+    pass.discard();
+    partial.destroy();
+    throw error;
+  }
+}
+
+async function readLocalAsset<T>(request: DownloadRequest<T>): Promise<DownloadResult<T>> {
+  const total = await fileSize(request.location, true);
+  const pass = new Pass<T>(request.createSink);
+  try {
+    for await (const chunk of createReadStream(request.location, { highWaterMark: 1 << 20 })) {
+      await pass.feed(chunk as Buffer);
+      request.onProgress?.(pass.bytes, total);
+    }
+    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom: 0, sinkResult: await pass.finish() };
+  } catch (error) {
+    pass.discard();
+    throw error;
+  }
+}
+
+async function fileSize(path: string, required = false): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if (required) {
+      throw new GlideError('ENORELEASE', `${path} does not exist in the mirror folder.`, [
+        'Check the version and --download-base-url: the folder must hold {tag}/{asset} as `glide-release build` writes it.',
+      ]);
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+function contentRangeStart(headers: Readonly<Record<string, string | string[] | undefined>>): number | undefined {
+  const match = /^bytes (\d+)-/.exec(header(headers, 'content-range') ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function totalSize(status: number, headers: Readonly<Record<string, string | string[] | undefined>>, offset: number): number | undefined {
+  if (status === 206) {
+    const match = /\/(\d+)$/.exec(header(headers, 'content-range') ?? '');
+    if (match) return Number(match[1]);
+  }
+  const length = Number(header(headers, 'content-length'));
+  return Number.isFinite(length) && header(headers, 'content-length') !== undefined ? length + (status === 206 ? offset : 0) : undefined;
+}
+
+async function closeStream(stream: WriteStream): Promise<void> {
+  if (stream.closed) return;
+  stream.end();
+  await once(stream, 'close');
+}

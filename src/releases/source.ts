@@ -1,0 +1,72 @@
+/**
+ * Where releases come from: GitHub (the default), or a mirror laid out like GitHub's
+ * download URLs, over http(s) or as a local folder (../shared/reference/interface.md).
+ * Pure: builds locations, fetches nothing.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GlideError, MIRROR_INDEX, mirrorAssetPath } from '../contract/index.js';
+
+export type ReleaseSource =
+  | { readonly kind: 'github'; readonly repo: string; readonly webUrl: string; readonly apiUrl: string }
+  | { readonly kind: 'mirror'; readonly base: string }
+  | { readonly kind: 'folder'; readonly dir: string };
+
+export interface SourceSettings {
+  readonly repo: string;
+  readonly downloadBaseUrl?: string;
+  readonly githubUrl: string;
+  readonly githubApiUrl: string;
+  readonly cwd: string;
+}
+
+const REPO_PATTERN = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+
+export function releaseSource(settings: SourceSettings): ReleaseSource {
+  const base = settings.downloadBaseUrl;
+  if (base) {
+    if (/^https?:\/\//i.test(base)) return { kind: 'mirror', base: base.replace(/\/+$/, '') };
+    if (/^file:/i.test(base)) return { kind: 'folder', dir: fileURLToPath(base) };
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(base)) {
+      throw new GlideError('EUSAGE', `--download-base-url ${base}: only http(s) URLs and folders are supported.`);
+    }
+    return { kind: 'folder', dir: isAbsolute(base) ? base : resolve(settings.cwd, base) };
+  }
+  if (!REPO_PATTERN.test(settings.repo)) {
+    throw new GlideError('EUSAGE', `GLIDE_REPO=${settings.repo} is not owner/name.`, ['Unset it to use EinStack/glide.']);
+  }
+  return {
+    kind: 'github',
+    repo: settings.repo,
+    webUrl: settings.githubUrl.replace(/\/+$/, ''),
+    apiUrl: settings.githubApiUrl.replace(/\/+$/, ''),
+  };
+}
+
+/** Where `asset` of `tag` lives: a URL, or a path in a mirror folder. */
+export function assetLocation(source: ReleaseSource, tag: string, asset: string): string {
+  switch (source.kind) {
+    case 'github':
+      return `${source.webUrl}/${source.repo}/releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(asset)}`;
+    case 'mirror':
+      return `${source.base}/${mirrorAssetPath(encodeURIComponent(tag), encodeURIComponent(asset))}`;
+    case 'folder':
+      return join(source.dir, tag, asset);
+  }
+}
+
+export function mirrorIndexLocation(source: Exclude<ReleaseSource, { kind: 'github' }>): string {
+  return source.kind === 'mirror' ? `${source.base}/${MIRROR_INDEX}` : join(source.dir, MIRROR_INDEX);
+}
+
+/** How the plan and the receipt name the source, without credentials. */
+export function describeSource(source: ReleaseSource): string {
+  switch (source.kind) {
+    case 'github':
+      return `GitHub ${source.repo}`;
+    case 'mirror':
+      return `mirror ${source.base}`;
+    case 'folder':
+      return `mirror folder ${source.dir}`;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Every environment variable the installers read, read here and nowhere else
+ * (../shared/reference/interface.md, "Environment").
+ */
+import { homedir } from 'node:os';
+import { cacheDir } from './install/cache.js';
+import { proxyFromEnv, type ProxySettings } from './net/http.js';
+
+export interface InstallerSettings {
+  readonly repo: string;
+  readonly downloadBaseUrl?: string;
+  /** The token and the variable it came from; only the name is ever shown. */
+  readonly token?: { readonly value: string; readonly source: string };
+  readonly proxy: ProxySettings;
+  readonly cacheDir: string;
+  /** GitHub's web and API origins; overridable for GitHub Enterprise and for loopback tests. */
+  readonly githubUrl: string;
+  readonly githubApiUrl: string;
+}
+
+const TOKEN_VARIABLES = ['GLIDE_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'] as const;
+
+export function readSettings(env: NodeJS.ProcessEnv, platform: string = process.platform, home: string = homedir()): InstallerSettings {
+  const tokenSource = TOKEN_VARIABLES.find((name) => env[name]?.trim());
+  const downloadBaseUrl = env.GLIDE_DOWNLOAD_BASE_URL?.trim();
+  return {
+    repo: env.GLIDE_REPO?.trim() || 'EinStack/glide',
+    ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
+    ...(tokenSource ? { token: { value: (env[tokenSource] ?? '').trim(), source: tokenSource } } : {}),
+    proxy: proxyFromEnv(env),
+    cacheDir: cacheDir({ env, platform, home }),
+    githubUrl: env.GLIDE_GITHUB_URL?.trim() || 'https://github.com',
+    githubApiUrl: env.GLIDE_GITHUB_API_URL?.trim() || 'https://api.github.com',
+  };
+}

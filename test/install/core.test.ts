@@ -1,0 +1,281 @@
+// The installer's pure core: platform → asset, version requests, checksums, sources.
+import { describe, expect, it } from 'vitest';
+import { archiveName, GEP_MATRIX, isGlideError, parseTarget } from '../../src/contract/index.js';
+import { expectedArchive, parseChecksums, platformsInChecksums } from '../../src/install/checksums.js';
+import { cacheDir, installPaths } from '../../src/install/cache.js';
+import { looksLikeGlideGateway } from '../../src/install/path-check.js';
+import { nextPage } from '../../src/releases/lookup.js';
+import { hostTarget, targetFromWords, type HostFacts } from '../../src/platform/detect.js';
+import { highestStable, parseVersionRequest, resolveVersion, type ReleaseLookup } from '../../src/releases/resolve.js';
+import { assetLocation, releaseSource } from '../../src/releases/source.js';
+import { parseCreateOptions } from '../../src/create-glide/options.js';
+import { binaryProjectFiles, dotenv, glideConfig } from '../../src/scaffold/project.js';
+import { parse as parseYaml } from 'yaml';
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    return isGlideError(error) ? error.code : `not a GlideError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+const facts = (platform: string, arch: string, extra: Partial<HostFacts> = {}): HostFacts => ({ platform, arch, translated: false, ...extra });
+
+describe('host platform → the asset Glide publishes for it (0.1.0-rc.1)', () => {
+  it.each([
+    [facts('linux', 'x64'), 'glide_v0.1.0-rc.1_linux_amd64.tar.gz'],
+    [facts('linux', 'arm64'), 'glide_v0.1.0-rc.1_linux_arm64.tar.gz'],
+    [facts('linux', 'arm', { armVersion: '6' }), 'glide_v0.1.0-rc.1_linux_armv6.tar.gz'],
+    [facts('linux', 'arm', { armVersion: '7' }), 'glide_v0.1.0-rc.1_linux_armv7.tar.gz'],
+    [facts('linux', 'ppc64'), 'glide_v0.1.0-rc.1_linux_ppc64le.tar.gz'],
+    [facts('linux', 's390x'), 'glide_v0.1.0-rc.1_linux_s390x.tar.gz'],
+    [facts('linux', 'riscv64'), 'glide_v0.1.0-rc.1_linux_riscv64.tar.gz'],
+    [facts('linux', 'ia32'), 'glide_v0.1.0-rc.1_linux_386.tar.gz'],
+    [facts('darwin', 'x64'), 'glide_v0.1.0-rc.1_darwin_amd64.tar.gz'],
+    // Rosetta 2: an x64 Node on Apple silicon still gets the native build.
+    [facts('darwin', 'x64', { translated: true }), 'glide_v0.1.0-rc.1_darwin_arm64.tar.gz'],
+    [facts('darwin', 'arm64'), 'glide_v0.1.0-rc.1_darwin_arm64.tar.gz'],
+    [facts('win32', 'x64'), 'glide_v0.1.0-rc.1_windows_amd64.zip'],
+    [facts('win32', 'ia32'), 'glide_v0.1.0-rc.1_windows_386.zip'],
+    [facts('freebsd', 'x64'), 'glide_v0.1.0-rc.1_freebsd_amd64.tar.gz'],
+    [facts('openbsd', 'x64'), 'glide_v0.1.0-rc.1_openbsd_amd64.tar.gz'],
+  ])('%o → %s', (host, asset) => {
+    expect(archiveName('0.1.0-rc.1', hostTarget(host))).toBe(asset);
+  });
+
+  it.each([facts('aix', 'ppc64'), facts('linux', 'mips'), facts('linux', 'loong64'), facts('sunos', 'x64'), facts('android', 'arm64')])(
+    'refuses %o with EUNSUPPORTEDPLATFORM',
+    (host) => {
+      expect(codeOf(() => hostTarget(host))).toBe('EUNSUPPORTEDPLATFORM');
+    },
+  );
+
+  it('builds the exact download URL Glide uses on GitHub (no v on the tag, v in the asset)', () => {
+    const source = releaseSource({ repo: 'einstack/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com', cwd: '/' });
+    const asset = archiveName('0.1.0-rc.1', hostTarget(facts('darwin', 'arm64')));
+    expect(assetLocation(source, '0.1.0-rc.1', asset)).toBe(
+      'https://github.com/einstack/glide/releases/download/0.1.0-rc.1/glide_v0.1.0-rc.1_darwin_arm64.tar.gz',
+    );
+  });
+});
+
+describe('every release Glide has published × the platforms its matrix built', () => {
+  const tags = ['0.0.1-rc.1', '0.0.1-rc.2', '0.0.1', '0.0.2-rc.1', '0.0.2-rc.2', '0.0.2-rc.3', '0.0.2', '0.0.3-rc.1', '0.0.3-rc.2', '0.0.3', '0.1.0-rc.1'];
+  const platforms = [
+    ['darwin', 'amd64'], ['darwin', 'arm64'], ['linux', 'amd64'], ['linux', 'arm64'], ['linux', 'armv6'], ['linux', 'armv7'],
+    ['linux', 'ppc64le'], ['linux', 's390x'], ['linux', 'riscv64'], ['freebsd', 'amd64'], ['openbsd', 'amd64'], ['windows', 'amd64'],
+  ] as const;
+  const cases = tags.flatMap((tag) => platforms.map(([os, arch]) => [tag, os, arch] as const));
+  it.each(cases)('%s %s/%s', (tag, os, arch) => {
+    const ext = os === 'windows' ? 'zip' : 'tar.gz';
+    const asset = archiveName(tag, targetFromWords(os, arch));
+    expect(asset).toBe(`glide_v${tag}_${os}_${arch}.${ext}`);
+    expect(parseVersionRequest(tag)).toEqual({ kind: 'exact', version: tag });
+  });
+});
+
+describe('--os/--arch for every target of the contract', () => {
+  it.each(GEP_MATRIX)('%s', (text) => {
+    const target = parseTarget(text);
+    expect(targetFromWords(target.os, target.arch)).toEqual(target);
+  });
+  it.each([
+    ['linux', 'x86_64', 'EUSAGE'],
+    ['linux', 'aarch64', 'EUSAGE'],
+    ['macos', 'arm64', 'EUSAGE'],
+    ['linux', 'arm', 'EUSAGE'],
+  ])('refuses %s/%s', (os, arch, code) => {
+    expect(codeOf(() => targetFromWords(os, arch))).toBe(code);
+  });
+});
+
+describe('version requests', () => {
+  it.each([
+    ['latest', { kind: 'latest' }],
+    ['stable', { kind: 'latest' }],
+    ['rc', { kind: 'rc' }],
+    ['0.1.0-rc.1', { kind: 'exact', version: '0.1.0-rc.1' }],
+    ['v0.0.3', { kind: 'exact', version: '0.0.3' }],
+  ])('%s', (text, expected) => {
+    expect(parseVersionRequest(text)).toEqual(expected);
+  });
+  it.each(['1.2', 'banana', '0.1.0-beta.1', '0.1.0-rc.0'])('refuses %s with EUSAGE', (text) => {
+    expect(codeOf(() => parseVersionRequest(text))).toBe('EUSAGE');
+  });
+
+  const countingLookup = (releases: { tag: string; prerelease: boolean }[], latest = '0.0.3') => {
+    const calls = { latestStable: 0, list: 0 };
+    const lookup: ReleaseLookup = {
+      latestStable: async () => {
+        calls.latestStable++;
+        return latest;
+      },
+      list: async () => {
+        calls.list++;
+        return releases;
+      },
+    };
+    return { lookup, calls };
+  };
+  const glideReleases = [
+    { tag: '0.1.0-rc.1', prerelease: true },
+    { tag: '0.0.3', prerelease: false },
+    { tag: '0.0.3-rc.2', prerelease: true },
+    { tag: '0.0.2', prerelease: false },
+  ];
+
+  it('an exact version asks nothing at all', async () => {
+    const { lookup, calls } = countingLookup(glideReleases);
+    expect(await resolveVersion({ kind: 'exact', version: '0.0.2' }, lookup)).toBe('0.0.2');
+    expect(calls).toEqual({ latestStable: 0, list: 0 });
+  });
+  it('latest asks only the latest-stable lookup (one redirect on GitHub)', async () => {
+    const { lookup, calls } = countingLookup(glideReleases);
+    expect(await resolveVersion({ kind: 'latest' }, lookup)).toBe('0.0.3');
+    expect(calls).toEqual({ latestStable: 1, list: 0 });
+  });
+  it('rc picks the highest by semver, RCs included, whatever the list order', async () => {
+    const { lookup } = countingLookup([...glideReleases].reverse());
+    expect(await resolveVersion({ kind: 'rc' }, lookup)).toBe('0.1.0-rc.1');
+  });
+  it('a mirror index: latest is the highest stable, not the newest entry', () => {
+    expect(highestStable([{ tag: '0.0.2', prerelease: false }, { tag: '0.0.3', prerelease: false }, { tag: '0.1.0-rc.1', prerelease: true }])).toBe('0.0.3');
+    expect(codeOf(() => highestStable([{ tag: '0.1.0-rc.1', prerelease: true }]))).toBe('ENORELEASE');
+  });
+  it('follows GitHub Link headers', () => {
+    expect(nextPage('<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel="last"')).toBe(
+      'https://api.github.com/repositories/1/releases?per_page=100&page=2',
+    );
+    expect(nextPage('<https://x/?page=1>; rel="prev"')).toBeUndefined();
+    expect(nextPage(undefined)).toBeUndefined();
+  });
+});
+
+describe('checksums file', () => {
+  const hash = (c: string) => c.repeat(64);
+  const text = [
+    `${hash('a')}  glide_v0.1.0-rc.1_darwin_amd64.tar.gz`,
+    `${hash('b')}  glide_v0.1.0-rc.1_darwin_arm64.tar.gz`,
+    `${hash('C')} *glide_v0.1.0-rc.1_linux_armv6.tar.gz`,
+    `${hash('d')}  glide_v0.1.0-rc.1_windows_amd64.zip`,
+    '',
+  ].join('\n');
+
+  it('parses text and binary-mode lines, lower-casing the hash', () => {
+    const checksums = parseChecksums(text);
+    expect(checksums.get('glide_v0.1.0-rc.1_linux_armv6.tar.gz')).toBe(hash('c'));
+    expect(checksums.size).toBe(4);
+  });
+  it('names the platforms a release has', () => {
+    expect(platformsInChecksums(parseChecksums(text), '0.1.0-rc.1')).toEqual(['darwin/amd64', 'darwin/arm64', 'linux/armv6', 'windows/amd64']);
+  });
+  it('finds the archive for a target', () => {
+    expect(expectedArchive(parseChecksums(text), '0.1.0-rc.1', targetFromWords('windows', 'amd64'))).toEqual({
+      asset: 'glide_v0.1.0-rc.1_windows_amd64.zip',
+      sha256: hash('d'),
+    });
+  });
+  it('a platform the release lacks is EUNSUPPORTEDPLATFORM listing those it has', () => {
+    try {
+      expectedArchive(parseChecksums(text), '0.1.0-rc.1', targetFromWords('linux', 's390x'));
+      expect.unreachable();
+    } catch (error) {
+      expect(isGlideError(error) && error.code).toBe('EUNSUPPORTEDPLATFORM');
+      expect(String((error as Error).message)).toContain('linux/s390x');
+      expect(isGlideError(error) && error.details.join('\n')).toContain('darwin/amd64, darwin/arm64, linux/armv6, windows/amd64');
+    }
+  });
+  it.each([
+    ['short hash', 'abc  glide.tar.gz'],
+    ['no name', `${hash('a')}`],
+    ['one space and no star', `${hash('a')} glide`.replace(' ', '\t')],
+    ['html error page', '<html><body>Not Found</body></html>'],
+    ['same name, two hashes', `${hash('a')}  x.tar.gz\n${hash('b')}  x.tar.gz`],
+  ])('fails closed on %s', (_name, bad) => {
+    expect(codeOf(() => parseChecksums(bad))).toBe('ECHECKSUM');
+  });
+});
+
+describe('cache layout', () => {
+  it.each([
+    [{ GLIDE_CACHE_DIR: '/c' }, 'linux', '/c'],
+    [{ XDG_CACHE_HOME: '/x' }, 'linux', '/x/glide'],
+    [{}, 'linux', '/home/u/.cache/glide'],
+    [{}, 'darwin', '/home/u/Library/Caches/glide'],
+  ])('%o on %s → %s', (env, platform, expected) => {
+    expect(cacheDir({ env, platform, home: '/home/u' })).toBe(expected);
+  });
+  it('versions/{version}/{os}_{arch}/glide', () => {
+    const paths = installPaths('/c', '0.1.0-rc.1', targetFromWords('linux', 'armv7'), 'glide_v0.1.0-rc.1_linux_armv7.tar.gz');
+    expect(paths.binary).toBe('/c/versions/0.1.0-rc.1/linux_armv7/glide');
+    expect(paths.receipt).toBe('/c/versions/0.1.0-rc.1/linux_armv7/receipt.json');
+    expect(installPaths('/c', '0.0.3', targetFromWords('windows', 'amd64'), 'a.zip').binary).toBe('/c/versions/0.0.3/windows_amd64/glide.exe');
+  });
+});
+
+describe('release sources', () => {
+  const base = { repo: 'EinStack/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com', cwd: '/work' };
+  it.each([
+    ['http://127.0.0.1:8080/mirror/', 'http://127.0.0.1:8080/mirror/0.0.3/a.tar.gz'],
+    ['./mirror', '/work/mirror/0.0.3/a.tar.gz'],
+    ['/srv/glide', '/srv/glide/0.0.3/a.tar.gz'],
+    ['file:///srv/glide', '/srv/glide/0.0.3/a.tar.gz'],
+  ])('%s', (downloadBaseUrl, expected) => {
+    expect(assetLocation(releaseSource({ ...base, downloadBaseUrl }), '0.0.3', 'a.tar.gz')).toBe(expected);
+  });
+  it('refuses other schemes and a malformed GLIDE_REPO', () => {
+    expect(codeOf(() => releaseSource({ ...base, downloadBaseUrl: 'ftp://x/y' }))).toBe('EUSAGE');
+    expect(codeOf(() => releaseSource({ ...base, repo: 'glide' }))).toBe('EUSAGE');
+  });
+});
+
+describe('Masterminds/glide on PATH', () => {
+  it.each([
+    ['glide version 0.0.3 (commit: 1a2b3c, runtime: go1.22.1, buildDate: 2024-03-01T10:00:00Z)', true],
+    ['github.com/EinStack/glide version devel (commit: , runtime: go1.22.2, buildDate: )', true],
+    ['glide version v0.13.3', false],
+    ['glide version 0.12.3', false],
+    ['', false],
+  ])('%j → %s', (output, isGateway) => {
+    expect(looksLikeGlideGateway(output)).toBe(isGateway);
+  });
+});
+
+describe('create-glide options', () => {
+  it('defaults', () => {
+    expect(parseCreateOptions([])).toMatchObject({ version: { kind: 'latest' }, yes: false, dryRun: false, overwrite: false, insecureSkipVerify: false });
+  });
+  it('reads every flag', () => {
+    expect(
+      parseCreateOptions(['my-app', '--method', 'binary', '--glide-version', 'rc', '--provider', 'anthropic', '-y', '--overwrite', '--dry-run', '--os', 'linux', '--arch', 'arm64', '--download-base-url', './m', '--insecure-skip-verify']),
+    ).toMatchObject({ dir: 'my-app', method: 'binary', version: { kind: 'rc' }, provider: 'anthropic', yes: true, overwrite: true, dryRun: true, os: 'linux', arch: 'arm64', downloadBaseUrl: './m', insecureSkipVerify: true });
+  });
+  it.each([
+    [['--bogus']],
+    [['a', 'b']],
+    [['--provider', 'ollama']],
+    [['--method', 'podman']],
+    [['--glide-version', 'v1']],
+    [['--os', 'linux']],
+  ])('%j is a usage error', (argv) => {
+    expect(codeOf(() => parseCreateOptions(argv))).toBe('EUSAGE');
+  });
+});
+
+describe('project files', () => {
+  it('a config Glide reads: one router, the provider keyed by ${env:…}, loopback 9099', () => {
+    const config = parseYaml(glideConfig({ provider: 'azureopenai', values: {}, port: 9099 }));
+    expect(config.api.http).toEqual({ host: '127.0.0.1', port: 9099 });
+    expect(config.routers.language[0].models[0]).toEqual({
+      id: 'azureopenai',
+      azureopenai: { api_key: '${env:AZURE_OPENAI_API_KEY}', base_url: '${env:AZURE_OPENAI_ENDPOINT}', model: '${env:AZURE_OPENAI_MODEL}' },
+    });
+  });
+  it('.env is 0600 and quotes what godotenv would misread', () => {
+    expect(dotenv({ A: 'sk-abc_123', B: 'has space#x' }, ['A', 'B', 'C'])).toBe('A=sk-abc_123\nB="has space#x"\nC=\n');
+    const env = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099 }).find((file) => file.path === '.env');
+    expect(env).toMatchObject({ mode: 0o600, secret: true });
+  });
+});
