@@ -34,6 +34,8 @@ await Promise.all([
     ...common,
     entryPoints: { 'create-glide': 'src/create-glide/bin.ts' },
     outdir: 'create-glide/dist',
+    // unzipper's S3 opener (never used: we open local files) requires the AWS SDK lazily.
+    external: ['@aws-sdk/client-s3'],
     define: { CREATE_GLIDE_VERSION: JSON.stringify(createGlide.version) },
   }),
 ]);

@@ -8,7 +8,7 @@
  * its central directory, so it is read from a file once downloaded.
  */
 import { once } from 'node:events';
-import { lstat, open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -157,7 +157,8 @@ function notAsPublished(reason: string): GlideError {
 function damaged(cause: unknown): GlideError {
   return new GlideError(
     'EUNSAFEARCHIVE',
-    'The archive is damaged (a truncated or corrupted download). Run the installer again; if it keeps happening, report it at https://github.com/EinStack/glide/issues',
+    'The archive is damaged (a truncated or corrupted download). Run the installer again; ' +
+      'if it keeps happening, report it at https://github.com/EinStack/glide/issues',
     [cause instanceof Error ? cause.message : String(cause)],
   );
 }
@@ -170,21 +171,13 @@ function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
-/** A file this module created: only that file (same inode) is ever removed again. */
-interface OwnedFile {
-  readonly handle: FileHandle;
-  readonly dev: number;
-  readonly ino: number;
-}
-
-async function createMemberFile(destFile: string): Promise<OwnedFile> {
+async function createMemberFile(destFile: string): Promise<FileHandle> {
   // 'wx': never write through a file (or a planted symlink) that was already there.
   const handle = await open(destFile, 'wx', 0o755);
   try {
     // The binary must be executable whatever the umask.
     await handle.chmod(0o755);
-    const { dev, ino } = await handle.stat();
-    return { handle, dev, ino };
+    return handle;
   } catch (error) {
     await handle.close();
     await rm(destFile, { force: true });
@@ -196,12 +189,6 @@ async function closeStream(stream: WriteStream): Promise<void> {
   if (stream.closed) return;
   stream.destroy();
   await once(stream, 'close');
-}
-
-/** Removes destFile if it is still the file we created (a new attempt may have made its own). */
-async function removeOwnedFile(destFile: string, owned: OwnedFile): Promise<void> {
-  const now = await lstat(destFile).catch(() => undefined);
-  if (now && now.dev === owned.dev && now.ino === owned.ino) await rm(destFile, { force: true });
 }
 
 export function createTarGzMemberExtractor(member: string, destFile: string): TarGzMemberExtractor {
@@ -216,7 +203,8 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
   let completed = false;
   let memberWrite: Promise<number> | undefined;
   let memberOutput: WriteStream | undefined;
-  let owned: OwnedFile | undefined;
+  // Set once open('wx') succeeded: destFile is ours to remove on failure, and only then.
+  let memberFile: FileHandle | undefined;
   let stop!: (error: Error) => void;
   const stopped = new Promise<never>((_, reject) => (stop = reject));
   stopped.catch(() => {});
@@ -265,8 +253,8 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
   });
 
   const writeMember = async (entry: ReadEntry): Promise<number> => {
-    owned = await createMemberFile(destFile);
-    const output = owned.handle.createWriteStream();
+    memberFile = await createMemberFile(destFile);
+    const output = memberFile.createWriteStream();
     memberOutput = output;
     if (failure) throw failure;
     // Minipass pipe pauses the entry whenever output.write() returns false.
@@ -311,8 +299,7 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
       fail(asError(error));
       await memberWrite?.catch(() => {});
       if (memberOutput) await closeStream(memberOutput);
-      else await owned?.handle.close().catch(() => {});
-      if (owned) await removeOwnedFile(destFile, owned);
+      if (memberFile) await rm(destFile, { force: true });
       throw failure ?? error;
     }
   })();
@@ -334,7 +321,8 @@ export async function extractZipMember(zipPath: string, member: string, destFile
   for (const file of directory.files) {
     // unzipper does not check record signatures: a misread directory must not pass as a listing.
     if (file.signature !== CENTRAL_DIRECTORY_SIGNATURE) throw damaged(new Error('bad central directory record'));
-    const verdict = judgeEntry({ path: file.path, kind: zipEntryKind(file.externalFileAttributes, file.path) }, member, chosen !== undefined);
+    const entry = { path: file.path, kind: zipEntryKind(file.externalFileAttributes, file.path) };
+    const verdict = judgeEntry(entry, member, chosen !== undefined);
     if (verdict.action === 'refuse') throw notAsPublished(verdict.reason);
     if (verdict.action === 'extract') chosen = file;
   }
@@ -344,8 +332,7 @@ export async function extractZipMember(zipPath: string, member: string, destFile
     throw notAsPublished(`"${member}" uses compression method ${chosen.compressionMethod}`);
   }
 
-  const owned = await createMemberFile(destFile);
-  const output = owned.handle.createWriteStream();
+  const output = (await createMemberFile(destFile)).createWriteStream();
   try {
     const source = chosen.stream();
     let sourceError: unknown;
@@ -362,7 +349,7 @@ export async function extractZipMember(zipPath: string, member: string, destFile
     return { bytes: output.bytesWritten, path: destFile };
   } catch (error) {
     await closeStream(output);
-    await removeOwnedFile(destFile, owned);
+    await rm(destFile, { force: true });
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  * the binary, then a rename into place. Until that rename nothing is installed; an
  * earlier install of the same version is reused and never touched.
  */
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import {
@@ -114,6 +114,8 @@ async function downloadAndPlace(
   const { version, target, source } = request;
   const member = binaryName(target.os);
   const staging = await mkdtemp(join(paths.versionDir, `.staging-${target.os}_`));
+  // mkdtemp makes 0700; an install is as readable as any other program the user installs.
+  await chmod(staging, 0o755);
   const stagedBinary = join(staging, member);
   try {
     const location = assetLocation(source, version, asset);
@@ -133,6 +135,7 @@ async function downloadAndPlace(
     });
 
     if (expectedSha256 && download.sha256 !== expectedSha256) {
+      await download.sinkResult.catch(() => {});
       await rm(paths.partial, { force: true });
       const mismatch: ResumedMismatch = new GlideError('ECHECKSUM', `${asset} does not match the release's checksums file.`, [
         `expected sha256 ${expectedSha256}`,
@@ -144,6 +147,10 @@ async function downloadAndPlace(
       throw mismatch;
     }
     if (expectedSha256) report({ type: 'verified', asset, sha256: download.sha256 });
+    await download.sinkResult.catch(async (error: unknown) => {
+      await rm(paths.partial, { force: true });
+      throw error;
+    });
     if (!streamed) await extractZipMember(isUrl(location) ? paths.partial : location, member, stagedBinary);
 
     const check = await checkInstalledBinary(stagedBinary, target, request.runnable);

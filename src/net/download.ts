@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { GlideError } from '../contract/index.js';
-import { header, isRetryableNetworkError, sleep, type HttpClient } from './http.js';
+import { discardBody, header, isRetryableNetworkError, sleep, type HttpClient } from './http.js';
 
 export interface AssetSink<T> {
   readonly sink: Writable;
@@ -33,8 +33,11 @@ export interface DownloadResult<T> {
   readonly size: number;
   /** Bytes taken from an earlier run's `.partial`. */
   readonly resumedFrom: number;
-  /** What the last sink's `done` resolved to. */
-  readonly sinkResult: T | undefined;
+  /**
+   * The last sink's outcome, settled after the whole body was fed. Left for the caller to
+   * await after comparing the hash, so a truncated file is reported as a checksum mismatch.
+   */
+  readonly sinkResult: Promise<T | undefined>;
 }
 
 class Pass<T> {
@@ -48,7 +51,7 @@ class Pass<T> {
     if (this.target) {
       // A sink that fails (an unsafe entry mid-archive) stops the download at once.
       this.#failure = this.target.done.then(() => new Promise<never>(() => {}));
-      this.target.done.catch(() => {});
+      this.#failure.catch(() => {});
     }
   }
 
@@ -59,14 +62,17 @@ class Pass<T> {
     if (sink && !sink.write(chunk)) await Promise.race([once(sink, 'drain'), this.#failure]);
   }
 
-  async finish(): Promise<T | undefined> {
-    if (!this.target) return undefined;
+  finish(): Promise<T | undefined> {
+    if (!this.target) return Promise.resolve(undefined);
     this.target.sink.end();
     return this.target.done;
   }
 
-  discard(): void {
-    this.target?.sink.destroy();
+  /** Stops the sink and waits until it has cleaned up (its output file is gone). */
+  async discard(): Promise<void> {
+    if (!this.target) return;
+    this.target.sink.destroy();
+    await this.target.done.catch(() => {});
   }
 }
 
@@ -82,7 +88,7 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
   let validator: string | undefined;
 
   const startOver = async (): Promise<void> => {
-    pass.discard();
+    await pass.discard();
     await closeStream(partial);
     await truncate(request.partialPath, 0);
     partial = createWriteStream(request.partialPath, { flags: 'a', highWaterMark: 1 << 20 });
@@ -100,7 +106,7 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
         const response = await client.get(request.location, { headers: rangeHeaders });
         const misplaced = response.status === 206 && contentRangeStart(response.headers) !== offset;
         if (response.status === 416 || misplaced) {
-          response.body.destroy();
+          discardBody(response.body);
           await startOver();
           continue;
         }
@@ -122,10 +128,10 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
       }
     }
     await closeStream(partial);
-    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom, sinkResult: await pass.finish() };
+    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom, sinkResult: pass.finish() };
   } catch (error) {
-    pass.discard();
     partial.destroy();
+    await pass.discard();
     throw error;
   }
 }
@@ -138,9 +144,9 @@ async function readLocalAsset<T>(request: DownloadRequest<T>): Promise<DownloadR
       await pass.feed(chunk as Buffer);
       request.onProgress?.(pass.bytes, total);
     }
-    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom: 0, sinkResult: await pass.finish() };
+    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom: 0, sinkResult: pass.finish() };
   } catch (error) {
-    pass.discard();
+    await pass.discard();
     throw error;
   }
 }

@@ -29,11 +29,18 @@ export interface HttpClientOptions {
   readonly signal?: AbortSignal;
 }
 
+export type ResponseBody = Dispatcher.ResponseData['body'];
+
 export interface HttpResponse {
   readonly url: string;
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+  readonly body: ResponseBody;
+}
+
+/** Lets go of a body we will not read. (`destroy()` would fail it with UND_ERR_ABORTED.) */
+export function discardBody(body: ResponseBody): void {
+  body.dump().catch(() => {});
 }
 
 export interface GetOptions {
@@ -137,7 +144,7 @@ export class HttpClient {
       try {
         const result = await attempt();
         if (!RETRYABLE_STATUSES.has(result.status) || tries >= retries) return result;
-        if ('body' in result) (result.body as HttpResponse['body']).destroy();
+        if ('body' in result) discardBody(result.body as ResponseBody);
         delay = retryAfterMs(result.headers) ?? this.backoff(tries);
       } catch (error) {
         if (!isRetryableNetworkError(error) || tries >= retries) throw this.explain(error, url);
@@ -176,7 +183,7 @@ export class HttpClient {
       await response.body.dump();
       const next = new URL(location, current).toString();
       if (options.stopAtRedirect) {
-        return { url: next, status: response.statusCode, headers: response.headers, body: emptyBody() };
+        return { url: next, status: response.statusCode, headers: response.headers, body: response.body };
       }
       current = next;
     }
@@ -222,7 +229,7 @@ export class HttpClient {
   /** Fails with a clear error unless the response is a 2xx; explains rate limits, refused tokens and proxies asking for credentials. */
   async expectOk(response: { status: number; headers: HttpResponse['headers']; url: string; body?: HttpResponse['body'] }, what: string): Promise<void> {
     if (response.status >= 200 && response.status < 300) return;
-    response.body?.destroy();
+    if (response.body) discardBody(response.body);
     const url = response.url;
     if (new URL(url).origin === this.#options.apiOrigin) {
       if ((response.status === 403 || response.status === 429) && header(response.headers, 'x-ratelimit-remaining') === '0') {
@@ -310,10 +317,6 @@ function safeHost(url: string): string {
   } catch {
     return url;
   }
-}
-
-function emptyBody(): HttpResponse['body'] {
-  return Object.assign((async function* () {})(), { destroy() {} });
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

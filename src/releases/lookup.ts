@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GlideError, tryParseReleaseVersion, type MirrorIndexEntry } from '../contract/index.js';
-import { header, type HttpClient } from '../net/http.js';
+import { discardBody, header, type HttpClient } from '../net/http.js';
 import { highestStable, type ListedRelease, type ReleaseLookup } from './resolve.js';
 import { mirrorIndexLocation, type ReleaseSource } from './source.js';
 
@@ -24,7 +24,7 @@ function githubLookup(source: Extract<ReleaseSource, { kind: 'github' }>, client
       // The web redirect costs no API quota: https://github.com/{repo}/releases/latest → …/releases/tag/{tag}.
       const url = `${source.webUrl}/${source.repo}/releases/latest`;
       const response = await client.get(url, { stopAtRedirect: true });
-      response.body.destroy();
+      discardBody(response.body);
       const match = /\/releases\/tag\/([^/?#]+)$/.exec(new URL(response.url).pathname);
       if (response.status >= 300 && response.status < 400 && match?.[1]) return decodeURIComponent(match[1]);
       if (response.status === 404 || (response.status >= 300 && response.status < 400)) {

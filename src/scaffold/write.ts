@@ -29,6 +29,8 @@ export async function writeProject(dir: string, files: readonly ProjectFile[]): 
     await mkdir(dirname(dir), { recursive: true });
     const staging = await mkdtemp(join(dirname(dir), `.${basename(dir)}-`));
     try {
+      // mkdtemp makes 0700; the project folder gets the user's usual mode.
+      await chmod(staging, 0o777 & ~process.umask());
       await writeFiles(staging, files);
       await rename(staging, dir);
     } catch (error) {
