@@ -3,8 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if ! command -v go >/dev/null || ! command -v qemu-aarch64-static >/dev/null; then
+missing=0
+for command in go qemu-aarch64-static git python3 tinyproxy tmux openssl curl; do
+  command -v "$command" >/dev/null || missing=1
+done
+if [ "$missing" -eq 1 ]; then
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go qemu-user-static git ca-certificates python3 >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go qemu-user-static git \
+    ca-certificates python3 tinyproxy tmux openssl curl >/dev/null
 fi
 npm ci --no-audit --no-fund

@@ -2,6 +2,7 @@
  * The create-glide executable: wires the process to main(). The first Ctrl-C cancels (a
  * download stops and cleans up, exit 130); a second one exits at once.
  */
+import { GlideError } from '../contract/index.js';
 import { readHostFacts } from '../platform/host.js';
 import { main } from './cli.js';
 
@@ -10,7 +11,7 @@ let interrupted = false;
 process.on('SIGINT', () => {
   if (interrupted) process.exit(130);
   interrupted = true;
-  controller.abort(new Error('cancelled'));
+  controller.abort(new GlideError('ECANCELLED', 'Cancelled: nothing was installed or written (a partial download is kept, and the next run resumes it).'));
 });
 
 const code = await main(process.argv.slice(2), {

@@ -71,7 +71,7 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
       await client.close();
     }
   } catch (error) {
-    return reportFailure(error, terminal, io);
+    return reportFailure(error, io);
   }
 }
 
@@ -100,16 +100,16 @@ async function create(ctx: CreateContext): Promise<number> {
   return 0;
 }
 
-function reportFailure(error: unknown, terminal: Terminal | undefined, io: CreateIo): number {
-  if (isGlideError(error) && error.code === 'ECANCELLED') {
-    io.stderr.write(`${error.message}\n`);
+function reportFailure(error: unknown, io: CreateIo): number {
+  if ((isGlideError(error) && error.code === 'ECANCELLED') || io.signal?.aborted) {
+    if (!isGlideError(error) || error.code !== 'ECANCELLED') error = io.signal?.reason;
+    io.stderr.write(`${error instanceof Error ? error.message : 'Cancelled.'}\n`);
     return 130;
   }
   const glideError = isGlideError(error) ? error : undefined;
   const lines = glideError
     ? [`${glideError.code}: ${glideError.message}`, ...glideError.details.map((line) => `  ${line}`)]
     : [`Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, '  Please report it at https://github.com/EinStack/create-glide/issues'];
-  void terminal;
   io.stderr.write(`${lines.join('\n')}\n`);
   return glideError?.code === 'EUSAGE' ? 2 : 1;
 }

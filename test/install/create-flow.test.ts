@@ -1,0 +1,124 @@
+// create-glide's ask → plan → apply flow in-process, with a scripted terminal (as create-astro
+// tests its steps): which questions are asked when, and that a cancel writes nothing.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/create-glide/cli.js';
+import { cancelled, type Terminal } from '../../src/create-glide/terminal.js';
+
+type Answer = string | boolean | typeof CANCEL;
+const CANCEL = Symbol('cancel');
+
+/** A terminal that answers from a script and records what was asked and said. */
+function scriptedTerminal(answers: Answer[], interactive = true) {
+  const asked: string[] = [];
+  const said: string[] = [];
+  const next = (kind: string, message: string): Answer => {
+    asked.push(`${kind}: ${message}`);
+    const answer = answers.shift();
+    if (answer === undefined) throw new Error(`unscripted question: ${message}`);
+    if (answer === CANCEL) throw cancelled();
+    return answer;
+  };
+  const terminal: Terminal = {
+    interactive,
+    intro: (text) => said.push(text),
+    step: (text) => said.push(text),
+    warn: (text) => said.push(`warn: ${text}`),
+    note: (title, lines) => said.push(title, ...lines),
+    outro: (text) => said.push(text),
+    select: async (message) => next('select', message) as never,
+    text: async (message) => String(next('text', message)),
+    password: async (message) => String(next('password', message)),
+    confirm: async (message) => Boolean(next('confirm', message)),
+    progress: () => ({ update() {}, done: (text) => said.push(text), fail: (text) => said.push(text) }),
+  };
+  return { terminal, asked, said };
+}
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'create-flow-'));
+});
+afterEach(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+async function create(argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv = {}) {
+  const stderr = new PassThrough();
+  let errors = '';
+  stderr.on('data', (chunk) => (errors += String(chunk)));
+  const io = {
+    stdin: new PassThrough() as never,
+    stdout: new PassThrough() as never,
+    stderr: stderr as never,
+    env: { GLIDE_CACHE_DIR: join(cwd, '.cache'), ...env },
+    cwd,
+    host: async () => ({ platform: 'linux', arch: 'arm64', translated: false }),
+    terminal,
+  };
+  const code = await main(argv, io);
+  return { code, errors };
+}
+
+// An exact version and a mirror folder that does not exist: planning must not touch either.
+const OFFLINE = ['--glide-version', '0.1.0-rc.1', '--download-base-url', '/nonexistent-mirror', '--dry-run'];
+
+describe('create-glide flow', () => {
+  it('asks folder, provider and each value, then prints the plan without a single request', async () => {
+    const { terminal, asked, said } = scriptedTerminal(['my-app', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '']);
+    const { code, errors } = await create(OFFLINE, terminal);
+    expect(errors).toBe('');
+    expect(code).toBe(0);
+    expect(asked).toEqual([
+      'text: Where should the project go?',
+      'select: Which LLM provider should Glide route to?',
+      'password: Azure OpenAI API key (stored only in .env; Enter to fill it in later)',
+      'text: Azure OpenAI endpoint (https://….openai.azure.com) (Enter to fill it in later)',
+      'text: Azure OpenAI deployment (model) name (Enter to fill it in later)',
+    ]);
+    expect(said).toContain('  download  /nonexistent-mirror/0.1.0-rc.1/glide_v0.1.0-rc.1_linux_arm64.tar.gz');
+    expect(said.join('\n')).not.toContain('sk-typed');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('values already in the environment are not asked for', async () => {
+    const { terminal, asked } = scriptedTerminal(['my-app', 'openai']);
+    expect((await create(OFFLINE, terminal, { OPENAI_API_KEY: 'sk-env' })).code).toBe(0);
+    expect(asked).toHaveLength(2);
+  });
+
+  it('flags answer their questions; --yes asks nothing', async () => {
+    const { terminal, asked } = scriptedTerminal([]);
+    expect((await create(['my-app', '--provider', 'cohere', '--yes', ...OFFLINE], terminal)).code).toBe(0);
+    expect(asked).toEqual([]);
+  });
+
+  it.each([0, 1, 2])('a cancel at question %i exits 130 and writes nothing', async (at) => {
+    const script: Answer[] = ['my-app', 'openai', 'sk-typed'];
+    script[at] = CANCEL;
+    const { terminal } = scriptedTerminal(script);
+    const { code, errors } = await create(['--glide-version', '0.1.0-rc.1', '--download-base-url', '/nonexistent-mirror'], terminal);
+    expect(code).toBe(130);
+    expect(errors).toContain('Cancelled');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('a non-empty folder is confirmed, and "no" cancels', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(cwd, 'busy'));
+    await writeFile(join(cwd, 'busy', 'notes.txt'), 'x');
+    const { terminal, asked } = scriptedTerminal(['busy', false]);
+    expect((await create(OFFLINE, terminal)).code).toBe(130);
+    expect(asked[1]).toMatch(/^confirm: busy is not empty \(notes\.txt\)/);
+  });
+
+  it('another platform is planned with a header check instead of a run', async () => {
+    const { terminal, said } = scriptedTerminal([]);
+    expect((await create(['x', '--yes', '--os', 'windows', '--arch', 'amd64', ...OFFLINE], terminal)).code).toBe(0);
+    expect(said.join('\n')).toContain('glide_v0.1.0-rc.1_windows_amd64.zip');
+    expect(said.join('\n')).toContain("header must be a windows/amd64 binary");
+  });
+});
