@@ -40,6 +40,7 @@ export const ERROR_CODES = [
   'ELOCKED',
   'EDIRNOTEMPTY',
   'ECANCELLED',
+  'EDISK',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,3 +6,4 @@ export * from './images.js';
 export * from './channels.js';
 export * from './mirror.js';
 export * from './binary-header.js';
+export * from './binary-head-file.js';

@@ -45,9 +45,9 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
       io.stdout.write(`${typeof CREATE_GLIDE_VERSION === 'string' ? CREATE_GLIDE_VERSION : 'dev'}\n`);
       return 0;
     }
-    // One decision: prompts and animation only with a terminal on both ends, and never with --yes.
+    // One decision: prompts and animation only with a terminal on both ends; --yes never asks.
     const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
-    terminal ??= tty && !options.yes ? clackTerminal(io) : plainTerminal(io);
+    terminal ??= tty ? clackTerminal(io, !options.yes) : plainTerminal(io);
     const settings = readSettings(io.env);
     const client = new HttpClient({
       proxy: settings.proxy,

@@ -63,14 +63,15 @@ export function progressText(received: number, total: number | undefined, elapse
   return rate ? `${amount} · ${rate}` : amount;
 }
 
-export function clackTerminal(streams: TerminalStreams): Terminal {
+/** A TTY: clack's prompts and progress bar. `interactive` false (--yes) keeps the look but never asks. */
+export function clackTerminal(streams: TerminalStreams, interactive: boolean): Terminal {
   const common = { input: streams.stdin, output: streams.stdout };
   const answer = <T>(value: T): Exclude<T, symbol> => {
     if (clack.isCancel(value)) throw cancelled();
     return value as Exclude<T, symbol>;
   };
   return {
-    interactive: true,
+    interactive,
     intro: (title) => clack.intro(title, common),
     step: (message) => clack.log.step(message, common),
     warn: (message) => clack.log.warn(message, common),

@@ -4,8 +4,7 @@
  * against the target, the same check the release build makes.
  */
 import { execFile } from 'node:child_process';
-import { open } from 'node:fs/promises';
-import { BINARY_HEADER_BYTES, checkBinaryHeader, formatTarget, GlideError, type Target } from '../contract/index.js';
+import { checkBinaryHeader, formatTarget, GlideError, readBinaryHead, type Target } from '../contract/index.js';
 
 export interface BinaryCheck {
   /** `ran` for a smoke run, `header` when only the header could be checked. */
@@ -15,7 +14,7 @@ export interface BinaryCheck {
 }
 
 export async function checkInstalledBinary(path: string, target: Target, runnable: boolean): Promise<BinaryCheck> {
-  const header = checkBinaryHeader(await readHead(path), target);
+  const header = checkBinaryHeader(await readBinaryHead(path), target);
   if (!header.ok) {
     throw new GlideError('EBINARYMISMATCH', `The downloaded binary is not a ${formatTarget(target)} one: ${header.reason}`, [
       'Nothing was installed. The release asset is wrongly named or built; report it at https://github.com/EinStack/glide/issues.',
@@ -42,15 +41,4 @@ function runVersion(path: string): Promise<{ code: number | null; output: string
       resolve({ code: typeof code === 'number' ? code : null, output: output || error.message });
     });
   });
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(BINARY_HEADER_BYTES);
-    const { bytesRead } = await file.read(buffer, 0, BINARY_HEADER_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
 }

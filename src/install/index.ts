@@ -65,7 +65,7 @@ export interface InstallDependencies {
 const LOCK_STALE_MS = 5_000;
 
 export async function installGlide(request: InstallRequest, deps: InstallDependencies): Promise<InstallResult> {
-  const { version, target, source } = request;
+  const { version, target } = request;
   const asset = archiveName(version, target);
   const paths = installPaths(request.cacheDir, version, target, asset);
   const report = deps.report ?? (() => {});
@@ -84,12 +84,14 @@ export async function installGlide(request: InstallRequest, deps: InstallDepende
     const finished = await readInstall(paths, version);
     if (finished) return finished;
     for (let attempt = 0; ; attempt++) {
+      const kept = await stat(paths.partial).then((file) => file.size, () => 0);
       try {
         return await downloadAndPlace(request, deps, paths, asset, expectedSha256, report);
       } catch (error) {
-        // A mismatch on bytes partly kept from an earlier run may be that file's fault
-        // (the mirror changed it): start once from nothing before failing closed.
-        if (attempt === 0 && isGlideError(error) && error.code === 'ECHECKSUM' && (error as ResumedMismatch).resumed) {
+        // Bytes kept from an earlier run may be of another file (the mirror replaced it):
+        // start once from nothing before failing closed.
+        if (attempt === 0 && kept > 0 && isGlideError(error) && (error.code === 'ECHECKSUM' || error.code === 'EUNSAFEARCHIVE')) {
+          await rm(paths.partial, { force: true });
           report({ type: 'retry-fresh', asset });
           continue;
         }
@@ -100,8 +102,6 @@ export async function installGlide(request: InstallRequest, deps: InstallDepende
     await unlock();
   }
 }
-
-type ResumedMismatch = GlideError & { resumed?: boolean };
 
 async function downloadAndPlace(
   request: InstallRequest,
@@ -137,14 +137,12 @@ async function downloadAndPlace(
     if (expectedSha256 && download.sha256 !== expectedSha256) {
       await download.sinkResult.catch(() => {});
       await rm(paths.partial, { force: true });
-      const mismatch: ResumedMismatch = new GlideError('ECHECKSUM', `${asset} does not match the release's checksums file.`, [
+      throw new GlideError('ECHECKSUM', `${asset} does not match the release's checksums file.`, [
         `expected sha256 ${expectedSha256}`,
         `received sha256 ${download.sha256} (${download.size} bytes)`,
         'Nothing was installed. Run again; if it persists, the download is being altered on its way (a proxy?) or the release is broken.',
         'Only --insecure-skip-verify installs without this check, and it should not be used to get past a mismatch.',
       ]);
-      mismatch.resumed = download.resumedFrom > 0;
-      throw mismatch;
     }
     if (expectedSha256) report({ type: 'verified', asset, sha256: download.sha256 });
     await download.sinkResult.catch(async (error: unknown) => {

@@ -31,8 +31,6 @@ export interface DownloadRequest<T> {
 export interface DownloadResult<T> {
   readonly sha256: string;
   readonly size: number;
-  /** Bytes taken from an earlier run's `.partial`. */
-  readonly resumedFrom: number;
   /**
    * The last sink's outcome, settled after the whole body was fed. Left for the caller to
    * await after comparing the hash, so a truncated file is reported as a checksum mismatch.
@@ -43,23 +41,22 @@ export interface DownloadResult<T> {
 class Pass<T> {
   readonly hash: Hash = createHash('sha256');
   readonly target: AssetSink<T> | undefined;
-  #failure: Promise<never> | undefined;
   bytes = 0;
 
   constructor(createSink: (() => AssetSink<T>) | undefined) {
     this.target = createSink?.();
-    if (this.target) {
-      // A sink that fails (an unsafe entry mid-archive) stops the download at once.
-      this.#failure = this.target.done.then(() => new Promise<never>(() => {}));
-      this.#failure.catch(() => {});
-    }
   }
 
   async feed(chunk: Uint8Array): Promise<void> {
     this.hash.update(chunk);
     this.bytes += chunk.byteLength;
-    const sink = this.target?.sink;
-    if (sink && !sink.write(chunk)) await Promise.race([once(sink, 'drain'), this.#failure]);
+    const target = this.target;
+    if (!target) return;
+    if (target.sink.destroyed) {
+      await target.done;
+      throw new Error('the extractor stopped early');
+    }
+    if (!target.sink.write(chunk)) await drained(target);
   }
 
   finish(): Promise<T | undefined> {
@@ -76,22 +73,41 @@ class Pass<T> {
   }
 }
 
+/**
+ * Waits for the sink to want more. A sink that fails (an unsafe entry mid-archive) closes,
+ * which rejects with its reason and stops the download at once. Listeners are removed each
+ * time: racing a long-pending promise per chunk would pile up reactions for a 1 GB file.
+ */
+function drained<T>(target: AssetSink<T>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      target.sink.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      target.sink.off('drain', onDrain);
+      target.done.then(() => reject(new Error('the extractor stopped early')), reject);
+    };
+    target.sink.once('drain', onDrain);
+    target.sink.once('close', onClose);
+  });
+}
+
 export async function downloadAsset<T>(client: HttpClient, request: DownloadRequest<T>): Promise<DownloadResult<T>> {
   if (!/^https?:\/\//.test(request.location)) return readLocalAsset(request);
 
-  const resumedFrom = await fileSize(request.partialPath);
   let pass = new Pass<T>(request.createSink);
-  if (resumedFrom > 0) {
+  if ((await fileSize(request.partialPath)) > 0) {
     for await (const chunk of createReadStream(request.partialPath)) await pass.feed(chunk as Buffer);
   }
-  let partial = createWriteStream(request.partialPath, { flags: 'a', highWaterMark: 1 << 20 });
+  let partial = openPartial(request.partialPath);
   let validator: string | undefined;
 
   const startOver = async (): Promise<void> => {
     await pass.discard();
     await closeStream(partial);
     await truncate(request.partialPath, 0);
-    partial = createWriteStream(request.partialPath, { flags: 'a', highWaterMark: 1 << 20 });
+    partial = openPartial(request.partialPath);
     pass = new Pass<T>(request.createSink);
     validator = undefined;
   };
@@ -107,6 +123,11 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
         const misplaced = response.status === 206 && contentRangeStart(response.headers) !== offset;
         if (response.status === 416 || misplaced) {
           discardBody(response.body);
+          if (offset === 0 || tries >= client.retries) {
+            throw new GlideError('ENETWORK', `The server answered a range request for ${request.what} wrongly (HTTP ${response.status}).`, [
+              'A proxy or mirror may mangle Range requests; run again, or try without the proxy or mirror.',
+            ]);
+          }
           await startOver();
           continue;
         }
@@ -117,7 +138,7 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
         const total = totalSize(response.status, response.headers, offset);
         request.onProgress?.(pass.bytes, total);
         for await (const chunk of response.body) {
-          if (!partial.write(chunk)) await once(partial, 'drain');
+          await writePartial(partial, chunk);
           await pass.feed(chunk);
           request.onProgress?.(pass.bytes, total);
         }
@@ -128,7 +149,7 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
       }
     }
     await closeStream(partial);
-    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom, sinkResult: pass.finish() };
+    return { sha256: pass.hash.digest('hex'), size: pass.bytes, sinkResult: pass.finish() };
   } catch (error) {
     partial.destroy();
     await pass.discard();
@@ -144,7 +165,7 @@ async function readLocalAsset<T>(request: DownloadRequest<T>): Promise<DownloadR
       await pass.feed(chunk as Buffer);
       request.onProgress?.(pass.bytes, total);
     }
-    return { sha256: pass.hash.digest('hex'), size: pass.bytes, resumedFrom: 0, sinkResult: pass.finish() };
+    return { sha256: pass.hash.digest('hex'), size: pass.bytes, sinkResult: pass.finish() };
   } catch (error) {
     await pass.discard();
     throw error;
@@ -179,8 +200,26 @@ function totalSize(status: number, headers: Readonly<Record<string, string | str
   return Number.isFinite(length) && header(headers, 'content-length') !== undefined ? length + (status === 206 ? offset : 0) : undefined;
 }
 
-async function closeStream(stream: WriteStream): Promise<void> {
-  if (stream.closed) return;
-  stream.end();
-  await once(stream, 'close');
+type PartialFile = WriteStream & { failure?: Error };
+
+/** The `.partial` writer. A disk error (ENOSPC) is kept and thrown at the next write, not left to crash the process. */
+function openPartial(path: string): PartialFile {
+  const stream: PartialFile = createWriteStream(path, { flags: 'a', highWaterMark: 1 << 20 });
+  stream.on('error', (error) => {
+    stream.failure ??= error;
+  });
+  return stream;
+}
+
+async function writePartial(stream: PartialFile, chunk: Uint8Array): Promise<void> {
+  if (stream.failure) throw stream.failure;
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+async function closeStream(stream: PartialFile): Promise<void> {
+  if (!stream.closed) {
+    stream.end();
+    await once(stream, 'close');
+  }
+  if (stream.failure) throw stream.failure;
 }

@@ -68,6 +68,8 @@ const TLS_TRUST_CODES = new Set([
   'CERT_UNTRUSTED',
 ]);
 
+const DISK_ERROR_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE']);
+
 const RETRYABLE_ERROR_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -213,6 +215,11 @@ export class HttpClient {
     if (error instanceof GlideError) return error;
     if (isAbort(error)) return new GlideError('ECANCELLED', 'Cancelled.');
     const code = errorCode(error);
+    if (code && DISK_ERROR_CODES.has(code)) {
+      return new GlideError('EDISK', `Could not write the download to disk (${code}).`, [
+        'Free some space or fix permissions in the cache folder (or point GLIDE_CACHE_DIR elsewhere), then run again.',
+      ]);
+    }
     const host = safeHost(url);
     if (code && TLS_TRUST_CODES.has(code)) {
       return new GlideError('ETLS', `The TLS certificate of ${host} is not trusted (${code}).`, [

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import {
   readBinaryHeader,
   type BinaryFormat,
 } from '../../src/contract/binary-header.js';
+import { readBinaryHead } from '../../src/contract/binary-head-file.js';
 import { GlideError } from '../../src/contract/errors.js';
 import { parseTarget } from '../../src/contract/targets.js';
 
@@ -295,15 +296,7 @@ describe('real Go binaries', () => {
               cwd: dir,
               env: { ...process.env, ...cacheEnv, CGO_ENABLED: '0', GOOS: os, GOARCH: arch },
             });
-            // Read only what callers are told to read.
-            const file = await open(output, 'r');
-            try {
-              const buffer = Buffer.alloc(BINARY_HEADER_BYTES);
-              const { bytesRead } = await file.read(buffer, 0, BINARY_HEADER_BYTES, 0);
-              return buffer.subarray(0, bytesRead);
-            } finally {
-              await file.close();
-            }
+            return readBinaryHead(output);
           }),
         );
 

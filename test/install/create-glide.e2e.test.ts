@@ -225,8 +225,8 @@ describe('create-glide in a real terminal (tmux)', () => {
     throw new Error(`timed out waiting for ${pattern} on screen:\n${screen}`);
   }
 
-  function startSession(session: string, args: string, exitFile: string): Promise<string> {
-    const env = Object.entries(userEnv({ TERM: 'xterm-256color' }))
+  function startSession(session: string, args: string, exitFile: string, extra: Record<string, string> = {}): Promise<string> {
+    const env = Object.entries(userEnv({ TERM: 'xterm-256color', ...extra }))
       .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
       .join(' ');
     const command = `cd ${JSON.stringify(user.cwd)} && env -i ${env} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args}; echo $? > ${JSON.stringify(exitFile)}; sleep 30`;
@@ -269,6 +269,24 @@ describe('create-glide in a real terminal (tmux)', () => {
       await tmux(['kill-session', '-t', session]);
     }
   }, 60_000);
+
+  it.runIf(hasTmux)('NO_COLOR: the same screens without a colour code', async () => {
+    const coloured = async (extra: Record<string, string>, name: string) => {
+      const session = `cg-${process.pid}-${name}`;
+      const exitFile = join(user.cwd, '..', `exit-${name}`);
+      await startSession(session, `c --yes --dry-run --download-base-url ${server.url}`, exitFile, extra);
+      try {
+        expect(await exitCode(exitFile)).toBe(0);
+        return await tmux(['capture-pane', '-e', '-p', '-t', session]);
+      } finally {
+        await tmux(['kill-session', '-t', session]);
+      }
+    };
+    expect(await coloured({}, 'colour')).toMatch(/\u001b\[(3\d|9\d)m/);
+    const plain = await coloured({ NO_COLOR: '1' }, 'nocolour');
+    expect(plain).toContain('Plan (dry run');
+    expect(plain).not.toMatch(/\u001b\[(3\d|9\d)m/);
+  }, 30_000);
 
   it.runIf(hasTmux)('Ctrl-C at a prompt exits 130 and leaves nothing behind', async () => {
     const session = `cg-${process.pid}-cancel`;

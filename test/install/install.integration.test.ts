@@ -3,7 +3,7 @@
 // tinyproxy, and injected faults.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -193,6 +193,28 @@ describe('faults', () => {
     expect(requests[1]?.range).toMatch(/^bytes=\d+-$/);
     expect(Number(/\d+/.exec(requests[1]?.range ?? '')?.[0])).toBeGreaterThan(0);
     expect(requests[1]?.status).toBe(206);
+  });
+
+  it('a .partial left by an earlier run is replayed and only the rest is fetched', async () => {
+    const whole = await readFile(join(mirror.dir, '0.0.2', asset('0.0.2', host)));
+    await mkdir(join(cache, 'downloads'), { recursive: true });
+    await writeFile(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`), whole.subarray(0, 123_456));
+    const events: InstallEvent[] = [];
+    const result = await install(mirror.stable, host, { events });
+    expect(events).toContainEqual({ type: 'resume', asset: asset('0.0.2', host), from: 123_456 });
+    expect(server.log.find((entry) => entry.path === assetPath('0.0.2', host))).toMatchObject({ range: 'bytes=123456-', status: 206 });
+    expect(result.receipt.sha256).toBe((await mirror.checksums('0.0.2')).get(asset('0.0.2', host)));
+  });
+
+  it('a .partial of some other file is thrown away and the download starts over', async () => {
+    await mkdir(join(cache, 'downloads'), { recursive: true });
+    await writeFile(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`), Buffer.alloc(50_000, 7));
+    const events: InstallEvent[] = [];
+    const result = await install(mirror.stable, host, { events });
+    expect(events.map((event) => event.type)).toContain('retry-fresh');
+    execFileSync(result.binary, ['--version']);
+    // The damage may show while the kept bytes are replayed (no request yet) or just after the Range request.
+    expect(server.log.filter((entry) => entry.path === assetPath('0.0.2', host)).at(-1)).toMatchObject({ range: undefined, status: 200 });
   });
 
   it('500 then 200 is retried', async () => {

@@ -1,12 +1,12 @@
 import { constants } from 'node:fs';
-import { access, open } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import {
-  BINARY_HEADER_BYTES,
   checkBinaryHeader,
   formatTarget,
   GlideError,
+  readBinaryHead,
   type Target,
 } from '../../../src/contract/index.js';
 
@@ -74,7 +74,7 @@ export interface BinaryProof {
  * the ldflags are recorded in the binary even when the linker ignored them.
  */
 export async function proveBinary(path: string, target: Target, version: string, runner: Runner): Promise<BinaryProof> {
-  const check = checkBinaryHeader(await readHead(path), target);
+  const check = checkBinaryHeader(await readBinaryHead(path), target);
   if (!check.ok) {
     throw new GlideError('EBINARYMISMATCH', `The binary built for ${formatTarget(target)} is not one: ${check.reason}.`);
   }
@@ -102,17 +102,6 @@ export async function proveBinary(path: string, target: Target, version: string,
     );
   }
   return { header: check.actual.description, ran, versionOutput: output.split('\n')[0]! };
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(BINARY_HEADER_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 function escapeRegExp(text: string): string {
