@@ -98,26 +98,42 @@ export function clackTerminal(streams: TerminalStreams, interactive: boolean): T
     async confirm(message, initial) {
       return answer(await clack.confirm({ ...common, message, initialValue: initial }));
     },
-    progress(label) {
-      const bar = clack.progress({ ...common, max: 1000, size: 30 });
-      const started = Date.now();
-      let shown = 0;
-      let last = 0;
-      bar.start(label);
-      return {
-        update(received, total) {
-          const now = Date.now();
-          // Ten redraws a second are plenty; a 1 GB download sends ~16,000 chunks.
-          if (now - last < 100 && received !== total) return;
-          last = now;
-          const target = total ? Math.floor((received / total) * 1000) : 0;
-          bar.advance(Math.max(0, target - shown), `${label}  ${progressText(received, total, now - started)}`);
-          shown = Math.max(shown, target);
-        },
-        done: (message) => bar.stop(message),
-        fail: (message) => bar.error(message),
-      };
+    progress: (label) => ttyProgress(streams.stdout, label),
+  };
+}
+
+const BAR_WIDTH = 24;
+
+/**
+ * The download bar, drawn in clack's style on one line rewritten in place. Not clack's own
+ * progress(): it puts stdin in raw mode and answers Ctrl-C with process.exit(0), which
+ * would lose both the exit code (130) and the cleanup of a cancelled download.
+ */
+function ttyProgress(output: NodeJS.WriteStream, label: string): Progress {
+  const started = Date.now();
+  let last = 0;
+  let received = 0;
+  let total: number | undefined;
+  let drawn = false;
+  const finish = (symbol: string, message: string): void => {
+    if (drawn) output.write('\r\u001b[2K');
+    output.write(`${symbol}  ${message}\n`);
+  };
+  return {
+    update(bytes, size) {
+      received = bytes;
+      total = size;
+      const now = Date.now();
+      // Ten redraws a second are plenty; a 1 GB download arrives in ~16,000 chunks.
+      if (now - last < 100 && received !== total) return;
+      last = now;
+      const filled = total ? Math.min(BAR_WIDTH, Math.round((received / total) * BAR_WIDTH)) : 0;
+      const bar = total ? `${styleText('magenta', '━'.repeat(filled))}${styleText('gray', '━'.repeat(BAR_WIDTH - filled))}  ` : '';
+      output.write(`\r\u001b[2K${styleText('magenta', clack.S_STEP_ACTIVE)}  ${label}  ${bar}${progressText(received, total, now - started)}`);
+      drawn = true;
     },
+    done: (message) => finish(styleText('green', clack.S_STEP_SUBMIT), `${message} (${progressText(received, total, Date.now() - started)})`),
+    fail: (message) => finish(styleText('red', clack.S_STEP_CANCEL), `${label}: ${message}`),
   };
 }
 

@@ -213,7 +213,22 @@ export class HttpClient {
   /** Turns a low-level failure into a GlideError that says what to do next. */
   explain(error: unknown, url: string): Error {
     if (error instanceof GlideError) return error;
-    if (isAbort(error)) return new GlideError('ECANCELLED', 'Cancelled.');
+    if (this.#options.signal?.aborted) {
+      const reason: unknown = this.#options.signal.reason;
+      return reason instanceof GlideError ? reason : new GlideError('ECANCELLED', 'Cancelled.');
+    }
+    // undici reports a refused CONNECT as an abort: "Proxy response (407) !== 200 when HTTP Tunneling".
+    const proxyStatus = /Proxy response \((\d+)\)/.exec(error instanceof Error ? error.message : '')?.[1];
+    if (proxyStatus === '407' || proxyStatus === '401') {
+      return new GlideError('ENETWORK', `The proxy asked for credentials (${proxyStatus}) or refused the ones given.`, [
+        'Put them in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port (or npm\'s https-proxy setting).',
+      ]);
+    }
+    if (proxyStatus) {
+      return new GlideError('ENETWORK', `The proxy refused to connect to ${safeHost(url)} (HTTP ${proxyStatus}).`, [
+        'Check NO_PROXY (hosts that must not go through the proxy) and the proxy\'s own rules.',
+      ]);
+    }
     const code = errorCode(error);
     if (code && DISK_ERROR_CODES.has(code)) {
       return new GlideError('EDISK', `Could not write the download to disk (${code}).`, [
@@ -305,10 +320,6 @@ function retryAfterMs(headers: HttpResponse['headers']): number | undefined {
 export function isRetryableNetworkError(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && RETRYABLE_ERROR_CODES.has(code);
-}
-
-export function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || errorCode(error) === 'ABORT_ERR');
 }
 
 function errorCode(error: unknown): string | undefined {

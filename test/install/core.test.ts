@@ -5,6 +5,8 @@ import { expectedArchive, parseChecksums, platformsInChecksums } from '../../src
 import { cacheDir, installPaths } from '../../src/install/cache.js';
 import { looksLikeGlideGateway } from '../../src/install/path-check.js';
 import { nextPage } from '../../src/releases/lookup.js';
+import { proxyFromEnv, redactUrl } from '../../src/net/http.js';
+import { readSettings } from '../../src/settings.js';
 import { hostTarget, targetFromWords, type HostFacts } from '../../src/platform/detect.js';
 import { highestStable, parseVersionRequest, resolveVersion, type ReleaseLookup } from '../../src/releases/resolve.js';
 import { assetLocation, releaseSource } from '../../src/releases/source.js';
@@ -277,5 +279,37 @@ describe('project files', () => {
     expect(dotenv({ A: 'sk-abc_123', B: 'has space#x' }, ['A', 'B', 'C'])).toBe('A=sk-abc_123\nB="has space#x"\nC=\n');
     const env = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099 }).find((file) => file.path === '.env');
     expect(env).toMatchObject({ mode: 0o600, secret: true });
+  });
+});
+
+describe('environment', () => {
+  it.each([
+    [{ HTTPS_PROXY: 'http://p:1', NO_PROXY: 'localhost' }, { httpsProxy: 'http://p:1', noProxy: 'localhost' }],
+    [{ https_proxy: 'http://p:2', http_proxy: 'http://p:3', no_proxy: '.corp' }, { httpsProxy: 'http://p:2', httpProxy: 'http://p:3', noProxy: '.corp' }],
+    // npx exports .npmrc's proxy settings as npm_config_*.
+    [{ npm_config_proxy: 'http://npm:8080', npm_config_noproxy: 'internal' }, { httpsProxy: 'http://npm:8080', httpProxy: 'http://npm:8080', noProxy: 'internal' }],
+    [{ npm_config_https_proxy: 'http://s:1', npm_config_proxy: 'http://p:1' }, { httpsProxy: 'http://s:1', httpProxy: 'http://p:1' }],
+    [{ HTTPS_PROXY: 'http://env:1', npm_config_https_proxy: 'http://npm:1' }, { httpsProxy: 'http://env:1' }],
+    [{}, {}],
+  ])('%o → %o', (env, expected) => {
+    expect(proxyFromEnv(env)).toEqual(expected);
+  });
+
+  it('takes the token from the first variable set, and remembers only its name for messages', () => {
+    expect(readSettings({ GITHUB_TOKEN: 'a', GH_TOKEN: 'b' }, 'linux', '/h').token).toEqual({ value: 'b', source: 'GH_TOKEN' });
+    expect(readSettings({ GITHUB_TOKEN: 'a', GLIDE_GITHUB_TOKEN: 'c' }, 'linux', '/h').token).toEqual({ value: 'c', source: 'GLIDE_GITHUB_TOKEN' });
+    expect(readSettings({ GH_TOKEN: '  ' }, 'linux', '/h').token).toBeUndefined();
+  });
+
+  it('reads the repository, mirror and cache with their defaults', () => {
+    expect(readSettings({}, 'linux', '/h')).toMatchObject({ repo: 'EinStack/glide', cacheDir: '/h/.cache/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com' });
+    expect(readSettings({ GLIDE_REPO: 'me/fork', GLIDE_DOWNLOAD_BASE_URL: 'https://m/x' }, 'linux', '/h')).toMatchObject({ repo: 'me/fork', downloadBaseUrl: 'https://m/x' });
+  });
+
+  it.each([
+    ['http://user:secret@proxy:3128/', 'http://user:***@proxy:3128/'],
+    ['https://cdn/x?X-Amz-Signature=abc&X-Amz-Credential=k&a=1', 'https://cdn/x?X-Amz-Signature=***&X-Amz-Credential=***&a=1'],
+  ])('redacts %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
   });
 });

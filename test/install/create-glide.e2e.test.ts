@@ -16,6 +16,7 @@ import { readHostFacts } from '../../src/platform/host.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT } from '../helpers/repo.js';
 import { startStaticMirror } from '../helpers/static-mirror.js';
+import { startTinyproxy } from '../helpers/tinyproxy.js';
 
 const CLI = resolve('create-glide/dist/create-glide.mjs');
 const SECRET = 'sk-e2e-secret-value-0123456789';
@@ -122,6 +123,32 @@ describe('create-glide, without a terminal', () => {
     const result = await run(['--glide-version', 'v1.x']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/EUSAGE: --glide-version v1\.x/);
+  });
+
+  it('warns when the glide on PATH is Masterminds/glide, not Glide', async () => {
+    const bin = join(user.home, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'glide'), '#!/bin/sh\necho "glide version v0.13.3"\n', { mode: 0o755 });
+    const result = await run(['app', '--download-base-url', server.url, '--glide-version', mirror.stable], { PATH: `${bin}:${process.env.PATH}` });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stderr).toContain(`The \`glide\` on your PATH (${join(bin, 'glide')}, "glide version v0.13.3") is not Glide the LLM gateway`);
+  });
+
+  it("goes through the proxy in npm's config (npm_config_proxy), a real tinyproxy", async () => {
+    const proxy = await startTinyproxy({ basicAuth: { user: 'alice', password: 's3cret' } });
+    try {
+      const proxyUrl = proxy.url.replace('http://', 'http://alice:s3cret@');
+      const result = await run(['proxied', '--download-base-url', server.url, '--glide-version', mirror.stable], { npm_config_proxy: proxyUrl });
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).not.toContain('s3cret');
+      expect(await proxy.readLog()).toContain(`CONNECT ${new URL(server.url).host} HTTP/1.1`);
+      // Without the credentials the proxy refuses, and the message says where they go (the RC: not installed yet).
+      const refused = await run(['refused', '--download-base-url', server.url, '--glide-version', mirror.rc], { npm_config_proxy: proxy.url });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain('HTTPS_PROXY=http://user:password@proxy:port');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('a non-empty folder is refused unless --overwrite, and other files are kept', async () => {
@@ -269,6 +296,24 @@ describe('create-glide in a real terminal (tmux)', () => {
       await tmux(['kill-session', '-t', session]);
     }
   }, 60_000);
+
+  it.runIf(hasTmux)('Ctrl-C during the download exits 130: nothing installed, no project, the .partial kept to resume', async () => {
+    const session = `cg-${process.pid}-midway`;
+    const exitFile = join(user.cwd, '..', 'exit-midway');
+    server.faults.add(`/${mirror.stable}/${hostAsset}`, { kind: 'throttle', bytesPerSecond: 300_000 });
+    await startSession(session, `midway --yes --download-base-url ${server.url}`, exitFile);
+    try {
+      await screenUntil(session, /Downloading glide_v.*(KB|MB) \//);
+      await tmux(['send-keys', '-t', session, 'C-c']);
+      expect(await exitCode(exitFile)).toBe(130);
+      expect(await listTree(user.cwd)).toEqual([]);
+      const cached = await listTree(user.cache);
+      expect(cached.filter((path) => path.endsWith('glide') || path.includes('.staging'))).toEqual([]);
+      expect(cached).toContain(join('downloads', `${hostAsset}.partial`));
+    } finally {
+      await tmux(['kill-session', '-t', session]);
+    }
+  }, 30_000);
 
   it.runIf(hasTmux)('NO_COLOR: the same screens without a colour code', async () => {
     const coloured = async (extra: Record<string, string>, name: string) => {
