@@ -140,7 +140,7 @@ export class HttpClient {
 
   /**
    * Runs `attempt` again after a network error or a retryable status, with exponential
-   * backoff (honouring `Retry-After`). Exposed for downloads, which resume between attempts.
+   * backoff (honouring `Retry-After`). Downloads retry their bodies themselves, resuming.
    */
   async #withRetries<T extends { status: number; headers: HttpResponse['headers'] }>(
     url: string,
@@ -190,6 +190,11 @@ export class HttpClient {
       }
       await response.body.dump();
       const next = new URL(location, current).toString();
+      if (current.startsWith('https:') && next.startsWith('http:')) {
+        throw new GlideError('ENETWORK', `${safeHost(current)} redirected to plain http (${safeHost(next)}); refusing to download over it.`, [
+          'A proxy or mirror may be misconfigured. Use an https mirror, or a folder.',
+        ]);
+      }
       if (options.stopAtRedirect) {
         return { url: next, status: response.statusCode, headers: response.headers, body: response.body };
       }

@@ -5,6 +5,7 @@
  */
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { GlideError } from '../contract/index.js';
 import type { ProjectFile } from './project.js';
 
 /** Files a fresh clone or an editor leaves, which do not make a folder "not empty". */
@@ -16,7 +17,9 @@ export async function folderState(dir: string): Promise<{ state: 'missing' | 'em
   try {
     entries = await readdir(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { state: 'missing' };
+    if (code === 'ENOTDIR') throw new GlideError('EDIRNOTEMPTY', `${dir} is a file, not a folder.`, ['Pick another name for the project folder.']);
     throw error;
   }
   const relevant = entries.filter((entry) => !HARMLESS_ENTRIES.has(entry)).sort();

@@ -115,6 +115,16 @@ describe('create-glide flow', () => {
     expect(asked[1]).toMatch(/^confirm: busy is not empty \(notes\.txt\)/);
   });
 
+  it('a file where the folder should go is refused with what to do', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(cwd, 'taken'), 'x');
+    const { terminal } = scriptedTerminal([]);
+    const { code, errors } = await create(['taken', '--yes', ...OFFLINE], terminal);
+    expect(code).toBe(1);
+    expect(errors).toContain('EDIRNOTEMPTY');
+    expect(errors).toContain('is a file');
+  });
+
   it('another platform is planned with a header check instead of a run', async () => {
     const { terminal, said } = scriptedTerminal([]);
     expect((await create(['x', '--yes', '--os', 'windows', '--arch', 'amd64', ...OFFLINE], terminal)).code).toBe(0);
