@@ -150,6 +150,8 @@ async function downloadAndPlace(
       throw error;
     });
     if (!streamed) await extractZipMember(isUrl(location) ? paths.partial : location, member, stagedBinary);
+    // The bytes are verified and unpacked: whatever fails from here, resuming them cannot help.
+    await rm(paths.partial, { force: true });
 
     const check = await checkInstalledBinary(stagedBinary, target, request.runnable);
     report({ type: 'checked', check });
@@ -168,7 +170,6 @@ async function downloadAndPlace(
     // A folder without a valid receipt is a broken leftover (readInstall refused it): replace it.
     await rm(paths.dir, { recursive: true, force: true });
     await rename(staging, paths.dir);
-    await rm(paths.partial, { force: true });
     return { binary: paths.binary, dir: paths.dir, receipt, reused: false };
   } finally {
     await rm(staging, { recursive: true, force: true });
