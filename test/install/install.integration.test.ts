@@ -169,6 +169,22 @@ describe('from a mirror served over HTTP', () => {
     expect(checked?.type === 'checked' && checked.check.evidence).toContain(description);
   });
 
+  it('a binary that does not start here is ESMOKE, and nothing is installed', async () => {
+    // A macOS binary presented as runnable: Linux cannot exec Mach-O (not even with qemu's binfmt).
+    const target = targetFromWords('darwin', 'arm64');
+    const http = client();
+    const refused = await failure(
+      installGlide(
+        { version: mirror.stable, target, runnable: true, source: mirrorSource(), cacheDir: cache, insecureSkipVerify: false },
+        { client: http },
+      ),
+    );
+    await http.close();
+    expect(refused.code).toBe('ESMOKE');
+    expect(refused.message).toContain('does not start here');
+    expect(await cacheFiles()).toEqual([]);
+  });
+
   it('a platform the release lacks names those it has', async () => {
     const { code, details } = await failure(install(mirror.stable, targetFromWords('linux', 's390x')));
     expect(code).toBe('EUNSUPPORTEDPLATFORM');
