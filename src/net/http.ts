@@ -7,7 +7,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { GlideError } from '../contract/index.js';
+import { GlideError, TRANSIENT_NETWORK_CODES } from '../contract/index.js';
 
 // undici parses HTTP with a WebAssembly module, and V8's background recompile of it with its
 // optimising tier costs ~35 MB of peak memory on Node 20 (measured by bench/install). The
@@ -70,17 +70,6 @@ const TLS_TRUST_CODES = new Set([
 
 const DISK_ERROR_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE']);
 
-const RETRYABLE_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 /** Proxy settings from the environment, then from npm's config (npx exports it as `npm_config_*`). Read here and nowhere else. */
 export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings {
@@ -324,7 +313,7 @@ function retryAfterMs(headers: HttpResponse['headers']): number | undefined {
 
 export function isRetryableNetworkError(error: unknown): boolean {
   const code = errorCode(error);
-  return code !== undefined && RETRYABLE_ERROR_CODES.has(code);
+  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, stopChild } from './process.js';
 
 /**
  * A real forward proxy (Debian's tinyproxy) on loopback, so proxy support is tested against
@@ -80,13 +80,13 @@ export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Ti
         url: `http://127.0.0.1:${port}`,
         readLog: () => readFile(logFile, 'utf8'),
         async stop() {
-          await stopChild(child, exited);
+          await stopChild(child);
           await rm(dir, { recursive: true, force: true });
         },
       };
     }
     failure = `tinyproxy ${outcome} on attempt ${attempt}:\n${stderr}${await readFile(logFile, 'utf8').catch(() => '')}`;
-    await stopChild(child, exited);
+    await stopChild(child);
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(failure);
@@ -102,20 +102,3 @@ async function waitForLogLine(file: string, line: string, signal: AbortSignal): 
   return 'aborted';
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<string>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const stopped = await Promise.race([exited, sleep(2_000, 'still running')]);
-  if (stopped === 'still running') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
