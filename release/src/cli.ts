@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatTarget, GlideError, isGlideError } from '../../src/contract/index.js';
 import { runBuild } from './build/index.js';
+import { unpinnedBases } from './images/bases.js';
 import type { ReleasePlan } from './plan.js';
 import { checkSetup, prepareRelease } from './prepare.js';
 
@@ -92,7 +93,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           versionPackage: setup.versionImportPath,
           targets: setup.matrix.build.map(formatTarget),
           skipped: setup.matrix.skipped,
-          warnings: skippedButBuildable(setup),
+          warnings: [...skippedButBuildable(setup), ...unpinnedBases(setup.config.images.distros)],
         };
         if (values.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
         else {

@@ -29,6 +29,17 @@ const skipEntry = z.strictObject({
 
 const distroEntry = z.strictObject({ base: text() });
 
+/**
+ * The bases Glide's images are built on, pinned by digest so a rebuild never picks up a
+ * moved tag. Found pinned in public Dockerfiles (decision 0010); renew them on purpose.
+ */
+export const GLIDE_BASES = {
+  alpine: { base: 'docker.io/library/alpine:3.20@sha256:d9e853e87e55526f6b2917df91a2115c36dd7c696a35be12163d44e6e2a4b6bc' },
+  ubuntu: { base: 'docker.io/library/ubuntu:24.04@sha256:2e863c44b718727c860746568e1d54afd13b2fa71b160f5cd9058fc436217b30' },
+  distroless: { base: 'gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639' },
+  redhat: { base: 'registry.access.redhat.com/ubi9/ubi-micro:9.4-6.1716471860@sha256:1c8483e0fda0e990175eb9855a5f15e0910d2038dd397d9e2b357630f0321e6d' },
+};
+
 // zod/mini: the same validator as zod with a fraction of its size, so the bundled CLI starts fast.
 const configSchema = z.strictObject({
   repo: withDefault(z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, 'write it as owner/name')), 'EinStack/glide'),
@@ -64,7 +75,7 @@ const configSchema = z.strictObject({
     z.strictObject({
       repository: withDefault(text(), 'ghcr.io/einstack/glide'),
       defaultDistro: withDefault(z.enum(DISTROS), DEFAULT_DISTRO),
-      distros: withDefault(z.partialRecord(z.enum(DISTROS), distroEntry), {}),
+      distros: withDefault(z.partialRecord(z.enum(DISTROS), distroEntry), GLIDE_BASES),
     }),
     {},
   ),

@@ -165,6 +165,17 @@ describe('config errors name the key and the allowed values', () => {
     expect(result.stdout).toContain('version variables in: github.com/EinStack/glide/pkg/version');
     expect(result.stdout).toMatch(/targets \(16\): darwin\/amd64 darwin\/arm64 linux\/amd64/);
     expect(result.stdout).toContain('skipped openbsd/riscv64:');
+    // Every default base is pinned by digest: no warning about them.
+    expect(result.stdout).not.toContain('not pinned by digest');
+  });
+
+  it('check warns about a base that is not pinned by digest, and says how to pin it', async () => {
+    await withConfig('{ "images": { "distros": { "alpine": { "base": "docker.io/library/alpine:3.20" } } } }', async () => {
+      const result = await repo.release(['check']);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain('warning: images.distros.alpine.base (docker.io/library/alpine:3.20) is not pinned by digest');
+      expect(result.stdout).toContain("skopeo inspect --format '{{.Digest}}' docker://docker.io/library/alpine:3.20");
+    });
   });
 });
 
