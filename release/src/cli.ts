@@ -14,14 +14,16 @@ Usage:
   glide-release check                 validate the config and the target matrix against \`go tool dist list\`
   glide-release plan  [--tag T | --snapshot] [--json]
                                       print the stage, every gate and every artifact build would make
-  glide-release build [--tag T | --snapshot] [--out DIR] [--only binaries]
-                                      cross-compile, prove and archive every target into a release mirror
+  glide-release build [--tag T | --snapshot] [--out DIR] [--only binaries,images]
+                                      cross-compile, prove and archive every target into a release mirror;
+                                      images: an OCI layout of the same binaries on each pinned base
 
 Options:
   --tag T             the release tag (default: the release tag at HEAD)
   --snapshot          an unpublishable build of HEAD, versioned X.Y.Z-snapshot.<sha>; skips the gates
   --out DIR           the output folder, a release mirror (default: dist/ at the repository root)
-  --only STAGES       comma list of stages to build; this version has: binaries
+  --only STAGES       comma list of stages to build: binaries (the default), images (needs the binaries
+                      of the same tag in --out, or both at once)
   --skip-soak         release a stable before its RC has soaked soakDays (needs --reason)
   --reason TEXT       why the soak is cut short (recorded in the plan)
   --json              machine-readable output (plan, check)
@@ -43,7 +45,7 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
-const BUILD_STAGES = ['binaries'] as const;
+const BUILD_STAGES = ['binaries', 'images'] as const;
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -122,14 +124,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const unknown = stages.filter((s) => !(BUILD_STAGES as readonly string[]).includes(s));
         if (unknown.length > 0) throw usage(`--only: unknown stage "${unknown[0]}"; this version builds: ${BUILD_STAGES.join(', ')}`);
         const prepared = await prepareRelease(prepareOptions);
-        io.stderr(`building ${prepared.plan.tag} (${prepared.plan.stage}) for ${prepared.plan.targets.length} targets with ${prepared.toolchain.version}\n`);
-        const { ledger, releaseDir } = await runBuild(prepared, {
-          log: (line) => io.stderr(`${line}\n`),
-          signal: io.signal,
-          ...(values.trace ? { trace: values.trace } : {}),
-        });
-        const archives = ledger.artifacts.filter((a) => a.kind === 'archive').length;
-        io.stdout(`built ${ledger.tag}: ${archives} archives, checksums and release.json in ${relative(io.cwd, releaseDir) || '.'}\n`);
+        if (stages.includes('binaries')) {
+          io.stderr(`building ${prepared.plan.tag} (${prepared.plan.stage}) for ${prepared.plan.targets.length} targets with ${prepared.toolchain.version}\n`);
+          const { ledger, releaseDir } = await runBuild(prepared, {
+            log: (line) => io.stderr(`${line}\n`),
+            signal: io.signal,
+            ...(values.trace ? { trace: values.trace } : {}),
+          });
+          const archives = ledger.artifacts.filter((a) => a.kind === 'archive').length;
+          io.stdout(`built ${ledger.tag}: ${archives} archives, checksums and release.json in ${relative(io.cwd, releaseDir) || '.'}\n`);
+        }
+        if (stages.includes('images')) {
+          // Loaded only for image builds: the registry client and layer code are not needed otherwise.
+          const { runImagesStage } = await import('./images/stage.js');
+          const report = await runImagesStage(prepared, (line) => io.stderr(`${line}\n`));
+          io.stdout(`built ${report.images.length} images of ${prepared.plan.tag} in ${relative(io.cwd, report.layout) || '.'}: ${report.images.map((i) => i.tag).join(', ')}\n`);
+        }
         return 0;
       }
       case undefined:

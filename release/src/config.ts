@@ -76,6 +76,8 @@ const configSchema = z.strictObject({
       repository: withDefault(text(), 'ghcr.io/einstack/glide'),
       defaultDistro: withDefault(z.enum(DISTROS), DEFAULT_DISTRO),
       distros: withDefault(z.partialRecord(z.enum(DISTROS), distroEntry), GLIDE_BASES),
+      /** Added as a layer to bases that ship no CA bundle (Glide calls HTTPS APIs). */
+      caBundle: withDefault(text(), '/etc/ssl/certs/ca-certificates.crt'),
     }),
     {},
   ),

@@ -29,6 +29,23 @@ export interface ReleaseLedger
   readonly schema: 1;
   readonly repo: string;
   readonly artifacts: readonly LedgerArtifact[];
+  /** Written by the images stage: the OCI layout beside the assets, and every index and manifest digest. */
+  readonly images?: LedgerImages;
+}
+
+export interface LedgerImages {
+  /** The OCI image layout, relative to the release folder. */
+  readonly layout: string;
+  readonly repository: string;
+  readonly distros: readonly {
+    readonly distro: string;
+    readonly tag: string;
+    readonly index: string;
+    readonly base: { readonly name: string; readonly digest: string };
+    readonly manifests: readonly { readonly target: string; readonly digest: string; readonly caLayerAdded: boolean }[];
+    readonly lacking: readonly string[];
+  }[];
+  readonly digests: readonly string[];
 }
 
 export function makeLedger(plan: ReleasePlan, repo: string, artifacts: readonly LedgerArtifact[]): ReleaseLedger {

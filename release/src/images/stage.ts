@@ -1,0 +1,86 @@
+/**
+ * `glide-release build --only images`: the images of a release whose binaries are built.
+ * Reads `{out}/{tag}/release.json` and the archives beside it, builds every distro's image
+ * (build.ts), writes the OCI layout to `{out}/{tag}/images/` and records every digest in the
+ * ledger. Bases are read anonymously; pushing (and its credentials) is `publish`'s job.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GlideError, RELEASE_LEDGER } from '../../../src/contract/index.js';
+import type { LedgerImages, ReleaseLedger } from '../build/ledger.js';
+import type { PreparedRelease } from '../prepare.js';
+import { buildImages, type ImagesReport } from './build.js';
+import { RegistryClient } from './registry/client.js';
+
+export const IMAGES_LAYOUT = 'images';
+
+// What the images say about themselves (org.opencontainers.image.* labels).
+const IMAGE_TITLE = 'Glide';
+const IMAGE_DESCRIPTION = 'Glide: a fast, reliable, open-source LLM gateway';
+const IMAGE_LICENSES = 'Apache-2.0';
+
+export async function runImagesStage(prepared: PreparedRelease, log: (line: string) => void): Promise<ImagesReport> {
+  const { plan, outDir, config } = prepared;
+  const releaseDir = join(outDir, plan.tag);
+  const ledgerPath = join(releaseDir, RELEASE_LEDGER);
+  let ledger: ReleaseLedger;
+  try {
+    ledger = JSON.parse(await readFile(ledgerPath, 'utf8')) as ReleaseLedger;
+  } catch {
+    throw new GlideError('EBUILD', `There are no built binaries for ${plan.tag} in ${releaseDir}: images are made from them.`, [
+      'Build both at once (--only binaries,images), or build the binaries first into the same --out folder.',
+    ]);
+  }
+  let caBundle: Buffer;
+  try {
+    caBundle = await readFile(config.images.caBundle);
+  } catch {
+    throw new GlideError('ECONFIG', `images.caBundle (${config.images.caBundle}) cannot be read; it is added to bases that ship no CA bundle.`, [
+      'Install ca-certificates, or point images.caBundle at a PEM bundle.',
+    ]);
+  }
+  const clients = new Map<string, RegistryClient>();
+  try {
+    const report = await buildImages({
+      ledger,
+      mirrorDir: outDir,
+      repository: config.images.repository,
+      distros: config.images.distros,
+      caBundle,
+      source: `https://github.com/${config.repo}`,
+      licenses: IMAGE_LICENSES,
+      title: IMAGE_TITLE,
+      description: IMAGE_DESCRIPTION,
+      out: join(releaseDir, IMAGES_LAYOUT),
+      clients: (registry) => {
+        let client = clients.get(registry);
+        if (!client) clients.set(registry, (client = new RegistryClient({ registry })));
+        return client;
+      },
+    });
+    for (const image of report.images) {
+      const lacking = image.lacking.length > 0 ? `; the base has no ${image.lacking.join(', ')}` : '';
+      log(`image ${image.tag}: ${image.platforms.map((p) => p.target).join(', ')}${image.caLayerAdded ? ' (CA bundle layer added)' : ''}${lacking}`);
+    }
+    const images: LedgerImages = {
+      layout: IMAGES_LAYOUT,
+      repository: config.images.repository,
+      distros: report.images.map((image) => ({
+        distro: image.distro,
+        tag: image.tag,
+        index: image.digest,
+        base: image.base,
+        manifests: image.platforms.map((p) => ({ target: p.target, digest: p.digest, caLayerAdded: p.caBundle.added })),
+        lacking: image.lacking,
+      })),
+      digests: report.digests,
+    };
+    // The ledger is replaced whole (a rename), never left half-written.
+    const temp = `${ledgerPath}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify({ ...ledger, images }, null, 2)}\n`, { mode: 0o644 });
+    await rename(temp, ledgerPath);
+    return report;
+  } finally {
+    await Promise.all([...clients.values()].map((client) => client.close()));
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Which tags an image gets. Pure: the registry's tags come in as data, so the "latest" rule is
+ * decided from what the registry holds, never from what was pushed last.
+ */
+import { DISTROS, imageTag, mayBeLatest, tryParseReleaseVersion, type Distro } from '../../../src/contract/index.js';
+
+export interface ImageTagPlan {
+  /** `{version}-{distro}`: put once, never moved (HEAD before PUT). */
+  readonly immutable: readonly string[];
+  /** `latest-{distro}`, and for the default distro `latest` and the bare `{version}`. */
+  readonly moving: readonly string[];
+}
+
+export function planImageTags(input: {
+  readonly version: string;
+  readonly distro: Distro;
+  readonly defaultDistro: Distro;
+  readonly registryTags: readonly string[];
+}): ImageTagPlan {
+  const { version, distro, defaultDistro } = input;
+  const immutable = [imageTag(version, distro)];
+  if (!mayBeLatest(version, releasedVersions(input.registryTags))) return { immutable, moving: [] };
+  const moving = [`latest-${distro}`, ...(distro === defaultDistro ? ['latest', version] : [])];
+  return { immutable, moving };
+}
+
+/**
+ * The release versions a registry's tags name: bare `{version}` and `{version}-{distro}`.
+ * `latest*` and anything else (a hand-pushed `dev`, `0.1.0-foo`) name no release and are
+ * ignored; RCs are returned and left to `mayBeLatest`, which never counts them.
+ */
+export function releasedVersions(registryTags: readonly string[]): string[] {
+  const versions = new Set<string>();
+  for (const tag of registryTags) {
+    const bare = tryParseReleaseVersion(tag);
+    if (bare) {
+      versions.add(bare.version);
+      continue;
+    }
+    const distro = DISTROS.find((name) => tag.endsWith(`-${name}`));
+    const version = distro && tryParseReleaseVersion(tag.slice(0, -distro.length - 1));
+    if (version) versions.add(version.version);
+  }
+  return [...versions];
+}

@@ -1,0 +1,67 @@
+// `glide-release build --only binaries,images` end to end: the bundled CLI, the Go stand-in
+// released from a git tag, bases in a real registry on loopback, the layout read by skopeo.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseLedger } from '../../release/src/build/ledger.js';
+import { pushBaseImages, TEST_CA_BUNDLE } from '../helpers/base-images.js';
+import { startRegistry } from '../helpers/registry.js';
+import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
+
+let registry: Awaited<ReturnType<typeof startRegistry>>;
+let repo: StandinRepo;
+let out: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  const bases = await pushBaseImages(registry.host);
+  repo = await StandinRepo.create();
+  out = await mkdtemp(join(tmpdir(), 'glide-images-out-'));
+  const caFile = join(out, '..', `ca-${process.pid}.pem`);
+  await writeFile(caFile, TEST_CA_BUNDLE);
+  const config = {
+    targets: { matrix: ['linux/amd64', 'linux/arm64', 'darwin/arm64'], skip: [] },
+    images: {
+      repository: `${registry.host}/glide`,
+      distros: Object.fromEntries(Object.entries(bases).map(([distro, base]) => [distro, { base }])),
+      caBundle: caFile,
+    },
+  };
+  await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
+  await repo.commitAll('Release config with local bases', '2024-06-01T10:00:00Z');
+  await repo.tag('0.0.2-rc.1', 1);
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await registry?.stop();
+  await rm(out, { recursive: true, force: true });
+  await rm(repo.dir, { recursive: true, force: true });
+});
+
+describe('glide-release build --only images', () => {
+  it('without binaries for the tag it says to build them first', async () => {
+    const result = await repo.release(['build', '--only', 'images', '--out', out]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('error EBUILD: There are no built binaries for 0.0.2-rc.1');
+    expect(result.stderr).toContain('--only binaries,images');
+  });
+
+  it('builds binaries and images at once, and the ledger lists every image digest', { timeout: BUILD_TIMEOUT }, async () => {
+    const result = await repo.release(['build', '--only', 'binaries,images', '--out', out]);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toContain('built 4 images of 0.0.2-rc.1');
+    const ledger = JSON.parse(await readFile(join(out, '0.0.2-rc.1', 'release.json'), 'utf8')) as ReleaseLedger;
+    expect(ledger.images?.distros.map((d) => d.tag).sort()).toEqual(['0.0.2-rc.1-alpine', '0.0.2-rc.1-distroless', '0.0.2-rc.1-redhat', '0.0.2-rc.1-ubuntu']);
+    const alpine = ledger.images?.distros.find((d) => d.distro === 'alpine');
+    const raw = await execa('skopeo', ['inspect', '--raw', `oci:${join(out, '0.0.2-rc.1', 'images')}:0.0.2-rc.1-alpine`]);
+    const index = JSON.parse(raw.stdout) as { manifests: { digest: string; platform: { architecture: string } }[]; annotations: Record<string, string> };
+    expect(index.manifests.map((m) => m.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
+    expect(index.manifests.map((m) => m.digest).sort()).toEqual(alpine?.manifests.map((m) => m.digest).sort());
+    expect(index.annotations['org.opencontainers.image.version']).toBe('0.0.2-rc.1');
+    expect(ledger.images?.digests).toContain(alpine?.index);
+    // The stage reports what a base lacked (the redhat stand-in has no arm64).
+    expect(result.stderr).toMatch(/image 0\.0\.2-rc\.1-redhat: linux\/amd64.*the base has no linux\/arm64/);
+  });
+});
