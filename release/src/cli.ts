@@ -17,6 +17,9 @@ Usage:
   glide-release build [--tag T | --snapshot] [--out DIR] [--only binaries,images]
                                       cross-compile, prove and archive every target into a release mirror;
                                       images: an OCI layout of the same binaries on each pinned base
+  glide-release publish --only images [--tag T] [--out DIR] [--dry-run]
+                                      push the images build made: immutable {version}-{distro} tags, and
+                                      latest tags only for the highest stable in the registry
 
 Options:
   --tag T             the release tag (default: the release tag at HEAD)
@@ -26,6 +29,7 @@ Options:
                       of the same tag in --out, or both at once)
   --skip-soak         release a stable before its RC has soaked soakDays (needs --reason)
   --reason TEXT       why the soak is cut short (recorded in the plan)
+  --dry-run           publish: print every push the real run would make, and make none
   --json              machine-readable output (plan, check)
   --trace FILE        write the timing of each go build to FILE (used by bench/)
   --help, --version
@@ -37,6 +41,7 @@ const OPTIONS = {
   snapshot: { type: 'boolean' },
   out: { type: 'string' },
   only: { type: 'string' },
+  'dry-run': { type: 'boolean' },
   'skip-soak': { type: 'boolean' },
   reason: { type: 'string' },
   json: { type: 'boolean' },
@@ -48,6 +53,8 @@ const OPTIONS = {
 const BUILD_STAGES = ['binaries', 'images'] as const;
 
 export interface CliIo {
+  /** Registry credentials are read from here (GITHUB_TOKEN, DOCKER_CONFIG, …); defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
@@ -142,10 +149,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         }
         return 0;
       }
+      case 'publish': {
+        // This version publishes images only; the full publish (GitHub release, chart, …) comes later.
+        if (values.only?.trim() !== 'images') throw usage('publish needs --only images (the only stage this version publishes)');
+        if (values.snapshot) throw usage('snapshots are never published');
+        const prepared = await prepareRelease(prepareOptions);
+        const failed = prepared.plan.gates.filter((gate) => !gate.ok);
+        if (failed.length > 0) {
+          throw new GlideError(failed[0]!.code!, `${prepared.plan.tag} cannot be published:`, failed.map((g) => `${g.code}: ${g.message}`));
+        }
+        const { runPublishImages } = await import('./images/publish-stage.js');
+        const dryRun = values['dry-run'] === true;
+        const report = await runPublishImages(prepared, { dryRun, env: io.env ?? process.env, log: (line) => io.stderr(`${line}\n`) });
+        const verb = dryRun ? 'would push' : 'pushed';
+        for (const step of report.steps) {
+          const what = step.kind === 'tag' ? `tag ${step.tag} → ${step.digest}${step.previous ? ` (was ${step.previous})` : ''}` : `${step.kind} ${step.digest}`;
+          io.stdout(`${step.action === 'push' ? verb : 'identical'}  ${what}\n`);
+        }
+        const pushed = report.steps.filter((step) => step.action === 'push').length;
+        io.stdout(`${dryRun ? 'dry run: ' : ''}${report.images.length} images of ${prepared.plan.tag} in ${report.repository}: ${pushed} ${dryRun ? 'pushes planned' : 'pushes'}, ${report.steps.length - pushed} already there\n`);
+        return 0;
+      }
       case undefined:
-        throw usage('name a command: check, plan or build');
+        throw usage('name a command: check, plan, build or publish');
       default:
-        throw usage(`unknown command "${command}"; use check, plan or build`);
+        throw usage(`unknown command "${command}"; use check, plan, build or publish`);
     }
   } catch (error) {
     if (io.signal.aborted) {

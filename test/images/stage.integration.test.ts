@@ -64,4 +64,30 @@ describe('glide-release build --only images', () => {
     // The stage reports what a base lacked (the redhat stand-in has no arm64).
     expect(result.stderr).toMatch(/image 0\.0\.2-rc\.1-redhat: linux\/amd64.*the base has no linux\/arm64/);
   });
+
+  it('publish --only images: the dry run lists the pushes and makes none; the run makes them; again, none', { timeout: BUILD_TIMEOUT }, async () => {
+    const refused = await repo.release(['publish', '--out', out]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('publish needs --only images');
+
+    const dry = await repo.release(['publish', '--only', 'images', '--dry-run', '--out', out]);
+    expect(dry.exitCode, dry.all).toBe(0);
+    expect(dry.stdout).toContain('would push  tag 0.0.2-rc.1-alpine');
+    expect(dry.stdout).not.toMatch(/tag latest/);
+    const tags = async () => (await execa('skopeo', ['list-tags', '--tls-verify=false', `docker://${registry.host}/glide`], { reject: false })).stdout;
+    expect(await tags()).not.toContain('0.0.2-rc.1-alpine');
+
+    const real = await repo.release(['publish', '--only', 'images', '--out', out]);
+    expect(real.exitCode, real.all).toBe(0);
+    // The real run made exactly the pushes the dry run listed.
+    const pushes = (text: string) => text.split('\n').filter((line) => /^(would push|pushed) /.test(line)).map((line) => line.replace(/^(would push|pushed)\s+/, ''));
+    expect(pushes(real.stdout)).toEqual(pushes(dry.stdout));
+    const listed = JSON.parse(await tags()) as { Tags: string[] };
+    // An RC gets its immutable tags and no moving one.
+    expect(listed.Tags.sort()).toEqual(['0.0.2-rc.1-alpine', '0.0.2-rc.1-distroless', '0.0.2-rc.1-redhat', '0.0.2-rc.1-ubuntu']);
+
+    const again = await repo.release(['publish', '--only', 'images', '--out', out]);
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).toMatch(/: 0 pushes, \d+ already there/);
+  });
 });

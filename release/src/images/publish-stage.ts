@@ -1,0 +1,62 @@
+/**
+ * `glide-release publish --only images`: pushes the OCI layout `build --only images` wrote
+ * for this tag, and nothing else. Credentials from the environment or Docker's config.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { GlideError, RELEASE_LEDGER } from '../../../src/contract/index.js';
+import type { ReleaseLedger } from '../build/ledger.js';
+import type { PreparedRelease } from '../prepare.js';
+import { publishImages, type PublishImagesReport } from './publish.js';
+import { RegistryClient } from './registry/client.js';
+import { registryCredentials } from './registry/credentials.js';
+import { parseImageReference } from './registry/reference.js';
+
+export interface PublishImagesOptions {
+  readonly dryRun: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: (line: string) => void;
+}
+
+export async function runPublishImages(prepared: PreparedRelease, options: PublishImagesOptions): Promise<PublishImagesReport> {
+  const { plan, outDir, config } = prepared;
+  const releaseDir = join(outDir, plan.tag);
+  let ledger: ReleaseLedger;
+  try {
+    ledger = JSON.parse(await readFile(join(releaseDir, RELEASE_LEDGER), 'utf8')) as ReleaseLedger;
+  } catch {
+    throw new GlideError('EBUILD', `Nothing was built for ${plan.tag} in ${releaseDir}.`, ['Run glide-release build --only binaries,images with the same --out first.']);
+  }
+  if (ledger.stage === 'snapshot' || !ledger.publishable) {
+    throw new GlideError('EBUILD', `${plan.tag} is a snapshot: snapshots are never published.`, ['Tag a release (X.Y.Z-rc.N or X.Y.Z) and build it.']);
+  }
+  if (!ledger.images) {
+    throw new GlideError('EBUILD', `The images of ${plan.tag} were not built.`, ['Run glide-release build --only images with the same --out first.']);
+  }
+  const { registry } = parseImageReference(ledger.images.repository);
+  const found = registryCredentials(registry, { env: options.env, dockerConfig: await readDockerConfig(options.env) });
+  options.log(`pushing to ${ledger.images.repository} ${found ? `as ${found.credentials.username} (from ${found.source})` : 'without credentials'}`);
+  const client = new RegistryClient({ registry, ...(found ? { credentials: found.credentials } : {}) });
+  try {
+    return await publishImages({
+      layout: join(releaseDir, ledger.images.layout),
+      repository: ledger.images.repository,
+      version: ledger.version,
+      defaultDistro: config.images.defaultDistro,
+      client,
+      dryRun: options.dryRun,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+async function readDockerConfig(env: NodeJS.ProcessEnv): Promise<unknown> {
+  const file = join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
