@@ -4,7 +4,7 @@ import { formatTarget, GlideError, isGlideError } from '../../src/contract/index
 import { runBuild } from './build/index.js';
 import { unpinnedBases } from './images/bases.js';
 import type { ReleasePlan } from './plan.js';
-import { checkSetup, prepareRelease } from './prepare.js';
+import { assertGatesPass, checkSetup, prepareRelease } from './prepare.js';
 
 declare const RELEASE_VERSION: string | undefined;
 
@@ -154,10 +154,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (values.only?.trim() !== 'images') throw usage('publish needs --only images (the only stage this version publishes)');
         if (values.snapshot) throw usage('snapshots are never published');
         const prepared = await prepareRelease(prepareOptions);
-        const failed = prepared.plan.gates.filter((gate) => !gate.ok);
-        if (failed.length > 0) {
-          throw new GlideError(failed[0]!.code!, `${prepared.plan.tag} cannot be published:`, failed.map((g) => `${g.code}: ${g.message}`));
-        }
+        assertGatesPass(prepared.plan, 'published');
         const { runPublishImages } = await import('./images/publish-stage.js');
         const dryRun = values['dry-run'] === true;
         const report = await runPublishImages(prepared, { dryRun, env: io.env ?? process.env, log: (line) => io.stderr(`${line}\n`) });

@@ -126,6 +126,14 @@ function releaseTagAt(tags: readonly TagRecord[], commit: string): string {
 }
 
 /** `X.Y.Z-snapshot.<sha>`: after the highest release so far, and never a valid release version. */
+/** Refuses to go on (build, publish) while any gate fails, listing every failing gate. */
+export function assertGatesPass(plan: ReleasePlan, action: string): void {
+  const failed = plan.gates.filter((gate) => !gate.ok);
+  if (failed.length > 0) {
+    throw new GlideError(failed[0]!.code!, `${plan.tag} cannot be ${action}:`, failed.map((g) => `${g.code}: ${g.message}`));
+  }
+}
+
 export function snapshotVersion(tags: readonly TagRecord[], commit: string): string {
   const released = tags.map((t) => tryParseReleaseVersion(t.name)).filter((v) => v !== undefined);
   const highest = released.map((v) => v.version).sort(semver.rcompare)[0];

@@ -6,11 +6,11 @@ import { isGlideError } from '../contract/index.js';
 import { HttpClient } from '../net/http.js';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
 import { binaryProjectFiles, missingValues } from '../scaffold/project.js';
+import { writeProject } from '../scaffold/write.js';
 import { readSettings } from '../settings.js';
 import { HELP, parseCreateOptions } from './options.js';
 import {
   applyInstall,
-  applyProject,
   askProjectDir,
   askProvider,
   askProviderValues,
@@ -92,7 +92,7 @@ async function create(ctx: CreateContext): Promise<number> {
   }
 
   const installed = await applyInstall(ctx, plan);
-  await applyProject(project, files);
+  await writeProject(project.dir, files);
   terminal.step(`${installed.reused ? 'Already installed' : 'Installed'}: ${installed.binary}`);
   if (plan.runnable) await warnAboutForeignGlide(ctx, installed);
   terminal.note('Next steps', nextSteps(project, installed, plan, missingValues(answers), ctx));

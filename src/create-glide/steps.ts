@@ -13,9 +13,9 @@ import { sameTarget, targetFromWords } from '../platform/detect.js';
 import { releaseLookup } from '../releases/lookup.js';
 import { resolveVersion } from '../releases/resolve.js';
 import { assetLocation, describeSource, releaseSource, type ReleaseSource } from '../releases/source.js';
-import { binaryProjectFiles, missingValues, type ProjectFile } from '../scaffold/project.js';
+import type { ProjectFile } from '../scaffold/project.js';
 import { DEFAULT_PROVIDER, PROVIDER_SPECS, PROVIDERS, type Provider } from '../scaffold/providers.js';
-import { folderState, writeProject } from '../scaffold/write.js';
+import { folderState } from '../scaffold/write.js';
 import type { InstallerSettings } from '../settings.js';
 import type { CreateOptions } from './options.js';
 import type { Terminal } from './terminal.js';
@@ -203,10 +203,6 @@ export async function applyInstall(ctx: Pick<CreateContext, 'terminal' | 'client
     progress?.fail('failed');
     throw error;
   }
-}
-
-export async function applyProject(project: ProjectAnswer, files: readonly ProjectFile[]): Promise<void> {
-  await writeProject(project.dir, files);
 }
 
 export function nextSteps(

@@ -22,7 +22,9 @@ export async function checkInstalledBinary(path: string, target: Target, runnabl
   }
   if (!runnable) return { how: 'header', evidence: header.actual.description };
   // Its version text is not trusted (Glide's own releases print `devel`): exit 0 is the proof.
-  const { code, output } = await runVersion(path);
+  const run = await runVersion(path);
+  const { code } = run;
+  const output = run.output || (run.failure ?? '');
   if (code !== 0) {
     throw new GlideError('ESMOKE', `The downloaded Glide does not start here: \`glide --version\` ${code === null ? 'was killed' : `exited ${code}`}.`, [
       ...(output ? [`It said: ${output.split('\n').slice(0, 3).join(' / ')}`] : []),
@@ -32,13 +34,14 @@ export async function checkInstalledBinary(path: string, target: Target, runnabl
   return { how: 'ran', evidence: `${header.actual.description}; ${output.split('\n')[0] ?? ''}`.trim() };
 }
 
-function runVersion(path: string): Promise<{ code: number | null; output: string }> {
+/** Runs `{path} --version`: its exit code (null when killed or not started), what it printed, and why it could not run. */
+export function runVersion(path: string, timeoutMs = 15_000): Promise<{ code: number | null; output: string; failure?: string }> {
   return new Promise((resolve) => {
-    execFile(path, ['--version'], { timeout: 15_000, windowsHide: true }, (error, stdout, stderr) => {
+    execFile(path, ['--version'], { timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
       const output = `${stdout}${stderr}`.trim();
       if (!error) return resolve({ code: 0, output });
       const code = (error as { code?: unknown }).code;
-      resolve({ code: typeof code === 'number' ? code : null, output: output || error.message });
+      resolve({ code: typeof code === 'number' ? code : null, output, failure: error.message });
     });
   });
 }

@@ -86,7 +86,7 @@ export async function installGlide(request: InstallRequest, deps: InstallDepende
     for (let attempt = 0; ; attempt++) {
       const kept = await stat(paths.partial).then((file) => file.size, () => 0);
       try {
-        return await downloadAndPlace(request, deps, paths, asset, expectedSha256, report);
+        return await downloadAndPlace(request, deps, paths, asset, expectedSha256, kept, report);
       } catch (error) {
         // Bytes kept from an earlier run may be of another file (the mirror replaced it):
         // start once from nothing before failing closed.
@@ -109,6 +109,7 @@ async function downloadAndPlace(
   paths: InstallPaths,
   asset: string,
   expectedSha256: string | undefined,
+  kept: number,
   report: (event: InstallEvent) => void,
 ): Promise<InstallResult> {
   const { version, target, source } = request;
@@ -120,8 +121,7 @@ async function downloadAndPlace(
   try {
     const location = assetLocation(source, version, asset);
     const streamed = archiveFormat(target.os) === 'tar.gz';
-    const kept = isUrl(location) ? await stat(paths.partial).then((file) => file.size, () => 0) : 0;
-    if (kept > 0) report({ type: 'resume', asset, from: kept });
+    if (kept > 0 && isUrl(location)) report({ type: 'resume', asset, from: kept });
     const download = await downloadAsset(deps.client, {
       location,
       what: asset,

@@ -2,9 +2,9 @@
  * Masterminds/glide, Go's retired package manager, also installs a `glide`. A user who has
  * it on PATH would run the wrong program after we say "installed", so we warn.
  */
-import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, resolve } from 'node:path';
+import { runVersion } from './check-binary.js';
 
 /** Glide the gateway prints `glide version 0.0.3 (commit: …, runtime: go1.22.1, buildDate: …)`; Masterminds' prints `glide version v0.13.3`. */
 export function looksLikeGlideGateway(versionOutput: string): boolean {
@@ -23,7 +23,7 @@ export async function findForeignGlide(
       const candidate = resolve(dir, name);
       if (candidate === resolve(exclude)) return undefined;
       if (!(await isExecutable(candidate))) continue;
-      const versionOutput = await versionOf(candidate);
+      const versionOutput = (await runVersion(candidate, 5_000)).output.split('\n')[0] ?? '';
       return looksLikeGlideGateway(versionOutput) ? undefined : { path: candidate, versionOutput };
     }
   }
@@ -37,13 +37,5 @@ async function isExecutable(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function versionOf(path: string): Promise<string> {
-  return new Promise((done) => {
-    execFile(path, ['--version'], { timeout: 5_000, windowsHide: true }, (_error, stdout, stderr) => {
-      done(`${stdout}${stderr}`.trim().split('\n')[0] ?? '');
-    });
-  });
 }
 

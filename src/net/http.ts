@@ -7,7 +7,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { GlideError, TRANSIENT_NETWORK_CODES } from '../contract/index.js';
+import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '../contract/index.js';
 
 // undici parses HTTP with a WebAssembly module, and V8's background recompile of it with its
 // optimising tier costs ~35 MB of peak memory on Node 20 (measured by bench/install). The
@@ -57,7 +57,8 @@ export interface GetOptions {
 
 const MAX_REDIRECTS = 10;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+// A server asking for a longer pause gets an error after the retries, not a hung install.
+const MAX_RETRY_AFTER_MS = 60_000;
 
 const TLS_TRUST_CODES = new Set([
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
@@ -142,7 +143,8 @@ export class HttpClient {
         const result = await attempt();
         if (!RETRYABLE_STATUSES.has(result.status) || tries >= retries) return result;
         if ('body' in result) discardBody(result.body as ResponseBody);
-        delay = retryAfterMs(result.headers) ?? this.backoff(tries);
+        const asked = retryAfterMs(header(result.headers, 'retry-after'), Date.now());
+        delay = asked === undefined ? this.backoff(tries) : Math.min(asked, MAX_RETRY_AFTER_MS);
       } catch (error) {
         if (!isRetryableNetworkError(error) || tries >= retries) throw this.explain(error, url);
         delay = this.backoff(tries);
@@ -300,15 +302,6 @@ function rateLimitError(headers: HttpResponse['headers'], tokenSource: string | 
     ...advice,
     'Or pass an exact version (--glide-version 0.1.0): it needs no API call.',
   ]);
-}
-
-function retryAfterMs(headers: HttpResponse['headers']): number | undefined {
-  const value = header(headers, 'retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.min(seconds, 60) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - Date.now()), 60_000);
 }
 
 export function isRetryableNetworkError(error: unknown): boolean {

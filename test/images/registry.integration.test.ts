@@ -11,7 +11,7 @@ import { GlideError } from '../../src/contract/index.js';
 import { parseChallenge } from '../../release/src/images/registry/challenge.js';
 import { OCI_INDEX, OCI_MANIFEST, RegistryClient, RegistryError, type RegistryRequest } from '../../release/src/images/registry/client.js';
 import { parseImageReference, registryBaseUrl } from '../../release/src/images/registry/reference.js';
-import { retryAfterMs } from '../../release/src/images/registry/retry.js';
+import { retryAfterMs } from '../../src/contract/index.js';
 import { startRegistry, startTokenService, type TestRegistry, type TokenService } from '../helpers/registry.js';
 
 const MiB = 1024 * 1024;

@@ -18,7 +18,7 @@ import {
   type MirrorIndexEntry,
   type Target,
 } from '../../../src/contract/index.js';
-import type { PreparedRelease } from '../prepare.js';
+import { assertGatesPass, type PreparedRelease } from '../prepare.js';
 import { hashFile, writeArchive, writeHashed, type ArchiveMember } from './archive.js';
 import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
 import { makeLedger, type LedgerArchive, type ReleaseLedger } from './ledger.js';
@@ -45,10 +45,7 @@ export interface BuildResult {
  */
 export async function runBuild(prepared: PreparedRelease, options: BuildOptions): Promise<BuildResult> {
   const { plan, outDir, root, config } = prepared;
-  const failed = plan.gates.filter((gate) => !gate.ok);
-  if (failed.length > 0) {
-    throw new GlideError(failed[0]!.code!, `${plan.tag} cannot be released:`, failed.map((g) => `${g.code}: ${g.message}`));
-  }
+  assertGatesPass(plan, 'released');
 
   const createdOut = (await mkdir(outDir, { recursive: true })) !== undefined;
   await removeStaleStaging(outDir, plan.tag);
@@ -81,21 +78,42 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     const cancel = () => controller.abort(options.signal.reason);
     options.signal.addEventListener('abort', cancel, { once: true });
     const finishing: Promise<LedgerArchive>[] = [];
+    // Settles when a target's compile and proof are over, however they ended. A failed proof
+    // waits for the targets before it (the pool starts them in order) before cancelling, so the
+    // host's own failure is the one reported, not whichever lost the race.
+    const over = targets.map(() => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      return { promise, resolve };
+    });
     let archives: LedgerArchive[];
     try {
       await runPool(
         targets,
         workers,
         async (target, signal) => {
-          const dir = join(work, `${target.os}_${assetArch(target)}`);
-          await mkdir(dir);
-          const binary = join(dir, binaryName(target.os));
-          spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
-          const runner = runners.get(target)!;
-          if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
-          const finished = finishTarget(finish, target, binary, runner);
-          finished.catch((error: unknown) => controller.abort(error));
-          finishing[targets.indexOf(target)] = finished;
+          const index = targets.indexOf(target);
+          try {
+            const dir = join(work, `${target.os}_${assetArch(target)}`);
+            await mkdir(dir);
+            const binary = join(dir, binaryName(target.os));
+            spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
+            const runner = runners.get(target)!;
+            if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
+            const finished = finishTarget(finish, target, binary, runner);
+            finished.then(
+              () => over[index]!.resolve(),
+              async (error: unknown) => {
+                over[index]!.resolve();
+                await Promise.all(over.slice(0, index).map((earlier) => earlier.promise));
+                controller.abort(error);
+              },
+            );
+            finishing[index] = finished;
+          } catch (error) {
+            over[index]!.resolve();
+            throw error;
+          }
         },
         controller.signal,
       );

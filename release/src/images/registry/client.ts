@@ -12,10 +12,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { GlideError, TRANSIENT_NETWORK_CODES } from '../../../../src/contract/index.js';
+import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '../../../../src/contract/index.js';
 import { parseChallenge, type Challenge } from './challenge.js';
 import { isDigest, registryBaseUrl } from './reference.js';
-import { backoffMs, retryAfterMs, RETRYABLE_STATUSES } from './retry.js';
+import { backoffMs } from './retry.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
