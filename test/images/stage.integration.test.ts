@@ -1,12 +1,14 @@
 // `glide-release build --only binaries,images` end to end: the bundled CLI, the Go stand-in
 // released from a git tag, bases in a real registry on loopback, the layout read by skopeo.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseLedger } from '../../release/src/build/ledger.js';
 import { pushBaseImages, TEST_CA_BUNDLE } from '../helpers/base-images.js';
+import { startDockerEngine, type DockerEngine } from '../helpers/docker-engine.js';
 import { startRegistry } from '../helpers/registry.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
@@ -89,5 +91,65 @@ describe('glide-release build --only images', () => {
     const again = await repo.release(['publish', '--only', 'images', '--out', out]);
     expect(again.exitCode, again.all).toBe(0);
     expect(again.stdout).toMatch(/: 0 pushes, \d+ already there/);
+  });
+});
+
+describe('the Docker engine pulls and runs what was published', () => {
+  let engine: DockerEngine;
+  let configDir: string;
+  const ref = (distro: string) => `${registry.host}/glide:0.0.2-rc.1-${distro}`;
+
+  beforeAll(async () => {
+    engine = await startDockerEngine();
+    // The images run as a non-root user: the mounted folder and config must be readable by it.
+    configDir = await mkdtemp(join(tmpdir(), 'glide-docker-run-'));
+    await chmod(configDir, 0o755);
+    const config = (await readFile(join(repo.dir, 'config.yaml'), 'utf8')).replace('host: 127.0.0.1', 'host: 0.0.0.0');
+    await writeFile(join(configDir, 'config.yaml'), config, { mode: 0o644 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await engine?.stop();
+    if (configDir) await rm(configDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it.each(['alpine', 'ubuntu', 'distroless', 'redhat'])('%s: pulled from the registry, run with a mounted config, GET /v1/health/ answers 200', { timeout: 120_000 }, async (distro) => {
+    const pull = await engine.docker(['pull', ref(distro)]);
+    expect(pull.exitCode, pull.all).toBe(0);
+    const inspect = await engine.docker(['image', 'inspect', '--format', '{{json .Config}}|{{.Architecture}}', ref(distro)]);
+    const [configJson, architecture] = inspect.stdout.split('|');
+    const config = JSON.parse(configJson ?? '{}') as { User: string; Entrypoint: string[]; WorkingDir: string; ExposedPorts: Record<string, unknown>; Labels: Record<string, string> };
+    expect(architecture).toBe('amd64');
+    expect(config.Entrypoint).toEqual(['/bin/glide']);
+    expect(config.WorkingDir).toBe('/bin');
+    expect(Object.keys(config.ExposedPorts)).toEqual(['9099/tcp']);
+    expect(config.User).not.toMatch(/^(|0|root)(:|$)/);
+    expect(config.Labels['org.opencontainers.image.version']).toBe('0.0.2-rc.1');
+
+    const run = await engine.docker(['run', '-d', '-p', '127.0.0.1::9099', '-v', `${configDir}:/config:ro`, ref(distro), '--config', '/config/config.yaml']);
+    expect(run.exitCode, run.all).toBe(0);
+    const container = run.stdout.trim();
+    try {
+      const port = (await engine.docker(['port', container, '9099/tcp'])).stdout.trim().split(':').pop();
+      let status = 0;
+      for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+        status = await fetch(`http://127.0.0.1:${port}/v1/health/`).then((response) => response.status, () => 0);
+        if (status !== 200) await sleep(100);
+      }
+      const logs = await engine.docker(['logs', container]);
+      expect(status, logs.all).toBe(200);
+      // A CA bundle where Go looks for one (ubuntu's is the one the stage added; UBI's is reached through links).
+      const bundlePath = distro === 'redhat' ? '/etc/pki/tls/certs/ca-bundle.crt' : '/etc/ssl/certs/ca-certificates.crt';
+      expect(await engine.copyOut(container, bundlePath)).toEqual(TEST_CA_BUNDLE);
+    } finally {
+      await engine.docker(['rm', '-f', container]);
+    }
+  });
+
+  it('pulls the arm64 image for --platform linux/arm64', { timeout: 120_000 }, async () => {
+    const pull = await engine.docker(['pull', '--platform', 'linux/arm64', ref('alpine')]);
+    expect(pull.exitCode, pull.all).toBe(0);
+    const inspect = await engine.docker(['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', ref('alpine')]);
+    expect(inspect.stdout.trim()).toBe('linux/arm64');
   });
 });
