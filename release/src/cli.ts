@@ -160,7 +160,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const report = await runPublishImages(prepared, { dryRun, env: io.env ?? process.env, log: (line) => io.stderr(`${line}\n`) });
         const verb = dryRun ? 'would push' : 'pushed';
         for (const step of report.steps) {
-          const what = step.kind === 'tag' ? `tag ${step.tag} → ${step.digest}${step.previous ? ` (was ${step.previous})` : ''}` : `${step.kind} ${step.digest}`;
+          const what =
+            step.kind === 'tag'
+              ? `tag ${step.tag} → ${step.digest}${step.previous ? ` (was ${step.previous})` : ''}`
+              : `${step.kind} ${step.digest}${step.kind === 'blob' && step.mountFrom ? ` (mount from ${step.mountFrom})` : ''}`;
           io.stdout(`${step.action === 'push' ? verb : 'identical'}  ${what}\n`);
         }
         const pushed = report.steps.filter((step) => step.action === 'push').length;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import type { Distro } from '../../src/contract/index.js';
@@ -14,7 +14,8 @@ import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, Registr
 export interface BaseImageSpec {
   readonly repository: string;
   readonly tag: string;
-  readonly architectures: readonly ('amd64' | 'arm64')[];
+  /** Go's names (amd64, arm64, 386, ppc64le, s390x, riscv64). */
+  readonly architectures: readonly string[];
   /** `docker`: manifest list and v2 manifests with Docker's media types, as older Hub images. */
   readonly mediaTypes: 'oci' | 'docker';
   /** Pushed as one manifest under the tag, not an index. */
@@ -22,6 +23,8 @@ export interface BaseImageSpec {
   /** Where the CA bundle is in the rootfs (through links), or undefined for none. */
   readonly caBundle: string | undefined;
   readonly user?: string;
+  /** Incompressible bytes added to the rootfs layer, so a base weighs what the real one does (benchmarks). */
+  readonly fillerBytes?: number;
 }
 
 export const BASE_IMAGES: Readonly<Record<Distro, BaseImageSpec>> = {
@@ -42,17 +45,21 @@ export const BASE_IMAGES: Readonly<Record<Distro, BaseImageSpec>> = {
 
 export const TEST_CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nZ2xpZGUgdGVzdCByb290\n-----END CERTIFICATE-----\n');
 
-type Entry = { path: string; content: string } | { path: string; dir: true } | { path: string; link: string };
+type Entry = { path: string; content: string | Buffer } | { path: string; dir: true } | { path: string; link: string };
 
 const MTIME = new Date('2024-01-01T00:00:00Z');
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-/** Pushes every base to `host` and returns the references pinned by digest, as a config would hold them. */
-export async function pushBaseImages(host: string): Promise<Record<Distro, string>> {
+/**
+ * Pushes every base to `host` and returns the references pinned by digest, as a config would
+ * hold them. `overrides` change a distro's platforms or weight (the benchmark's real-sized bases).
+ */
+export async function pushBaseImages(host: string, overrides: Partial<Record<Distro, Partial<BaseImageSpec>>> = {}): Promise<Record<Distro, string>> {
   const client = new RegistryClient({ registry: host });
   try {
     const refs = {} as Record<Distro, string>;
-    for (const [distro, spec] of Object.entries(BASE_IMAGES) as Array<[Distro, BaseImageSpec]>) {
+    for (const [distro, defaults] of Object.entries(BASE_IMAGES) as Array<[Distro, BaseImageSpec]>) {
+      const spec = { ...defaults, ...overrides[distro] };
       refs[distro] = `${host}/${spec.repository}:${spec.tag}@${await pushBase(client, distro, spec)}`;
     }
     return refs;
@@ -129,7 +136,14 @@ function layersOf(distro: Distro, spec: BaseImageSpec, architecture: string): En
   } else if (spec.caBundle !== undefined) {
     rootfs.push({ path: spec.caBundle.slice(1), content: TEST_CA_BUNDLE.toString() });
   }
+  if (spec.fillerBytes) rootfs.push({ path: 'usr/lib/filler', content: seededBytes(`${distro}/${architecture}`, spec.fillerBytes) });
   return [rootfs, [{ path: 'etc/motd', content: `${distro} stand-in for tests (${architecture})\n` }]];
+}
+
+/** Incompressible bytes that are the same on every run for the same seed (AES-CTR over zeros). */
+function seededBytes(seed: string, length: number): Buffer {
+  const key = createHash('sha256').update(seed).digest();
+  return createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(Math.round(length)));
 }
 
 function tarOf(entries: readonly Entry[]): Buffer {

@@ -133,8 +133,17 @@ describe('publishing an RC, then its stable, to one repository', () => {
     expect(await tagsOf('glide')).toEqual(rcTags().sort());
     for (const distro of DISTROS) expect(await digestOf('glide', `${mirror.rc}-${distro}`)).toBe(indexOf(rc, distro));
     expect(report.images.map((image) => image.tags)).toEqual(rcTags().map((tag) => [tag]));
-    expect(stats.blobUploads).toBe(pushes(report.steps, ['blob']));
+    expect(stats.blobUploads + stats.mounts).toBe(pushes(report.steps, ['blob']));
     expect(stats.manifestPuts).toBe(pushes(report.steps, ['manifest', 'tag']));
+    // The bases are on this registry: their layers are mounted from the base repositories, and
+    // only what the build made is uploaded: a config per manifest, glide's layer per target, one CA layer.
+    const platforms = rc.report.images.flatMap((image) => image.platforms);
+    const targets = new Set(platforms.map((platform) => platform.target));
+    expect(stats.blobUploads).toBe(platforms.length + targets.size + 1);
+    expect(stats.mounts).toBe(pushes(report.steps, ['blob']) - stats.blobUploads);
+    expect(stats.mounts).toBeGreaterThan(0);
+    const mountSources = new Set(report.steps.flatMap((step) => (step.kind === 'blob' && step.mountFrom ? [step.mountFrom] : [])));
+    expect([...mountSources].sort()).toEqual(['distroless/static-debian12', 'library/alpine', 'library/ubuntu', 'ubi9/ubi-micro']);
   }, 120_000);
 
   it('gives the stable its version tags and, as the highest stable, latest-{distro}, latest and the bare version', async () => {
@@ -223,7 +232,7 @@ it('does in a real run exactly what the dry run listed, and the dry run writes n
   const real = await publish(stable, 'dry');
   expect(real.report.steps).toEqual(dry.report.steps);
   expect(real.report.images).toEqual(dry.report.images);
-  expect(real.stats.blobUploads).toBe(pushes(dry.report.steps, ['blob']));
+  expect(real.stats.blobUploads + real.stats.mounts).toBe(pushes(dry.report.steps, ['blob']));
   expect(real.stats.manifestPuts).toBe(pushes(dry.report.steps, ['manifest', 'tag']));
 }, 120_000);
 
@@ -247,7 +256,7 @@ it('converges on re-run after the registry is killed in the middle of a push', a
   expect(uploadedBeforeKill).toBeGreaterThanOrEqual(2);
   expect(stats.blobUploads).toBeGreaterThan(0);
   expect(blobs.filter((step) => step.action === 'identical').length).toBeGreaterThanOrEqual(uploadedBeforeKill);
-  expect(stats.blobUploads).toBe(pushes(report.steps, ['blob']));
+  expect(stats.blobUploads + stats.mounts).toBe(pushes(report.steps, ['blob']));
   for (const distro of DISTROS) expect(await digestOf('interrupted', `${mirror.stable}-${distro}`)).toBe(indexOf(stable, distro));
 
   const { stdout } = await execa('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/interrupted:${mirror.stable}-alpine`]);

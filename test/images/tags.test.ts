@@ -1,6 +1,8 @@
 // The image tag rule: one immutable tag per distro; moving tags only for the highest stable in the registry.
+// And which base layers publish mounts rather than uploads.
 import { describe, expect, it } from 'vitest';
 import { GlideError, type Distro } from '../../src/contract/index.js';
+import { sameRegistryBase } from '../../release/src/images/publish.js';
 import { planImageTags, releasedVersions } from '../../release/src/images/tags.js';
 
 const ALPINE_DEFAULT_MOVING = (version: string): string[] => ['latest-alpine', 'latest', version];
@@ -88,5 +90,21 @@ describe('releasedVersions', () => {
       '0.1.0',
       '0.1.1-rc.2',
     ]);
+  });
+});
+
+describe('which base layers publish mounts instead of uploading', () => {
+  it.each([
+    ['127.0.0.1:5000/library/alpine:3.20', '127.0.0.1:5000', 'library/alpine'],
+    ['ghcr.io/einstack/base:1', 'ghcr.io', 'einstack/base'],
+    // A registry only mounts its own blobs: a Docker Hub base pushed to GHCR is uploaded.
+    ['docker.io/library/alpine:3.20', 'ghcr.io', undefined],
+    ['alpine:3.20', 'ghcr.io', undefined],
+    ['alpine:3.20', 'docker.io', 'library/alpine'],
+    ['registry.access.redhat.com/ubi9/ubi-micro:9.4', 'ghcr.io', undefined],
+    [undefined, 'ghcr.io', undefined],
+    ['not a reference', 'ghcr.io', undefined],
+  ])('base %s pushed to %s: mount from %s', (base, registry, expected) => {
+    expect(sameRegistryBase(base, registry)).toBe(expected);
   });
 });

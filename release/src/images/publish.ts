@@ -28,7 +28,14 @@ export interface PublishImagesInput {
 export type PublishAction = 'push' | 'identical';
 
 export type PublishStep =
-  | { readonly kind: 'blob'; readonly digest: string; readonly size: number; readonly action: PublishAction }
+  | {
+      readonly kind: 'blob';
+      readonly digest: string;
+      readonly size: number;
+      readonly action: PublishAction;
+      /** A base layer on the target's own registry: mounted from the base's repository (uploaded if the registry declines). */
+      readonly mountFrom?: string;
+    }
   | { readonly kind: 'manifest'; readonly digest: string; readonly mediaType: string; readonly action: PublishAction }
   | {
       readonly kind: 'tag';
@@ -57,6 +64,7 @@ export interface PublishImagesReport {
   readonly steps: readonly PublishStep[];
 }
 
+const BASE_NAME_ANNOTATION = 'org.opencontainers.image.base.name';
 const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
 const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
 
@@ -89,7 +97,8 @@ export async function publishImages(input: PublishImagesInput): Promise<PublishI
       if (planned.has(blob.digest)) continue;
       planned.add(blob.digest);
       const action = (await client.blobExists(target.repository, blob.digest)) ? 'identical' : 'push';
-      steps.push({ kind: 'blob', digest: blob.digest, size: blob.size, action });
+      const mountFrom = blob.layer ? sameRegistryBase(blob.baseName, target.registry) : undefined;
+      steps.push({ kind: 'blob', digest: blob.digest, size: blob.size, action, ...(action === 'push' && mountFrom ? { mountFrom } : {}) });
     }
     for (const manifest of content.manifests) {
       if (planned.has(manifest.digest)) continue;
@@ -134,16 +143,43 @@ function distroOf(refName: string, version: string, dir: string): Distro {
   ]);
 }
 
+/**
+ * The repository to mount a base's layers from, when the base is on the registry being pushed
+ * to (a registry only mounts its own blobs; a base on Docker Hub pushed to GHCR is uploaded).
+ * The glide and CA layers are not in the base: the registry declines, and the upload goes on.
+ */
+export function sameRegistryBase(baseName: string | undefined, registry: string): string | undefined {
+  if (baseName === undefined) return undefined;
+  try {
+    const base = parseImageReference(baseName);
+    return base.registry === registry ? base.repository : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface LayoutBlob extends Descriptor {
+  /** A layer (not a config), and the base its manifest names, for a cross-repository mount. */
+  readonly layer: boolean;
+  readonly baseName: string | undefined;
+}
+
 /** The blobs and manifests an index (or manifest) needs, each manifest after what it references. */
-async function contentOf(layout: OciLayout, root: Descriptor): Promise<{ blobs: Descriptor[]; manifests: Descriptor[] }> {
-  const blobs: Descriptor[] = [];
+async function contentOf(layout: OciLayout, root: Descriptor): Promise<{ blobs: LayoutBlob[]; manifests: Descriptor[] }> {
+  const blobs: LayoutBlob[] = [];
   const manifests: Descriptor[] = [];
   const walk = async (descriptor: Descriptor): Promise<void> => {
-    const parsed = JSON.parse((await layout.readBlob(descriptor.digest)).toString('utf8')) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] };
+    const parsed = JSON.parse((await layout.readBlob(descriptor.digest)).toString('utf8')) as {
+      manifests?: Descriptor[];
+      config?: Descriptor;
+      layers?: Descriptor[];
+      annotations?: Record<string, string>;
+    };
     if (INDEX_TYPES.has(descriptor.mediaType)) {
       for (const child of parsed.manifests ?? []) await walk(child);
     } else if (MANIFEST_TYPES.has(descriptor.mediaType) && parsed.config) {
-      blobs.push(parsed.config, ...(parsed.layers ?? []));
+      const baseName = parsed.annotations?.[BASE_NAME_ANNOTATION];
+      blobs.push({ ...parsed.config, layer: false, baseName }, ...(parsed.layers ?? []).map((layer) => ({ ...layer, layer: true, baseName })));
     } else {
       throw new GlideError('EBUILD', `${layout.dir}: ${descriptor.digest} is a ${descriptor.mediaType}, which is neither an image index nor an image manifest.`, [
         'Run `glide-release build --only images` to write the layout again.',
@@ -158,7 +194,7 @@ async function contentOf(layout: OciLayout, root: Descriptor): Promise<{ blobs: 
 async function apply(layout: OciLayout, client: RegistryClient, repository: string, steps: readonly PublishStep[]): Promise<void> {
   for (const step of steps) {
     if (step.action === 'identical') continue;
-    if (step.kind === 'blob') await client.pushBlob(repository, step.digest, { file: layout.blobPath(step.digest) });
+    if (step.kind === 'blob') await client.pushBlob(repository, step.digest, { file: layout.blobPath(step.digest) }, step.mountFrom ? { mountFrom: step.mountFrom } : {});
     // Manifests go by digest first, so a tag is only ever put on content the registry already holds.
     else if (step.kind === 'manifest') await client.putManifest(repository, step.digest, step.mediaType, await layout.readBlob(step.digest));
     else await client.putManifest(repository, step.tag, step.mediaType, await layout.readBlob(step.digest));
