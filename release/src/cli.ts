@@ -142,6 +142,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           io.stdout(`built ${ledger.tag}: ${archives} archives, checksums and release.json in ${relative(io.cwd, releaseDir) || '.'}\n`);
         }
         if (stages.includes('images')) {
+          // The binaries stage checks the gates itself; images alone must not skip them (a dirty tree, an unsoaked RC…).
+          assertGatesPass(prepared.plan, 'built');
           // Loaded only for image builds: the registry client and layer code are not needed otherwise.
           const { runImagesStage } = await import('./images/stage.js');
           const report = await runImagesStage(prepared, (line) => io.stderr(`${line}\n`));

@@ -50,6 +50,17 @@ describe('glide-release build --only images', () => {
     expect(result.stderr).toContain('--only binaries,images');
   });
 
+  it('refuses to build images from a dirty tree, as it refuses binaries', async () => {
+    await repo.write('glide-release.config.json', '{}\n');
+    try {
+      const result = await repo.release(['build', '--only', 'images', '--out', out]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('error EDIRTY: 0.0.2-rc.1 cannot be built');
+    } finally {
+      await repo.git(['checkout', '--', 'glide-release.config.json']);
+    }
+  });
+
   it('builds binaries and images at once, and the ledger lists every image digest', { timeout: BUILD_TIMEOUT }, async () => {
     const result = await repo.release(['build', '--only', 'binaries,images', '--out', out]);
     expect(result.exitCode, result.all).toBe(0);
