@@ -1,5 +1,6 @@
 // `glide-release build --only binaries,images` end to end: the bundled CLI, the Go stand-in
 // released from a git tag, bases in a real registry on loopback, the layout read by skopeo.
+import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +77,25 @@ describe('glide-release build --only images', () => {
     expect(ledger.images?.digests).toContain(alpine?.index);
     // The stage reports what a base lacked (the redhat stand-in has no arm64).
     expect(result.stderr).toMatch(/image 0\.0\.2-rc\.1-redhat: linux\/amd64.*the base has no linux\/arm64/);
+  });
+
+  it('builds the images again from the base layers already in the layout, checking each digest, into the same images', { timeout: BUILD_TIMEOUT }, async () => {
+    const layout = join(out, '0.0.2-rc.1', 'images');
+    const ledgerOf = async () => (JSON.parse(await readFile(join(out, '0.0.2-rc.1', 'release.json'), 'utf8')) as ReleaseLedger).images;
+    const before = await ledgerOf();
+    // Damage one base layer of the kept layout: that one must be downloaded again, not copied.
+    const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.replace('sha256:', ''));
+    const alpine = before!.distros.find((d) => d.distro === 'alpine')!;
+    const manifest = JSON.parse(await readFile(blob(alpine.manifests[0]!.digest), 'utf8')) as { layers: { digest: string }[] };
+    await writeFile(blob(manifest.layers[0]!.digest), 'not the layer');
+
+    const result = await repo.release(['build', '--only', 'images', '--out', out]);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stderr).toMatch(/base layers: 1 downloaded, [1-9]\d* reused from earlier layouts/);
+    expect(await ledgerOf()).toEqual(before);
+    const check = await execa('skopeo', ['inspect', '--raw', `oci:${layout}:0.0.2-rc.1-alpine`]);
+    expect(JSON.parse(check.stdout).manifests.length).toBe(2);
+    expect(createHash('sha256').update(await readFile(blob(manifest.layers[0]!.digest))).digest('hex')).toBe(manifest.layers[0]!.digest.replace('sha256:', ''));
   });
 
   it('publish --only images: the dry run lists the pushes and makes none; the run makes them; again, none', { timeout: BUILD_TIMEOUT }, async () => {

@@ -3,8 +3,12 @@
  * the release archive) on top, for every Linux target the base offers, written as one OCI
  * image layout with a `{version}-{distro}` ref per distro. No Docker engine (decision 0010).
  */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { list } from 'tar';
 import { DISTROS, GlideError, formatTarget, imageTag, parseTarget, type Distro, type Target } from '../../../src/contract/index.js';
 import type { LedgerArchive, ReleaseLedger } from '../build/ledger.js';
@@ -45,6 +49,11 @@ export interface ImagesInput {
   readonly out: string;
   /** Called once per registry the bases live on; the caller owns (and closes) the clients. */
   readonly clients: (registry: string) => RegistryClient;
+  /**
+   * Earlier OCI layouts (this tag's last build, other tags') whose base layers may be reused
+   * instead of downloaded again; each is checked against its digest before use.
+   */
+  readonly reuseFrom?: readonly string[];
 }
 
 export interface PlatformImage {
@@ -79,6 +88,8 @@ export interface ImagesReport {
   readonly images: readonly DistroImages[];
   /** Every index and manifest digest, each index before its manifests: for the ledger. */
   readonly digests: readonly string[];
+  /** Base layers downloaded, and those taken from an earlier layout instead. */
+  readonly baseLayers: { readonly downloaded: number; readonly reused: number };
 }
 
 interface LinuxArchive {
@@ -95,6 +106,7 @@ interface BuildContext {
   readonly blobs: Map<string, ByteSource>;
   readonly scratch: string;
   readonly glideLayers: Map<string, Promise<Layer>>;
+  readonly baseLayers: { downloaded: number; reused: number };
   client(registry: string): RegistryClient;
   caLayer(): Layer;
 }
@@ -120,6 +132,7 @@ export async function buildImages(input: ImagesInput): Promise<ImagesReport> {
     blobs: new Map(),
     scratch,
     glideLayers: new Map(),
+    baseLayers: { downloaded: 0, reused: 0 },
     client(registry) {
       let client = clients.get(registry);
       if (!client) clients.set(registry, (client = input.clients(registry)));
@@ -137,7 +150,7 @@ export async function buildImages(input: ImagesInput): Promise<ImagesReport> {
     }
     await writeOciLayout(input.out, { blobs: context.blobs, refs });
     const digests = images.flatMap((image) => [image.digest, ...image.platforms.map((platform) => platform.digest)]);
-    return { layout: input.out, images, digests };
+    return { layout: input.out, images, digests, baseLayers: context.baseLayers };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -249,14 +262,45 @@ async function buildPlatform(
   };
 }
 
-/** Each base layer is downloaded once per build (distros may share them) and kept for the layout. */
+/**
+ * Each base layer is fetched once per build (distros may share them) and kept for the layout:
+ * copied from an earlier layout when one holds it with the right digest, else downloaded.
+ */
 async function fetchLayer(context: BuildContext, client: RegistryClient, repository: string, digest: string): Promise<string> {
   const known = context.blobs.get(digest);
   if (typeof known === 'string') return known;
   const file = join(context.scratch, digest.replace(':', '-'));
-  await writeFile(file, await client.getBlob(repository, digest));
+  if (await copyVerified(context.input.reuseFrom ?? [], digest, file)) {
+    context.baseLayers.reused++;
+  } else {
+    await writeFile(file, await client.getBlob(repository, digest));
+    context.baseLayers.downloaded++;
+  }
   context.blobs.set(digest, file);
   return file;
+}
+
+/** Copies `digest` from the first layout holding it intact; a damaged or missing copy is skipped. */
+async function copyVerified(layouts: readonly string[], digest: string, to: string): Promise<boolean> {
+  const [algorithm, hex] = digest.split(':');
+  if (algorithm !== 'sha256' || !hex) return false;
+  for (const layout of layouts) {
+    const hash = createHash('sha256');
+    try {
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      await pipeline(createReadStream(join(layout, 'blobs', 'sha256', hex)), hashing, createWriteStream(to));
+    } catch {
+      continue;
+    }
+    if (hash.digest('hex') === hex) return true;
+  }
+  await rm(to, { force: true });
+  return false;
 }
 
 /** One glide layer per target, shared by every distro: the bytes are the same. */

@@ -4,7 +4,7 @@
  * (build.ts), writes the OCI layout to `{out}/{tag}/images/` and records every digest in the
  * ledger. Bases are read anonymously; pushing (and its credentials) is `publish`'s job.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GlideError, RELEASE_LEDGER } from '../../../src/contract/index.js';
 import type { LedgerImages, ReleaseLedger } from '../build/ledger.js';
@@ -18,6 +18,13 @@ export const IMAGES_LAYOUT = 'images';
 const IMAGE_TITLE = 'Glide';
 const IMAGE_DESCRIPTION = 'Glide: a fast, reliable, open-source LLM gateway';
 const IMAGE_LICENSES = 'Apache-2.0';
+
+/** This tag's last layout first, then other releases' in the same output folder: they share bases. */
+async function earlierLayouts(outDir: string, tag: string): Promise<string[]> {
+  const others = await readdir(outDir, { withFileTypes: true }).catch(() => []);
+  const names = others.filter((entry) => entry.isDirectory() && entry.name !== tag).map((entry) => entry.name).sort();
+  return [tag, ...names].map((name) => join(outDir, name, IMAGES_LAYOUT));
+}
 
 export async function runImagesStage(prepared: PreparedRelease, log: (line: string) => void): Promise<ImagesReport> {
   const { plan, outDir, config } = prepared;
@@ -52,12 +59,15 @@ export async function runImagesStage(prepared: PreparedRelease, log: (line: stri
       title: IMAGE_TITLE,
       description: IMAGE_DESCRIPTION,
       out: join(releaseDir, IMAGES_LAYOUT),
+      reuseFrom: await earlierLayouts(outDir, plan.tag),
       clients: (registry) => {
         let client = clients.get(registry);
         if (!client) clients.set(registry, (client = new RegistryClient({ registry })));
         return client;
       },
     });
+    const { downloaded, reused } = report.baseLayers;
+    log(`base layers: ${downloaded} downloaded${reused > 0 ? `, ${reused} reused from earlier layouts (digests checked)` : ''}`);
     for (const image of report.images) {
       const lacking = image.lacking.length > 0 ? `; the base has no ${image.lacking.join(', ')}` : '';
       log(`image ${image.tag}: ${image.platforms.map((p) => p.target).join(', ')}${image.caLayerAdded ? ' (CA bundle layer added)' : ''}${lacking}`);
