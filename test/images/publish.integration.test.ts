@@ -141,6 +141,8 @@ describe('publishing an RC, then its stable, to one repository', () => {
     const targets = new Set(platforms.map((platform) => platform.target));
     expect(stats.blobUploads).toBe(platforms.length + targets.size + 1);
     expect(stats.mounts).toBe(pushes(report.steps, ['blob']) - stats.blobUploads);
+    // Exactly the base layers are offered as mounts (the config history says which layers the build added).
+    expect(stats.mounts).toBe(report.steps.filter((step) => step.kind === 'blob' && step.mountFrom !== undefined).length);
     expect(stats.mounts).toBeGreaterThan(0);
     const mountSources = new Set(report.steps.flatMap((step) => (step.kind === 'blob' && step.mountFrom ? [step.mountFrom] : [])));
     expect([...mountSources].sort()).toEqual(['distroless/static-debian12', 'library/alpine', 'library/ubuntu', 'ubi9/ubi-micro']);

@@ -5,7 +5,7 @@
  * holds the same content, so "run it again" is how a failed or interrupted push recovers.
  */
 import { DISTROS, GlideError, imageTag, parseReleaseVersion, type Distro } from '../../../src/contract/index.js';
-import type { Descriptor } from './config.js';
+import { CA_LAYER_CREATED_BY, GLIDE_LAYER_CREATED_BY, type Descriptor } from './config.js';
 import { readOciLayout, type OciLayout } from './layout.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type RegistryClient } from './registry/client.js';
 import { parseImageReference } from './registry/reference.js';
@@ -97,7 +97,7 @@ export async function publishImages(input: PublishImagesInput): Promise<PublishI
       if (planned.has(blob.digest)) continue;
       planned.add(blob.digest);
       const action = (await client.blobExists(target.repository, blob.digest)) ? 'identical' : 'push';
-      const mountFrom = blob.layer ? sameRegistryBase(blob.baseName, target.registry) : undefined;
+      const mountFrom = blob.baseLayer ? sameRegistryBase(blob.baseName, target.registry) : undefined;
       steps.push({ kind: 'blob', digest: blob.digest, size: blob.size, action, ...(action === 'push' && mountFrom ? { mountFrom } : {}) });
     }
     for (const manifest of content.manifests) {
@@ -146,7 +146,6 @@ function distroOf(refName: string, version: string, dir: string): Distro {
 /**
  * The repository to mount a base's layers from, when the base is on the registry being pushed
  * to (a registry only mounts its own blobs; a base on Docker Hub pushed to GHCR is uploaded).
- * The glide and CA layers are not in the base: the registry declines, and the upload goes on.
  */
 export function sameRegistryBase(baseName: string | undefined, registry: string): string | undefined {
   if (baseName === undefined) return undefined;
@@ -159,9 +158,16 @@ export function sameRegistryBase(baseName: string | undefined, registry: string)
 }
 
 interface LayoutBlob extends Descriptor {
-  /** A layer (not a config), and the base its manifest names, for a cross-repository mount. */
-  readonly layer: boolean;
+  /** One of the base's layers (not ours, not a config), and the base its manifest names, for a cross-repository mount. */
+  readonly baseLayer: boolean;
   readonly baseName: string | undefined;
+}
+
+/** How many layers the build put on the base: the config's history entries it wrote (config.ts). */
+async function layersAdded(layout: OciLayout, config: Descriptor): Promise<number> {
+  const parsed = JSON.parse((await layout.readBlob(config.digest)).toString('utf8')) as { history?: Array<{ created_by?: string; empty_layer?: boolean }> };
+  const ours = new Set([GLIDE_LAYER_CREATED_BY, CA_LAYER_CREATED_BY]);
+  return (parsed.history ?? []).filter((entry) => !entry.empty_layer && ours.has(entry.created_by ?? '')).length;
 }
 
 /** The blobs and manifests an index (or manifest) needs, each manifest after what it references. */
@@ -179,7 +185,9 @@ async function contentOf(layout: OciLayout, root: Descriptor): Promise<{ blobs: 
       for (const child of parsed.manifests ?? []) await walk(child);
     } else if (MANIFEST_TYPES.has(descriptor.mediaType) && parsed.config) {
       const baseName = parsed.annotations?.[BASE_NAME_ANNOTATION];
-      blobs.push({ ...parsed.config, layer: false, baseName }, ...(parsed.layers ?? []).map((layer) => ({ ...layer, layer: true, baseName })));
+      const layers = parsed.layers ?? [];
+      const fromBase = layers.length - (await layersAdded(layout, parsed.config));
+      blobs.push({ ...parsed.config, baseLayer: false, baseName }, ...layers.map((layer, i) => ({ ...layer, baseLayer: i < fromBase, baseName })));
     } else {
       throw new GlideError('EBUILD', `${layout.dir}: ${descriptor.digest} is a ${descriptor.mediaType}, which is neither an image index nor an image manifest.`, [
         'Run `glide-release build --only images` to write the layout again.',
