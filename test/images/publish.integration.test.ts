@@ -141,6 +141,8 @@ describe('publishing an RC, then its stable, to one repository', () => {
     const targets = new Set(platforms.map((platform) => platform.target));
     expect(stats.blobUploads).toBe(platforms.length + targets.size + 1);
     expect(stats.mounts).toBe(pushes(report.steps, ['blob']) - stats.blobUploads);
+    // One HEAD per blob, in the plan: the push does not ask again.
+    expect(stats.requests['blob.head']).toBe(report.steps.filter((step) => step.kind === 'blob').length);
     // Exactly the base layers are offered as mounts (the config history says which layers the build added).
     expect(stats.mounts).toBe(report.steps.filter((step) => step.kind === 'blob' && step.mountFrom !== undefined).length);
     expect(stats.mounts).toBeGreaterThan(0);

@@ -202,7 +202,10 @@ async function contentOf(layout: OciLayout, root: Descriptor): Promise<{ blobs: 
 async function apply(layout: OciLayout, client: RegistryClient, repository: string, steps: readonly PublishStep[]): Promise<void> {
   for (const step of steps) {
     if (step.action === 'identical') continue;
-    if (step.kind === 'blob') await client.pushBlob(repository, step.digest, { file: layout.blobPath(step.digest) }, step.mountFrom ? { mountFrom: step.mountFrom } : {});
+    // The plan has just HEADed it; a blob another push added since is only uploaded again, never wrong.
+    if (step.kind === 'blob') {
+      await client.pushBlob(repository, step.digest, { file: layout.blobPath(step.digest) }, { knownAbsent: true, ...(step.mountFrom ? { mountFrom: step.mountFrom } : {}) });
+    }
     // Manifests go by digest first, so a tag is only ever put on content the registry already holds.
     else if (step.kind === 'manifest') await client.putManifest(repository, step.digest, step.mediaType, await layout.readBlob(step.digest));
     else await client.putManifest(repository, step.tag, step.mediaType, await layout.readBlob(step.digest));

@@ -361,9 +361,14 @@ export class RegistryClient {
     repository: string,
     digest: string,
     source: BlobSource,
-    options: { readonly chunkSize?: number; readonly mountFrom?: string } = {},
+    options: {
+      readonly chunkSize?: number;
+      readonly mountFrom?: string;
+      /** The caller has just seen the repository lack the blob (publish's plan): skip the HEAD. */
+      readonly knownAbsent?: boolean;
+    } = {},
   ): Promise<PushBlobResult> {
-    if (await this.blobExists(repository, digest)) return 'exists';
+    if (!options.knownAbsent && (await this.blobExists(repository, digest))) return 'exists';
     let session: UploadSession | undefined;
     if (options.mountFrom !== undefined && options.mountFrom !== repository) {
       const mount = await this.mountBlob(repository, digest, options.mountFrom);
