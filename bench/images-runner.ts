@@ -12,14 +12,13 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { extract } from 'tar';
 import type { Distro } from '../src/contract/index.js';
 import type { LedgerArchive, ReleaseLedger } from '../release/src/build/ledger.js';
-import { BASE_IMAGES, type BaseImageSpec, pushBaseImages } from '../test/helpers/base-images.js';
+import { type BaseImageSpec, pushBaseImages } from '../test/helpers/base-images.js';
 import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-engine.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
-import { StandinRepo, RELEASE_CLI } from '../test/helpers/repo.js';
+import { StandinRepo } from '../test/helpers/repo.js';
 
 // The classic builder: Debian's docker.io has no buildx, and a COPY-only build needs nothing else.
 process.env.DOCKER_BUILDKIT = '0';
@@ -107,18 +106,21 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [result, Number(process.hrtime.bigint() - started) / 1e9];
 }
 
-async function must(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  const result = await execa(command, args, { ...options, reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.exitCode}):\n${String(result.all).slice(-3000)}`);
-  return String(result.stdout);
+/** Throws with the end of its output when a command failed. */
+function succeeded(result: { readonly exitCode?: number; readonly all?: unknown }, what: string): void {
+  if (result.exitCode !== 0) throw new Error(`${what} failed (${result.exitCode}):\n${String(result.all).slice(-3000)}`);
+}
+
+async function release(repo: StandinRepo, args: readonly string[], env: Record<string, string>): Promise<void> {
+  succeeded(await repo.release(args, env), `glide-release ${args.join(' ')}`);
 }
 
 /** Ours: the bundled CLI, as Glide's CI would run it. */
-async function ours(repo: StandinRepo, out: string, proxy: CountingProxy, env: NodeJS.ProcessEnv): Promise<Sample> {
+async function ours(repo: StandinRepo, out: string, proxy: CountingProxy, env: Record<string, string>): Promise<Sample> {
   proxy.reset();
-  const [, buildS] = await timed(() => must(process.execPath, [RELEASE_CLI, 'build', '--only', 'images', '--out', out], { cwd: repo.dir, env }));
+  const [, buildS] = await timed(() => release(repo, ['build', '--only', 'images', '--out', out], env));
   proxy.reset();
-  const [, pushS] = await timed(() => must(process.execPath, [RELEASE_CLI, 'publish', '--only', 'images', '--out', out], { cwd: repo.dir, env }));
+  const [, pushS] = await timed(() => release(repo, ['publish', '--only', 'images', '--out', out], env));
   return { buildS, pushS, uploaded: proxy.reset() };
 }
 
@@ -147,8 +149,7 @@ async function docker(engine: DockerEngine, contexts: string, bases: Record<Dist
 }
 
 async function dockerMust(engine: DockerEngine, args: readonly string[]): Promise<void> {
-  const result = await engine.docker(args);
-  if (result.exitCode !== 0) throw new Error(`docker ${args.join(' ')} failed (${result.exitCode}):\n${result.all.slice(-3000)}`);
+  succeeded(await engine.docker(args), `docker ${args.join(' ')}`);
 }
 
 /** Removes every image of this bench's registry from the engine (the engine's other images are left alone). */
@@ -190,7 +191,8 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'glide-bench-images-'));
   const engine = await startDockerEngine();
   const dockerVersion = (await engine.docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim();
-  const env = { ...process.env, GOCACHE: resolve('.cache/go-build'), GOTOOLCHAIN: 'local', HOME: scratch, DOCKER_CONFIG: join(scratch, 'docker-config') };
+  // Added to the inherited environment by execa.
+  const env = { GOCACHE: resolve('.cache/go-build'), GOTOOLCHAIN: 'local', HOME: scratch, DOCKER_CONFIG: join(scratch, 'docker-config') };
   const repo = await StandinRepo.create();
   const out = join(scratch, 'out');
   const contexts = join(scratch, 'contexts');
@@ -209,7 +211,7 @@ async function main(): Promise<void> {
     await repo.commitAll('Release config: Linux targets, bases in the bench registry', '2024-06-01T10:00:00Z');
     await repo.tag(TAG, 1);
     log(`building the stand-in's binaries for ${LINUX_ARCHES.length} Linux targets (not timed)…`);
-    await must(process.execPath, [RELEASE_CLI, 'build', '--only', 'binaries', '--out', out], { cwd: repo.dir, env });
+    await release(repo, ['build', '--only', 'binaries', '--out', out], env);
     await dockerContexts(out, contexts);
 
     for (let run = 1; run <= runs; run++) {

@@ -3,14 +3,11 @@
  * the release archive) on top, for every Linux target the base offers, written as one OCI
  * image layout with a `{version}-{distro}` ref per distro. No Docker engine (decision 0010).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { list } from 'tar';
 import { DISTROS, GlideError, formatTarget, imageTag, parseTarget, type Distro, type Target } from '../../../src/contract/index.js';
+import { hashFile } from '../build/archive.js';
 import type { LedgerArchive, ReleaseLedger } from '../build/ledger.js';
 import { readBaseIndex, readBasePlatform, type BaseIndex, type BaseManifest } from './base.js';
 import {
@@ -264,15 +261,17 @@ async function buildPlatform(
 
 /**
  * Each base layer is fetched once per build (distros may share them) and kept for the layout:
- * copied from an earlier layout when one holds it with the right digest, else downloaded.
+ * taken from an earlier layout when one holds it with the right digest, else downloaded.
+ * The layout writer reads a reused file before the old layout is replaced, and hashes it again.
  */
 async function fetchLayer(context: BuildContext, client: RegistryClient, repository: string, digest: string): Promise<string> {
   const known = context.blobs.get(digest);
   if (typeof known === 'string') return known;
-  const file = join(context.scratch, digest.replace(':', '-'));
-  if (await copyVerified(context.input.reuseFrom ?? [], digest, file)) {
+  let file = await findVerified(context.input.reuseFrom ?? [], digest);
+  if (file !== undefined) {
     context.baseLayers.reused++;
   } else {
+    file = join(context.scratch, digest.replace(':', '-'));
     await writeFile(file, await client.getBlob(repository, digest));
     context.baseLayers.downloaded++;
   }
@@ -280,27 +279,16 @@ async function fetchLayer(context: BuildContext, client: RegistryClient, reposit
   return file;
 }
 
-/** Copies `digest` from the first layout holding it intact; a damaged or missing copy is skipped. */
-async function copyVerified(layouts: readonly string[], digest: string, to: string): Promise<boolean> {
+/** The first earlier layout's copy of `digest` that is intact; a damaged or missing copy is skipped. */
+async function findVerified(layouts: readonly string[], digest: string): Promise<string | undefined> {
   const [algorithm, hex] = digest.split(':');
-  if (algorithm !== 'sha256' || !hex) return false;
+  if (algorithm !== 'sha256' || !hex) return undefined;
   for (const layout of layouts) {
-    const hash = createHash('sha256');
-    try {
-      const hashing = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      await pipeline(createReadStream(join(layout, 'blobs', 'sha256', hex)), hashing, createWriteStream(to));
-    } catch {
-      continue;
-    }
-    if (hash.digest('hex') === hex) return true;
+    const file = join(layout, 'blobs', 'sha256', hex);
+    const found = await hashFile(file).catch(() => undefined);
+    if (found?.sha256 === hex) return file;
   }
-  await rm(to, { force: true });
-  return false;
+  return undefined;
 }
 
 /** One glide layer per target, shared by every distro: the bytes are the same. */

@@ -119,6 +119,9 @@ export interface AnnotationFacts {
   readonly documentation?: string;
 }
 
+/** Where an image's base came from (`registry/repository:tag`); publish reads it to mount the base's layers. */
+export const BASE_NAME_ANNOTATION = 'org.opencontainers.image.base.name';
+
 /** `org.opencontainers.image.*` for the index, each manifest, and each config's Labels. */
 export function ociAnnotations(facts: AnnotationFacts): Record<string, string> {
   const prefix = 'org.opencontainers.image.';

@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { GlideError } from '../../../src/contract/index.js';
+import { writeHashed } from '../build/archive.js';
 import { OCI_INDEX_MEDIA_TYPE, canonicalJson, type Descriptor } from './config.js';
 import type { ByteSource } from './layer.js';
 
@@ -76,20 +75,8 @@ async function replaceDir(from: string, to: string): Promise<void> {
 }
 
 async function writeBlob(path: string, digest: string, source: ByteSource): Promise<void> {
-  const hash = createHash('sha256');
-  if (typeof source === 'string') {
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    await pipeline(createReadStream(source), tap, createWriteStream(path));
-  } else {
-    hash.update(source);
-    await writeFile(path, source);
-  }
-  const actual = `sha256:${hash.digest('hex')}`;
+  const written = await writeHashed(typeof source === 'string' ? createReadStream(source) : [source], path);
+  const actual = `sha256:${written.sha256}`;
   if (actual !== digest) {
     throw new GlideError('ECHECKSUM', `A blob listed as ${digest} holds ${actual}.`, [
       typeof source === 'string' ? `It was read from ${source}; rebuild it.` : 'This is a bug in glide-release: please report it.',

@@ -5,7 +5,7 @@
  * holds the same content, so "run it again" is how a failed or interrupted push recovers.
  */
 import { DISTROS, GlideError, imageTag, parseReleaseVersion, type Distro } from '../../../src/contract/index.js';
-import { CA_LAYER_CREATED_BY, GLIDE_LAYER_CREATED_BY, type Descriptor } from './config.js';
+import { BASE_NAME_ANNOTATION, CA_LAYER_CREATED_BY, GLIDE_LAYER_CREATED_BY, type Descriptor } from './config.js';
 import { readOciLayout, type OciLayout } from './layout.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type RegistryClient } from './registry/client.js';
 import { parseImageReference } from './registry/reference.js';
@@ -64,7 +64,6 @@ export interface PublishImagesReport {
   readonly steps: readonly PublishStep[];
 }
 
-const BASE_NAME_ANNOTATION = 'org.opencontainers.image.base.name';
 const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
 const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
 
