@@ -1,13 +1,16 @@
 import { main } from './cli.js';
+import { abandonNow } from './interrupt.js';
 
-// Ctrl-C cancels: running builds are killed and the staging folder removed before exit 130.
-// A second Ctrl-C exits at once.
+// Ctrl-C (or SIGTERM) cancels: running tools are killed and scratch folders removed before
+// exit 130. A second one exits at once, still killing the tools and removing the folders.
 const controller = new AbortController();
-process.once('SIGINT', () => {
-  controller.abort(new Error('cancelled'));
-  process.once('SIGINT', () => process.exit(130));
-});
-process.once('SIGTERM', () => controller.abort(new Error('terminated')));
+const onSignal = (signal: NodeJS.Signals): void => {
+  if (!controller.signal.aborted) return controller.abort(new Error(signal === 'SIGINT' ? 'cancelled' : 'terminated'));
+  abandonNow();
+  process.exit(130);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

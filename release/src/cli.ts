@@ -131,6 +131,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const unknown = stages.filter((s) => !(BUILD_STAGES as readonly string[]).includes(s));
         if (unknown.length > 0) throw usage(`--only: unknown stage "${unknown[0]}"; this version builds: ${BUILD_STAGES.join(', ')}`);
         const prepared = await prepareRelease(prepareOptions);
+        // Every stage refuses a release a gate fails (a bad tag, a dirty tree, an unsoaked RC…), before saying what it builds.
+        assertGatesPass(prepared.plan, 'built');
         if (stages.includes('binaries')) {
           io.stderr(`building ${prepared.plan.tag} (${prepared.plan.stage}) for ${prepared.plan.targets.length} targets with ${prepared.toolchain.version}\n`);
           const { ledger, releaseDir } = await runBuild(prepared, {
@@ -142,11 +144,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           io.stdout(`built ${ledger.tag}: ${archives} archives, checksums and release.json in ${relative(io.cwd, releaseDir) || '.'}\n`);
         }
         if (stages.includes('images')) {
-          // The binaries stage checks the gates itself; images alone must not skip them (a dirty tree, an unsoaked RC…).
-          assertGatesPass(prepared.plan, 'built');
           // Loaded only for image builds: the registry client and layer code are not needed otherwise.
           const { runImagesStage } = await import('./images/stage.js');
-          const report = await runImagesStage(prepared, (line) => io.stderr(`${line}\n`));
+          const report = await runImagesStage(prepared, { log: (line) => io.stderr(`${line}\n`), signal: io.signal });
           io.stdout(`built ${report.images.length} images of ${prepared.plan.tag} in ${relative(io.cwd, report.layout) || '.'}: ${report.images.map((i) => i.tag).join(', ')}\n`);
         }
         return 0;
@@ -159,7 +159,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         assertGatesPass(prepared.plan, 'published');
         const { runPublishImages } = await import('./images/publish-stage.js');
         const dryRun = values['dry-run'] === true;
-        const report = await runPublishImages(prepared, { dryRun, env: io.env ?? process.env, log: (line) => io.stderr(`${line}\n`) });
+        const report = await runPublishImages(prepared, { dryRun, env: io.env ?? process.env, log: (line) => io.stderr(`${line}\n`), signal: io.signal });
         const verb = dryRun ? 'would push' : 'pushed';
         for (const step of report.steps) {
           const what =
@@ -179,15 +179,28 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
   } catch (error) {
     if (io.signal.aborted) {
-      io.stderr('cancelled; nothing was left in the output folder\n');
+      const pushing = positionals[0] === 'publish' && !values['dry-run'];
+      io.stderr(`cancelled; ${pushing ? 'what was pushed stays pushed, and a re-run goes on from there' : 'nothing was left behind'}\n`);
       return 130;
     }
+    error = fileSystemFailure(error);
     if (!isGlideError(error)) throw error;
     io.stderr(`error ${error.code}: ${error.message}\n${error.details.map((d) => `  ${d}\n`).join('')}`);
     if (values.json) io.stdout(`${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } })}\n`);
     return error.code === 'EUSAGE' ? 2 : 1;
   }
 }
+
+/** A file the run could not write (a full disk, a read-only place) is said as such, not as a crash. */
+function fileSystemFailure(error: unknown): unknown {
+  const failure = error as NodeJS.ErrnoException;
+  if (isGlideError(error) || !FILE_SYSTEM_CODES.has(failure?.code ?? '')) return error;
+  return new GlideError('EDISK', `Could not ${failure.syscall ?? 'write'} ${failure.path ?? 'a file'}: ${failure.code}.`, [
+    failure.code === 'ENOSPC' || failure.code === 'EDQUOT' ? 'Free some disk space and run again.' : 'Check that this user may write there (and that it is not read-only), then run again.',
+  ]);
+}
+
+const FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EIO', 'EMFILE', 'ENFILE']);
 
 function parse(argv: readonly string[]) {
   return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
@@ -206,13 +219,15 @@ function skippedButBuildable(setup: Awaited<ReturnType<typeof checkSetup>>): str
 
 export function formatPlan(plan: ReleasePlan, outDir: string): string {
   const lines = [
-    `${plan.tag}: ${plan.stage}${plan.publishable ? '' : ' (not publishable)'}, commit ${plan.commit.slice(0, 12)} of ${plan.date}, ${plan.goVersion}`,
+    `${plan.tag}: ${plan.stage === 'invalid' ? 'not a release version' : plan.stage}${plan.publishable ? '' : ' (not publishable)'}, commit ${plan.commit.slice(0, 12)} of ${plan.date}, ${plan.goVersion}`,
     '',
     'gates:',
     ...(plan.gates.length === 0 ? ['  (none for a snapshot)'] : plan.gates.map((g) => `  ${g.ok ? 'pass' : 'FAIL'} ${g.gate.padEnd(18)} ${g.ok ? '' : `${g.code}: `}${g.message}`)),
     '',
     `artifacts in ${outDir}/:`,
-    ...plan.artifacts.map((a) => `  ${a.path}${a.target ? `  (${a.target})` : ''}`),
+    ...(plan.stage === 'invalid'
+      ? [`  none: ${plan.tag} is not a release version (see the version gate)`]
+      : plan.artifacts.map((a) => `  ${a.path}${a.target ? `  (${a.target})` : ''}`)),
   ];
   if (plan.skipped.length > 0) {
     lines.push('', 'knowingly skipped:', ...plan.skipped.map((s) => `  ${s.target}: ${s.reason}`));

@@ -1,4 +1,5 @@
-import { relative, sep } from 'node:path';
+import { lstat, readlink, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import { GlideError } from '../../src/contract/index.js';
 import type { TagRecord } from './version/gates.js';
@@ -82,4 +83,58 @@ export async function branchContains(root: string, branch: string, commit: strin
 
 function fromUnix(seconds: string): Date {
   return new Date(Number(seconds) * 1000);
+}
+
+/**
+ * Writes the tree of `commit` into `dir`, and nothing else: no untracked or ignored file of the
+ * working tree can take part in a build (a git-ignored `zz_local.go` would be compiled in). A
+ * private index leaves the repository's own index and working tree untouched. A symbolic link
+ * that leads out of the tree is refused: Go and the archiver would follow it to the build
+ * machine's own files.
+ */
+export async function exportCommit(root: string, commit: string, dir: string): Promise<void> {
+  const index = `${dir}.index`;
+  const env = { GIT_INDEX_FILE: index };
+  try {
+    await execa('git', ['read-tree', commit], { cwd: root, env });
+    await execa('git', ['checkout-index', '--all', `--prefix=${dir}${sep}`], { cwd: root, env });
+    const links = await execa('git', ['ls-files', '-s', '-z'], { cwd: root, env });
+    for (const entry of links.stdout.split('\0')) {
+      // "<mode> <object> <stage>\t<path>"; 120000 is a symbolic link.
+      const [meta = '', path = ''] = entry.split('\t');
+      if (meta.startsWith('120000 ')) await refuseEscapingLink(dir, path);
+    }
+  } catch (error) {
+    if (error instanceof GlideError) throw error;
+    const failure = error as { stderr?: string; shortMessage?: string };
+    throw new GlideError('EGIT', `Could not export ${commit.slice(0, 12)} to build it: ${(failure.stderr || failure.shortMessage || String(error)).trim()}`);
+  } finally {
+    await rm(index, { force: true });
+  }
+}
+
+async function refuseEscapingLink(dir: string, path: string): Promise<void> {
+  const link = join(dir, path);
+  const target = await readlink(link);
+  const resolved = resolve(dirname(link), target);
+  const inside = relative(dir, resolved);
+  if (isAbsolute(target) || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new GlideError('EUNSAFEPATH', `${path} is a symbolic link to ${target}, outside the repository.`, [
+      'A release is built from the tagged commit alone: replace the link with the file itself, or remove it, and tag again.',
+    ]);
+  }
+}
+
+/** A file of the repository that goes into archives: a regular file, never a symbolic link (it could point anywhere). */
+export async function regularFileAt(root: string, name: string): Promise<boolean> {
+  const stats = await lstat(join(root, name)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (stats?.isSymbolicLink()) {
+    throw new GlideError('EUNSAFEPATH', `${name} (in archives.files) is a symbolic link; archives take regular files only.`, [
+      `Commit the file itself instead of a link (git rm ${name}, copy the real file, commit), or remove it from archives.files.`,
+    ]);
+  }
+  return stats?.isFile() ?? false;
 }

@@ -12,7 +12,8 @@ import {
 } from '../../src/contract/index.js';
 import type { GateResult } from './version/gates.js';
 
-export type Stage = 'rc' | 'stable' | 'snapshot';
+/** `invalid`: the tag is no release version (the version gate says why), so nothing would be built. */
+export type Stage = 'rc' | 'stable' | 'snapshot' | 'invalid';
 
 export interface PlannedArtifact {
   readonly kind: 'archive' | 'checksums' | 'ledger' | 'index';
@@ -57,25 +58,28 @@ export interface PlanInput {
 
 /** Pure: everything `build` will write, decided before anything is built. */
 export function makePlan(input: PlanInput): ReleasePlan {
-  const archives: PlannedArtifact[] = input.targets.map((target) => ({
+  const archives: PlannedArtifact[] = (input.stage === 'invalid' ? [] : input.targets).map((target) => ({
     kind: 'archive',
     path: mirrorAssetPath(input.tag, archiveName(input.version, target)),
     target: formatTarget(target),
     format: archiveFormat(target.os),
     binary: binaryName(target.os),
   }));
-  const artifacts: PlannedArtifact[] = [
-    ...archives,
-    { kind: 'checksums', path: mirrorAssetPath(input.tag, checksumsName(input.version)) },
-    { kind: 'ledger', path: mirrorAssetPath(input.tag, RELEASE_LEDGER) },
-  ];
-  if (input.stage !== 'snapshot') artifacts.push({ kind: 'index', path: MIRROR_INDEX });
+  const artifacts: PlannedArtifact[] =
+    input.stage === 'invalid'
+      ? []
+      : [
+          ...archives,
+          { kind: 'checksums', path: mirrorAssetPath(input.tag, checksumsName(input.version)) },
+          { kind: 'ledger', path: mirrorAssetPath(input.tag, RELEASE_LEDGER) },
+        ];
+  if (input.stage === 'rc' || input.stage === 'stable') artifacts.push({ kind: 'index', path: MIRROR_INDEX });
   return {
     tag: input.tag,
     version: input.version,
     stage: input.stage,
     prerelease: input.stage !== 'stable',
-    publishable: input.stage !== 'snapshot' && input.gates.every((gate) => gate.ok),
+    publishable: (input.stage === 'rc' || input.stage === 'stable') && input.gates.every((gate) => gate.ok),
     commit: input.commit,
     date: input.date.toISOString(),
     releasedAt: (input.releasedAt ?? input.date).toISOString(),

@@ -2,14 +2,16 @@ import { resolve } from 'node:path';
 import semver from 'semver';
 import {
   GlideError,
+  isGlideError,
+  parseReleaseVersion,
   resolveMatrix,
   tryParseReleaseVersion,
   type ResolvedMatrix,
 } from '../../src/contract/index.js';
 import type { ReleaseConfig } from './config.js';
-import { branchContains, readRepoFacts, repoRoot } from './git.js';
+import { branchContains, readRepoFacts, regularFileAt, repoRoot } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';
-import { readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
+import { checkGoRequirement, readGoRequirement, readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
 import { evaluateGates, type GateResult, type TagRecord } from './version/gates.js';
 
 export interface PrepareOptions {
@@ -51,12 +53,19 @@ export async function checkSetup(cwd: string): Promise<CheckedSetup> {
 
 async function checkSetupAt(root: string): Promise<CheckedSetup> {
   // Go answers while the config module (zod, yaml) is loaded: it is imported only now.
-  const toolchainRead = readGoToolchain(root);
+  const toolchainRead = readGoToolchain();
   toolchainRead.catch(() => undefined);
   const { loadConfig } = await import('./config.js');
   const { config, file } = await loadConfig(root);
-  const [toolchain, versionImportPath] = await Promise.all([toolchainRead, resolveImportPath(root, config.version.package)]);
-  const matrix = resolveMatrix(config.targets.matrix, toolchain.ports, config.targets.skip, toolchain.version);
+  const importPathRead = resolveImportPath(root, config.version.package);
+  importPathRead.catch(() => undefined);
+  const [toolchain, requirement] = await Promise.all([toolchainRead, readGoRequirement(root)]);
+  // A Go too old for go.mod fails `go list` with a message about the package; say what is wrong instead.
+  checkGoRequirement(requirement, toolchain);
+  const versionImportPath = await importPathRead;
+  // Refused here already (build checks the tagged tree again): an archive file must not be a link.
+  for (const name of config.archives.files) await regularFileAt(root, name);
+  const matrix = resolveMatrix(config.targets, toolchain.ports, toolchain.version);
   return { root, config, configFile: file, toolchain, matrix, versionImportPath };
 }
 
@@ -97,7 +106,7 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
       ...(options.soakOverrideReason ? { soakOverrideReason: options.soakOverrideReason } : {}),
     });
     gates = report.gates;
-    stage = report.release?.kind ?? 'rc';
+    stage = report.release?.kind ?? 'invalid';
     commit = tagged;
   }
   const plan = makePlan({
@@ -115,17 +124,36 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
   return { ...setup, outDir, plan };
 }
 
-/** The highest release tag on `commit` (an RC and its stable share a commit: the stable wins). */
+/**
+ * The highest release tag on `commit` (an RC and its stable share a commit: the stable wins).
+ * Tags there that are not release versions are named with what is wrong with them.
+ */
 function releaseTagAt(tags: readonly TagRecord[], commit: string): string {
-  const candidates = tags.filter((t) => t.commit === commit && tryParseReleaseVersion(t.name)).map((t) => t.name);
-  const highest = candidates.sort(semver.rcompare)[0];
-  if (!highest) {
-    throw new GlideError('ENOTAG', 'HEAD has no release tag (X.Y.Z or X.Y.Z-rc.N). Pass --tag T, or --snapshot for an unpublishable test build.');
+  const atCommit = tags.filter((t) => t.commit === commit).map((t) => t.name);
+  const highest = atCommit.filter((name) => tryParseReleaseVersion(name)).sort(semver.rcompare)[0];
+  if (highest) return highest;
+  if (atCommit.length > 0) {
+    // None of them parses: each one's error says what is wrong with it.
+    const problems = atCommit.map((name) => whyNotARelease(name));
+    throw new GlideError(
+      problems[0]!.code,
+      `HEAD is tagged ${atCommit.map((name) => `"${name}"`).join(', ')}, but ${atCommit.length === 1 ? 'that is not a release tag' : 'none is a release tag'}:`,
+      [...problems.map((problem) => problem.message), 'Tag the commit X.Y.Z or X.Y.Z-rc.N (N ≥ 1), or pass --snapshot for an unpublishable test build.'],
+    );
   }
-  return highest;
+  throw new GlideError('ENOTAG', 'HEAD has no release tag (X.Y.Z or X.Y.Z-rc.N). Pass --tag T, or --snapshot for an unpublishable test build.');
 }
 
-/** `X.Y.Z-snapshot.<sha>`: after the highest release so far, and never a valid release version. */
+function whyNotARelease(tag: string): GlideError {
+  try {
+    parseReleaseVersion(tag);
+  } catch (error) {
+    if (isGlideError(error)) return error;
+    throw error;
+  }
+  throw new Error(`${tag} is a release version`);
+}
+
 /** Refuses to go on (build, publish) while any gate fails, listing every failing gate. */
 export function assertGatesPass(plan: ReleasePlan, action: string): void {
   const failed = plan.gates.filter((gate) => !gate.ok);
@@ -134,6 +162,7 @@ export function assertGatesPass(plan: ReleasePlan, action: string): void {
   }
 }
 
+/** `X.Y.Z-snapshot.<sha>`: after the highest release so far, and never a valid release version. */
 export function snapshotVersion(tags: readonly TagRecord[], commit: string): string {
   const released = tags.map((t) => tryParseReleaseVersion(t.name)).filter((v) => v !== undefined);
   const highest = released.map((v) => v.version).sort(semver.rcompare)[0];

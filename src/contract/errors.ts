@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   'EBUILD',
   'EBADBINARY',
   'EBINARYMISMATCH',
+  'EGOVERSION',
+  'EUNSAFEPATH',
+  'EOUTDIR',
   // the installers (create-glide, glide-up)
   'EUNSUPPORTEDPLATFORM',
   'ENORELEASE',

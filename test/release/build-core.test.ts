@@ -17,10 +17,10 @@ describe('go build invocation', () => {
   });
 
   it.each([
-    ['linux/arm64', { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'arm64', GOMAXPROCS: '1' }],
-    ['linux/arm/7', { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'arm', GOARM: '7', GOMAXPROCS: '1' }],
-    ['windows/386', { CGO_ENABLED: '0', GOOS: 'windows', GOARCH: '386', GOMAXPROCS: '1' }],
-  ])('%s builds static, trimmed, without VCS stamping', (target, env) => {
+    ['linux/arm64', { GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'arm64', GOMAXPROCS: '1' }],
+    ['linux/arm/7', { GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'arm', GOARM: '7', GOMAXPROCS: '1' }],
+    ['windows/386', { GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOOS: 'windows', GOARCH: '386', GOMAXPROCS: '1' }],
+  ])('%s builds static, trimmed, without VCS stamping, with the Go on PATH only', (target, env) => {
     const invocation = goBuildInvocation(parseTarget(target), '-s -w', '/out/glide', '.', 1);
     expect(invocation.env).toEqual(env);
     expect(invocation.args).toEqual(['build', '-trimpath', '-buildvcs=false', '-ldflags', '-s -w', '-o', '/out/glide', '.']);

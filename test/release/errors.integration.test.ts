@@ -47,7 +47,7 @@ describe('refused releases exit 1 and write nothing', () => {
     await repo.git(['tag', 'v0.0.1']);
     const result = await repo.release(['build', '--tag', 'v0.0.1', '--out', out]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('error ENOTSEMVER: v0.0.1 cannot be released');
+    expect(result.stderr).toContain('error ENOTSEMVER: v0.0.1 cannot be built');
     expect(result.stderr).toContain('tag 0.0.1 instead');
     await expectNothingWritten();
   });

@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { formatTarget, GlideError, type Target } from '../../../src/contract/index.js';
-import { noGoError } from '../toolchain.js';
+import { runGrouped } from '../interrupt.js';
+import { GO_ENV, noGoError } from '../toolchain.js';
 
 export interface VersionStamp {
   readonly version: string;
@@ -35,6 +35,7 @@ export function goBuildInvocation(target: Target, ldflags: string, output: strin
   return {
     args: ['build', '-trimpath', '-buildvcs=false', '-ldflags', ldflags, '-o', output, mainPackage],
     env: {
+      ...GO_ENV,
       CGO_ENABLED: '0',
       GOOS: target.os,
       GOARCH: target.arch,
@@ -59,8 +60,9 @@ export interface CompileSpan {
   readonly end: number;
 }
 
+/** Compiles one target in `source` (the export of the tagged commit). */
 export async function compileTarget(
-  root: string,
+  source: string,
   target: Target,
   ldflags: string,
   output: string,
@@ -71,10 +73,10 @@ export async function compileTarget(
   const { args, env } = goBuildInvocation(target, ldflags, output, mainPackage, goMaxProcs);
   const start = performance.timeOrigin + performance.now();
   try {
-    await execa('go', args, { cwd: root, env, cancelSignal: signal });
+    await runGrouped('go', args, { cwd: source, env, signal });
   } catch (error) {
-    const failure = error as { code?: string; stderr?: string; isCanceled?: boolean; shortMessage?: string };
-    if (failure.isCanceled) throw error;
+    if (signal.aborted) throw error;
+    const failure = error as { code?: string; stderr?: string; shortMessage?: string };
     if (failure.code === 'ENOENT') throw noGoError();
     throw new GlideError('EBUILD', `go build for ${formatTarget(target)} failed:\n${(failure.stderr || failure.shortMessage || String(error)).trim()}`);
   }

@@ -18,6 +18,8 @@ import {
   type MirrorIndexEntry,
   type Target,
 } from '../../../src/contract/index.js';
+import { exportCommit, regularFileAt } from '../git.js';
+import { trackScratch } from '../interrupt.js';
 import { assertGatesPass, type PreparedRelease } from '../prepare.js';
 import { hashFile, writeArchive, writeHashed, type ArchiveMember } from './archive.js';
 import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
@@ -39,21 +41,26 @@ export interface BuildResult {
 }
 
 /**
- * Builds every target of the plan into a staging folder inside the output folder, then
- * renames it to `{out}/{tag}` and updates `index.json`. A build that fails or is cancelled
- * removes its staging folder, so the mirror never holds a partial release.
+ * Builds every target of the plan from the tagged commit's own tree (exported into a staging
+ * folder inside the output folder), then renames the staging folder to `{out}/{tag}` and
+ * updates `index.json`. A build that fails or is cancelled removes its staging folder, so the
+ * mirror never holds a partial release.
  */
 export async function runBuild(prepared: PreparedRelease, options: BuildOptions): Promise<BuildResult> {
-  const { plan, outDir, root, config } = prepared;
+  const { plan, outDir, config } = prepared;
   assertGatesPass(plan, 'released');
 
-  const createdOut = (await mkdir(outDir, { recursive: true })) !== undefined;
+  const createdOut = await makeOutDir(outDir);
   await removeStaleStaging(outDir, plan.tag);
   const staging = join(outDir, `.staging-${plan.tag}-${process.pid}`);
+  const forget = trackScratch(staging);
   const work = join(staging, '.work');
-  await mkdir(work, { recursive: true });
+  const root = join(work, 'src');
 
   try {
+    await mkdir(work, { recursive: true });
+    await exportCommit(prepared.root, plan.commit, root);
+    options.signal.throwIfAborted();
     const [extras, qemu] = await Promise.all([presentFiles(root, config.archives.files), findQemuOnPath()]);
     const host = { os: prepared.toolchain.hostOs, arch: prepared.toolchain.hostArch };
     const ldflags = releaseLdflags(prepared.versionImportPath, config.version.variables, {
@@ -69,12 +76,12 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     const workers = Math.min(availableParallelism(), targets.length);
     const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
     const spans: CompileSpan[] = [];
+    const controller = new AbortController();
     const unproven: string[] = [];
-    const finish: FinishContext = { plan, staging, root, extras, mtime: new Date(plan.date), log: options.log };
+    const finish: FinishContext = { plan, staging, root, extras, mtime: new Date(plan.date), log: options.log, signal: controller.signal };
 
     // Compiles run back to back, `workers` at a time; each binary's proof and archive run beside
     // the next compile, and the first failure of either cancels the rest.
-    const controller = new AbortController();
     const cancel = () => controller.abort(options.signal.reason);
     options.signal.addEventListener('abort', cancel, { once: true });
     const finishing: Promise<LedgerArchive>[] = [];
@@ -156,7 +163,37 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     // An output folder this build created goes too; rmdir leaves one that holds anything else.
     if (createdOut) await rmdir(outDir).catch(() => undefined);
     throw error;
+  } finally {
+    forget();
   }
+}
+
+/** Creates the output folder (true when it did); a place that cannot hold one is EOUTDIR, said plainly. */
+async function makeOutDir(outDir: string): Promise<boolean> {
+  try {
+    return (await mkdir(outDir, { recursive: true })) !== undefined;
+  } catch (error) {
+    let code = (error as NodeJS.ErrnoException).code;
+    // A recursive mkdir on a read-only filesystem says ENOENT; creating the first missing folder alone says why.
+    if (code === 'ENOENT') code = await firstMissingFolderError(outDir) ?? code;
+    const why =
+      code === 'EEXIST' ? 'it is a file, not a folder'
+      : code === 'ENOTDIR' ? 'a part of its path is a file, not a folder'
+      : code === 'EROFS' ? 'it is on a read-only filesystem'
+      : code === 'EACCES' || code === 'EPERM' ? 'this user may not write there'
+      : code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full'
+      : `it cannot be created (${code ?? (error as Error).message})`;
+    throw new GlideError('EOUTDIR', `The output folder ${outDir} cannot be used: ${why}.`, ['Pass --out with a folder this user can write to.']);
+  }
+}
+
+async function firstMissingFolderError(path: string): Promise<string | undefined> {
+  let missing = path;
+  while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
+  return mkdir(missing).then(
+    () => rmdir(missing).then(() => undefined),
+    (error: NodeJS.ErrnoException) => error.code,
+  );
 }
 
 interface FinishContext {
@@ -166,12 +203,13 @@ interface FinishContext {
   readonly extras: readonly string[];
   readonly mtime: Date;
   readonly log: (line: string) => void;
+  readonly signal: AbortSignal;
 }
 
 /** Proves one built binary, hashes it, and writes its archive into the staging folder. */
 async function finishTarget(context: FinishContext, target: Target, binary: string, runner: Runner): Promise<LedgerArchive> {
   const { plan, staging, root, extras, mtime } = context;
-  const [proof, binaryFile] = await Promise.all([proveBinary(binary, target, plan.version, runner), hashFile(binary)]);
+  const [proof, binaryFile] = await Promise.all([proveBinary(binary, target, plan.version, runner, context.signal), hashFile(binary)]);
   const asset = archiveName(plan.version, target);
   const members: ArchiveMember[] = [
     { name: binaryName(target.os), source: binary, executable: true },
@@ -191,10 +229,9 @@ async function finishTarget(context: FinishContext, target: Target, binary: stri
   };
 }
 
+/** The configured extra files the tree has, as regular files (a symbolic link is refused). */
 async function presentFiles(root: string, names: readonly string[]): Promise<string[]> {
-  const present = await Promise.all(
-    names.map(async (name) => ((await stat(join(root, name)).catch(() => undefined))?.isFile() ? name : undefined)),
-  );
+  const present = await Promise.all(names.map(async (name) => ((await regularFileAt(root, name)) ? name : undefined)));
   return present.filter((name): name is string => name !== undefined);
 }
 

@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
-import { execa } from 'execa';
+import { delimiter, dirname, join } from 'node:path';
 import {
   checkBinaryHeader,
   formatTarget,
@@ -9,6 +8,7 @@ import {
   readBinaryHead,
   type Target,
 } from '../../../src/contract/index.js';
+import { runGrouped } from '../interrupt.js';
 
 /** The qemu-user binary that runs a Linux target on another CPU. */
 const QEMU_ARCH: Record<string, string> = {
@@ -73,7 +73,7 @@ export interface BinaryProof {
  * it can run here, `--version` prints the injected version. Grepping the bytes would not do:
  * the ldflags are recorded in the binary even when the linker ignored them.
  */
-export async function proveBinary(path: string, target: Target, version: string, runner: Runner): Promise<BinaryProof> {
+export async function proveBinary(path: string, target: Target, version: string, runner: Runner, signal: AbortSignal): Promise<BinaryProof> {
   const check = checkBinaryHeader(await readBinaryHead(path), target);
   if (!check.ok) {
     throw new GlideError('EBINARYMISMATCH', `The binary built for ${formatTarget(target)} is not one: ${check.reason}.`);
@@ -83,8 +83,8 @@ export async function proveBinary(path: string, target: Target, version: string,
   const [file, args] = runner.kind === 'native' ? [path, ['--version']] : [runner.command, [path, '--version']];
   // qemu-user mishandles the signals Go's scheduler uses for async preemption (linux/386
   // dies with "bad g in signal handler"); a --version run does not need preemption.
-  const env = runner.kind === 'qemu' ? { GODEBUG: 'asyncpreemptoff=1' } : {};
-  const result = await execa(file, args, { reject: false, timeout: 60_000, all: true, stdin: 'ignore', env });
+  const env: Record<string, string> = runner.kind === 'qemu' ? { GODEBUG: 'asyncpreemptoff=1' } : {};
+  const result = await runGrouped(file, args, { cwd: dirname(path), reject: false, timeout: 60_000, env, signal });
   const output = (result.all ?? '').trim();
   const firstLine = JSON.stringify(output.split('\n')[0] ?? '');
   const ran = runner.kind === 'native' ? 'native' : runner.command;

@@ -8,6 +8,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import { list } from 'tar';
 import { DISTROS, GlideError, formatTarget, imageTag, parseTarget, type Distro, type Target } from '../../../src/contract/index.js';
 import { hashFile } from '../build/archive.js';
+import { trackScratch } from '../interrupt.js';
 import type { LedgerArchive, ReleaseLedger } from '../build/ledger.js';
 import { readBaseIndex, readBasePlatform, type BaseIndex, type BaseManifest } from './base.js';
 import {
@@ -51,6 +52,8 @@ export interface ImagesInput {
    * instead of downloaded again; each is checked against its digest before use.
    */
   readonly reuseFrom?: readonly string[];
+  /** Ctrl-C: stops between steps (the registry clients stop requests in flight themselves). */
+  readonly signal?: AbortSignal;
 }
 
 export interface PlatformImage {
@@ -120,6 +123,7 @@ export async function buildImages(input: ImagesInput): Promise<ImagesReport> {
   await mkdir(dirname(input.out), { recursive: true });
   // Base layers go to disk beside the layout (not /tmp, often a small tmpfs) until they are copied in.
   const scratch = await mkdtemp(join(dirname(input.out), `.${basename(input.out)}.base-`));
+  const forget = trackScratch(scratch);
   const clients = new Map<string, RegistryClient>();
   let caLayer: Layer | undefined;
   const context: BuildContext = {
@@ -141,15 +145,18 @@ export async function buildImages(input: ImagesInput): Promise<ImagesReport> {
     const images: DistroImages[] = [];
     const refs: LayoutRef[] = [];
     for (const distro of distros) {
+      input.signal?.throwIfAborted();
       const { image, ref } = await buildDistro(context, distro, input.distros[distro]!.base);
       images.push(image);
       refs.push(ref);
     }
+    input.signal?.throwIfAborted();
     await writeOciLayout(input.out, { blobs: context.blobs, refs });
     const digests = images.flatMap((image) => [image.digest, ...image.platforms.map((platform) => platform.digest)]);
     return { layout: input.out, images, digests, baseLayers: context.baseLayers };
   } finally {
     await rm(scratch, { recursive: true, force: true });
+    forget();
   }
 }
 

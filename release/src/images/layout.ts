@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GlideError } from '../../../src/contract/index.js';
 import { writeHashed } from '../build/archive.js';
+import { trackScratch } from '../interrupt.js';
 import { OCI_INDEX_MEDIA_TYPE, canonicalJson, type Descriptor } from './config.js';
 import type { ByteSource } from './layer.js';
 
@@ -37,6 +38,7 @@ export async function writeOciLayout(dir: string, layout: { blobs: ReadonlyMap<s
     }
   }
   const temp = join(dirname(dir), `.${basename(dir)}.tmp-${randomBytes(6).toString('hex')}`);
+  const forget = trackScratch(temp);
   try {
     await mkdir(join(temp, 'blobs', 'sha256'), { recursive: true });
     for (const [digest, source] of layout.blobs) await writeBlob(join(temp, 'blobs', 'sha256', hexOf(digest)), digest, source);
@@ -53,6 +55,7 @@ export async function writeOciLayout(dir: string, layout: { blobs: ReadonlyMap<s
     await replaceDir(temp, dir);
   } finally {
     await rm(temp, { recursive: true, force: true });
+    forget();
   }
 }
 

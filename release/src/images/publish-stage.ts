@@ -17,6 +17,7 @@ export interface PublishImagesOptions {
   readonly dryRun: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly log: (line: string) => void;
+  readonly signal: AbortSignal;
 }
 
 export async function runPublishImages(prepared: PreparedRelease, options: PublishImagesOptions): Promise<PublishImagesReport> {
@@ -29,7 +30,11 @@ export async function runPublishImages(prepared: PreparedRelease, options: Publi
     throw new GlideError('EBUILD', `Nothing was built for ${plan.tag} in ${releaseDir}.`, ['Run glide-release build --only binaries,images with the same --out first.']);
   }
   if (ledger.stage === 'snapshot' || !ledger.publishable) {
-    throw new GlideError('EBUILD', `${plan.tag} is a snapshot: snapshots are never published.`, ['Tag a release (X.Y.Z-rc.N or X.Y.Z) and build it.']);
+    throw new GlideError(
+      'EBUILD',
+      ledger.stage === 'snapshot' ? `${plan.tag} is a snapshot: snapshots are never published.` : `The ledger of ${plan.tag} says it is not publishable.`,
+      ['Tag a release (X.Y.Z-rc.N or X.Y.Z), build it with every gate passing, then publish it.'],
+    );
   }
   if (!ledger.images) {
     throw new GlideError('EBUILD', `The images of ${plan.tag} were not built.`, ['Run glide-release build --only images with the same --out first.']);
@@ -37,7 +42,7 @@ export async function runPublishImages(prepared: PreparedRelease, options: Publi
   const { registry } = parseImageReference(ledger.images.repository);
   const found = registryCredentials(registry, { env: options.env, dockerConfig: await readDockerConfig(options.env) });
   options.log(`pushing to ${ledger.images.repository} ${found ? `as ${found.credentials.username} (from ${found.source})` : 'without credentials'}`);
-  const client = new RegistryClient({ registry, ...(found ? { credentials: found.credentials } : {}) });
+  const client = new RegistryClient({ registry, signal: options.signal, ...(found ? { credentials: found.credentials } : {}) });
   try {
     return await publishImages({
       layout: join(releaseDir, ledger.images.layout),

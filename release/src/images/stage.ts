@@ -4,7 +4,7 @@
  * (build.ts), writes the OCI layout to `{out}/{tag}/images/` and records every digest in the
  * ledger. Bases are read anonymously; pushing (and its credentials) is `publish`'s job.
  */
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GlideError, RELEASE_LEDGER } from '../../../src/contract/index.js';
 import type { LedgerImages, ReleaseLedger } from '../build/ledger.js';
@@ -26,9 +26,22 @@ async function earlierLayouts(outDir: string, tag: string): Promise<string[]> {
   return [tag, ...names].map((name) => join(outDir, name, IMAGES_LAYOUT));
 }
 
-export async function runImagesStage(prepared: PreparedRelease, log: (line: string) => void): Promise<ImagesReport> {
+export interface ImagesStageOptions {
+  readonly log: (line: string) => void;
+  readonly signal: AbortSignal;
+}
+
+/** Scratch folders of an images build that was killed (kill -9 skips the cleanup). */
+async function removeStaleScratch(releaseDir: string): Promise<void> {
+  const names = await readdir(releaseDir).catch(() => []);
+  const stale = names.filter((name) => name.startsWith(`.${IMAGES_LAYOUT}.base-`) || name.startsWith(`.${IMAGES_LAYOUT}.tmp-`));
+  await Promise.all(stale.map((name) => rm(join(releaseDir, name), { recursive: true, force: true })));
+}
+
+export async function runImagesStage(prepared: PreparedRelease, { log, signal }: ImagesStageOptions): Promise<ImagesReport> {
   const { plan, outDir, config } = prepared;
   const releaseDir = join(outDir, plan.tag);
+  await removeStaleScratch(releaseDir);
   const ledgerPath = join(releaseDir, RELEASE_LEDGER);
   let ledger: ReleaseLedger;
   try {
@@ -60,9 +73,10 @@ export async function runImagesStage(prepared: PreparedRelease, log: (line: stri
       description: IMAGE_DESCRIPTION,
       out: join(releaseDir, IMAGES_LAYOUT),
       reuseFrom: await earlierLayouts(outDir, plan.tag),
+      signal,
       clients: (registry) => {
         let client = clients.get(registry);
-        if (!client) clients.set(registry, (client = new RegistryClient({ registry })));
+        if (!client) clients.set(registry, (client = new RegistryClient({ registry, signal })));
         return client;
       },
     });

@@ -61,6 +61,8 @@ export interface RegistryClientOptions {
   readonly backoffMs?: number;
   /** Called before every HTTP request is sent (retries included), e.g. for verbose logs. */
   readonly onRequest?: (request: RegistryRequest) => void;
+  /** Cancels requests in flight and waits between retries (Ctrl-C); the abort reason is thrown. */
+  readonly signal?: AbortSignal;
 }
 
 /** What the client did, for reports and for tests that prove a re-run is a no-op. */
@@ -183,6 +185,7 @@ export class RegistryClient {
   readonly #retries: number;
   readonly #backoffMs: number;
   readonly #onRequest: ((request: RegistryRequest) => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
   readonly #agent = new Agent({ headersTimeout: STALL_MS, bodyTimeout: STALL_MS, connect: { timeout: STALL_MS } });
   // Learnt from the first 401, so later requests authenticate up front instead of being refused first.
   #challenge: Challenge | undefined;
@@ -195,6 +198,7 @@ export class RegistryClient {
     this.#retries = options.retries ?? 4;
     this.#backoffMs = options.backoffMs ?? 500;
     this.#onRequest = options.onRequest;
+    this.#signal = options.signal;
   }
 
   async close(): Promise<void> {
@@ -503,17 +507,18 @@ export class RegistryClient {
       try {
         reply = await this.#exchange(exchange, await this.#authorization(exchange));
       } catch (error) {
+        if (this.#signal?.aborted) throw this.#signal.reason;
         if (error instanceof GlideError) throw error;
         const code = errorCode(error) ?? (error instanceof Error ? error.message : String(error));
         const transient = TRANSIENT_NETWORK_CODES.has(code);
         if (transient && retry < retries) {
           retry++;
           this.stats.retries++;
-          await sleep(backoffMs(retry, this.#backoffMs));
+          await this.#pause(backoffMs(retry, this.#backoffMs));
           continue;
         }
         throw new RegistryError(
-          `${this.registry}: ${exchange.operation} failed: ${this.#redact(code)}${retry ? ` (after ${plural(retry, 'retry', 'retries')})` : ''}. Check that ${exchange.url.host} is up and reachable, then run again: what was pushed stays pushed.`,
+          `${this.registry}: ${exchange.operation} failed: ${this.#redact(code)}${retry ? ` (after ${plural(retry, 'retry', 'retries')})` : ''}. Check that ${exchange.url.host} is up and reachable, then run again${keptNote(exchange)}.`,
           undefined,
           transient,
         );
@@ -528,7 +533,7 @@ export class RegistryClient {
         if (asked === undefined || asked <= MAX_RETRY_AFTER_MS) {
           retry++;
           this.stats.retries++;
-          await sleep(asked ?? backoffMs(retry, this.#backoffMs));
+          await this.#pause(asked ?? backoffMs(retry, this.#backoffMs));
           continue;
         }
       }
@@ -553,6 +558,7 @@ export class RegistryClient {
           ...(authorization && sameOrigin ? { authorization } : {}),
         },
         body: exchange.body?.() ?? null,
+        ...(this.#signal ? { signal: this.#signal } : {}),
       });
       const location = headerValue(response.headers, 'location');
       const redirect = REDIRECT_STATUSES.has(response.statusCode) && location && (exchange.method === 'GET' || exchange.method === 'HEAD');
@@ -632,9 +638,9 @@ export class RegistryClient {
       if (reply.status === 404) return 'Check the repository name and the tag or digest.';
       if (reply.status === 429) {
         const asked = headerValue(reply.headers, 'retry-after');
-        return `The registry is rate limiting us${asked ? ` (Retry-After: ${asked})` : ''}; run again later: what was pushed stays pushed.`;
+        return `The registry is rate limiting us${asked ? ` (Retry-After: ${asked})` : ''}; run again later${keptNote(exchange)}.`;
       }
-      if (transient) return `The registry is failing${retries ? ` (gave up after ${plural(retries, 'retry', 'retries')})` : ''}; run again later: what was pushed stays pushed.`;
+      if (transient) return `The registry is failing${retries ? ` (gave up after ${plural(retries, 'retry', 'retries')})` : ''}; run again later${keptNote(exchange)}.`;
       return 'The registry rejected the request as shown; fix what it names and run again.';
     })();
     return new RegistryError(
@@ -644,11 +650,24 @@ export class RegistryClient {
     );
   }
 
+  async #pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, this.#signal ? { signal: this.#signal } : {}).catch((error: unknown) => {
+      throw this.#signal?.aborted ? this.#signal.reason : error;
+    });
+  }
+
   // We never put a secret in a message; this covers text the server wrote, which might echo one.
   #redact(text: string): string {
     const secret = this.#credentials?.password;
     return secret ? text.replaceAll(secret, '***') : text;
   }
+}
+
+const WRITES: ReadonlySet<RequestKind> = new Set(['manifest.put', 'blob.mount', 'upload.start', 'upload.chunk', 'upload.finish', 'upload.cancel']);
+
+/** Only a failed write has pushed something already; reads (a build's base, a dry run) have not. */
+function keptNote(exchange: Exchange): string {
+  return WRITES.has(exchange.kind) ? ': what was pushed stays pushed' : '';
 }
 
 function plural(count: number, one: string, many: string): string {
