@@ -93,6 +93,41 @@ describe('--os/--arch for every target of the contract', () => {
   });
 });
 
+describe('usage errors speak the installer\'s language', () => {
+  function caught(run: () => unknown): { code: string; text: string } {
+    try {
+      run();
+    } catch (error) {
+      if (!isGlideError(error)) throw error;
+      return { code: error.code, text: [error.message, ...error.details].join('\n') };
+    }
+    throw new Error('expected a GlideError');
+  }
+
+  it("--arch arm is Go's word, but Glide does not ship it: the 32-bit ARM builds are named", () => {
+    const { code, text } = caught(() => targetFromWords('linux', 'arm'));
+    expect(code).toBe('EUSAGE');
+    expect(text).toContain('Glide does not ship');
+    expect(text).not.toContain("not an architecture in Go's words");
+    expect(text).toContain('--arch armv7');
+    expect(text).toContain('--arch armv6');
+  });
+  it.each([
+    ['mips', 'Glide does not ship'],
+    ['wasm', 'Glide does not ship'],
+    ['x86_64', "not an architecture in Go's words"],
+  ])('--arch %s: %s', (arch, said) => {
+    expect(caught(() => targetFromWords('linux', arch)).text).toContain(said);
+  });
+
+  it.each(['v1', 'v1.x', '1.2', '0.1.0-beta.1', 'banana'])('--glide-version %s names what the installer accepts, not how to tag', (text) => {
+    const { code, text: said } = caught(() => parseVersionRequest(text));
+    expect(code).toBe('EUSAGE');
+    expect(said).toContain(`--glide-version ${text}: not a Glide version; use latest, rc, or an exact version like 0.1.0 or 0.1.0-rc.1`);
+    expect(said).not.toMatch(/\btag/i);
+  });
+});
+
 describe('version requests', () => {
   it.each([
     ['latest', { kind: 'latest' }],
