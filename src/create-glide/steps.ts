@@ -149,7 +149,7 @@ export async function planInstall(ctx: Pick<CreateContext, 'options' | 'settings
   const cached = await inspectInstall(paths, version, options.insecureSkipVerify);
   if (cached.state === 'ready') return { ...plan, cached: cached.result };
   await checkCacheWritable(settings.cacheDir);
-  const expectedSha256 = options.insecureSkipVerify ? undefined : await readChecksum({ version, target, source }, { client: ctx.client });
+  const expectedSha256 = options.insecureSkipVerify ? undefined : await readChecksum({ version, target, source }, ctx.client);
   return { ...plan, ...(cached.state === 'replace' ? { replacing: cached.reason } : {}), ...(expectedSha256 ? { expectedSha256 } : {}) };
 }
 

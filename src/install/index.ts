@@ -82,7 +82,7 @@ export async function installGlide(request: InstallRequest, deps: InstallDepende
   if (existing.state === 'replace') report({ type: 'reinstall', reason: existing.reason });
 
   await checkCacheWritable(request.cacheDir);
-  const expectedSha256 = request.insecureSkipVerify ? undefined : (request.expectedSha256 ?? (await readChecksum(request, deps, report)));
+  const expectedSha256 = request.insecureSkipVerify ? undefined : (request.expectedSha256 ?? (await readChecksum(request, deps.client, report)));
   if (!expectedSha256) report({ type: 'unverified', asset });
 
   try {
@@ -244,22 +244,22 @@ async function downloadAndPlace(
  */
 export async function readChecksum(
   request: Pick<InstallRequest, 'version' | 'target' | 'source'>,
-  deps: Pick<InstallDependencies, 'client' | 'report'>,
-  report: (event: InstallEvent) => void = deps.report ?? (() => {}),
+  client: HttpClient,
+  report: (event: InstallEvent) => void = () => {},
 ): Promise<string> {
   const name = checksumsName(request.version);
   const location = assetLocation(request.source, request.version, name);
   report({ type: 'checksums', location: isUrl(location) ? redactUrl(location) : location });
   let text: string;
   if (isUrl(location)) {
-    const response = await deps.client.getText(location);
+    const response = await client.getText(location);
     if (response.status === 404) {
       throw new GlideError('ECHECKSUM', `Glide ${request.version} has no checksums file (${name}) in ${describeSource(request.source)}.`, [
         'Check the version: every Glide release publishes one. Nothing was installed.',
         'To install without verification anyway, pass --insecure-skip-verify (it skips the only integrity check).',
       ]);
     }
-    await deps.client.expectOk({ ...response, url: location }, name);
+    await client.expectOk({ ...response, url: location }, name);
     text = response.text;
   } else {
     try {
