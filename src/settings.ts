@@ -2,8 +2,7 @@
  * Every environment variable the installers read, read here and nowhere else
  * (../shared/reference/interface.md, "Environment").
  */
-import { homedir } from 'node:os';
-import { cacheDir } from './install/cache.js';
+import { cacheDir, homeFolder } from './install/cache.js';
 import { proxyFromEnv, type ProxySettings } from './net/http.js';
 
 export interface InstallerSettings {
@@ -20,7 +19,7 @@ export interface InstallerSettings {
 
 const TOKEN_VARIABLES = ['GLIDE_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'] as const;
 
-export function readSettings(env: NodeJS.ProcessEnv, platform: string = process.platform, home: string = homedir()): InstallerSettings {
+export function readSettings(env: NodeJS.ProcessEnv, platform: string = process.platform, home: string | undefined = homeFolder()): InstallerSettings {
   const tokenSource = TOKEN_VARIABLES.find((name) => env[name]?.trim());
   const downloadBaseUrl = env.GLIDE_DOWNLOAD_BASE_URL?.trim();
   return {

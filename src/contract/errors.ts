@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'EDIRNOTEMPTY',
   'ECANCELLED',
   'EDISK',
+  'ECACHEDIR',
+  'EPROJECTDIR',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

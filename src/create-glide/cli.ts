@@ -5,8 +5,8 @@
 import { isGlideError } from '../contract/index.js';
 import { HttpClient } from '../net/http.js';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
-import { binaryProjectFiles, missingValues } from '../scaffold/project.js';
-import { writeProject } from '../scaffold/write.js';
+import { binaryProjectFiles, providerVariables, unsetVariables } from '../scaffold/project.js';
+import { planProjectWrite, writeProject } from '../scaffold/write.js';
 import { readSettings } from '../settings.js';
 import { HELP, parseCreateOptions } from './options.js';
 import {
@@ -82,20 +82,22 @@ async function create(ctx: CreateContext): Promise<number> {
   const provider = await askProvider(ctx);
   const values = await askProviderValues(ctx, provider);
   const answers = { provider, values, port: 9099 };
-  const files = binaryProjectFiles(answers);
+  const actions = await planProjectWrite(project.dir, binaryProjectFiles(answers));
 
   const plan = await planInstall(ctx);
-  terminal.note(options.dryRun ? 'Plan (dry run: nothing is downloaded or written)' : 'Plan', planLines(project, files, plan, ctx));
+  terminal.note(options.dryRun ? 'Plan (dry run: nothing is downloaded or written)' : 'Plan', planLines(project, actions, plan, ctx));
   if (options.dryRun) {
     terminal.outro('Dry run: nothing was downloaded or written.');
     return 0;
   }
 
   const installed = await applyInstall(ctx, plan);
-  await writeProject(project.dir, files);
+  await writeProject(project.dir, actions);
   terminal.step(`${installed.reused ? 'Already installed' : 'Installed'}: ${installed.binary}`);
   if (plan.runnable) await warnAboutForeignGlide(ctx, installed);
-  terminal.note('Next steps', nextSteps(project, installed, plan, missingValues(answers), ctx));
+  // What .env holds afterwards, kept keys included, decides what is left to fill in.
+  const envFile = actions.find((action) => action.file.path === '.env')?.file.content ?? '';
+  terminal.note('Next steps', nextSteps(project, installed, plan, unsetVariables(envFile, providerVariables(provider)), ctx));
   terminal.outro(`Glide ${plan.version} is ready.`);
   return 0;
 }

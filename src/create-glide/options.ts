@@ -35,7 +35,8 @@ Options:
   --glide-version V          a version (0.1.0-rc.1), latest (newest stable, default) or rc (newest, RCs included)
   --provider P               ${PROVIDERS.join(' | ')} (default openai)
   --yes, -y                  take every default; never prompt
-  --overwrite                allow a non-empty target folder
+  --overwrite                write into a non-empty folder: other files are kept, .env keeps its keys,
+                             an edited config.yaml is backed up to config.yaml.bak first
   --dry-run                  print the plan; write and download nothing
   --os OS --arch ARCH        install for another platform (Go words: linux, darwin, windows, freebsd, openbsd;
                              amd64, arm64, 386, ppc64le, s390x, riscv64, armv6, armv7)

@@ -5,7 +5,7 @@
  */
 import { relative, resolve } from 'node:path';
 import { archiveName, formatTarget, GlideError, type Target } from '../contract/index.js';
-import { installGlide, type InstallEvent, type InstallResult } from '../install/index.js';
+import { checkCacheWritable, inspectInstall, installGlide, readChecksum, type InstallEvent, type InstallResult } from '../install/index.js';
 import { installPaths } from '../install/cache.js';
 import { findForeignGlide } from '../install/path-check.js';
 import type { HttpClient } from '../net/http.js';
@@ -13,9 +13,9 @@ import { sameTarget, targetFromWords } from '../platform/detect.js';
 import { releaseLookup } from '../releases/lookup.js';
 import { resolveVersion } from '../releases/resolve.js';
 import { assetLocation, describeSource, releaseSource, type ReleaseSource } from '../releases/source.js';
-import type { ProjectFile } from '../scaffold/project.js';
+import type { FileAction } from '../scaffold/project.js';
 import { DEFAULT_PROVIDER, PROVIDER_SPECS, PROVIDERS, type Provider } from '../scaffold/providers.js';
-import { folderState } from '../scaffold/write.js';
+import { checkProjectFolder, folderState } from '../scaffold/write.js';
 import type { InstallerSettings } from '../settings.js';
 import type { CreateOptions } from './options.js';
 import type { Terminal } from './terminal.js';
@@ -55,6 +55,7 @@ export async function askProjectDir(ctx: Pick<CreateContext, 'options' | 'cwd' |
     }
   }
   const dir = resolve(ctx.cwd, name.trim());
+  await checkProjectFolder(dir);
   const state = await folderState(dir);
   if (state.state !== 'occupied' || options.overwrite) return { dir, overwrite: state.state === 'occupied' };
   const listed = state.entries.slice(0, 5).join(', ') + (state.entries.length > 5 ? ', …' : '');
@@ -64,7 +65,8 @@ export async function askProjectDir(ctx: Pick<CreateContext, 'options' | 'cwd' |
     return { dir, overwrite: true };
   }
   throw new GlideError('EDIRNOTEMPTY', `${name} is not empty (${listed}).`, [
-    'Pick another folder, or pass --overwrite to write config.yaml, .env and .gitignore into it (other files are kept).',
+    'Pick another folder, or pass --overwrite to write config.yaml, .env and .gitignore into it: other files are kept,',
+    'an existing .env keeps its keys, and an edited config.yaml is backed up first.',
   ]);
 }
 
@@ -107,9 +109,20 @@ export interface InstallPlan {
   readonly asset: string;
   readonly location: string;
   readonly installDir: string;
+  /** An install in the cache that passed inspectInstall: nothing to download. */
+  readonly cached?: InstallResult;
+  /** Why the install in the cache is replaced, when there is one that did not pass. */
+  readonly replacing?: string;
+  /** The archive's sha256 from the checksums file (unless --insecure-skip-verify or cached). */
+  readonly expectedSha256?: string;
 }
 
-/** Resolves platform, source and version: an exact version costs no request. */
+/**
+ * Resolves platform, source and version (an exact version costs no request), checks the
+ * cache as a reuse would, and otherwise reads the release's checksums file: one small
+ * request that says whether the release has this platform, so a dry run fails where the
+ * real run would, with nothing downloaded.
+ */
 export async function planInstall(ctx: Pick<CreateContext, 'options' | 'settings' | 'host' | 'client' | 'cwd'>): Promise<InstallPlan> {
   const { options, settings } = ctx;
   const target = options.os && options.arch ? targetFromWords(options.os, options.arch) : ctx.host;
@@ -123,30 +136,63 @@ export async function planInstall(ctx: Pick<CreateContext, 'options' | 'settings
   });
   const version = await resolveVersion(options.version, releaseLookup(source, ctx.client));
   const asset = archiveName(version, target);
-  return {
+  const paths = installPaths(settings.cacheDir, version, target, asset);
+  const plan = {
     version,
     target,
     runnable: sameTarget(target, ctx.host),
     source,
     asset,
     location: assetLocation(source, version, asset),
-    installDir: installPaths(settings.cacheDir, version, target, asset).dir,
+    installDir: paths.dir,
   };
+  const cached = await inspectInstall(paths, version, options.insecureSkipVerify);
+  if (cached.state === 'ready') return { ...plan, cached: cached.result };
+  await checkCacheWritable(settings.cacheDir);
+  const expectedSha256 = options.insecureSkipVerify ? undefined : await readChecksum({ version, target, source }, ctx.client);
+  return { ...plan, ...(cached.state === 'replace' ? { replacing: cached.reason } : {}), ...(expectedSha256 ? { expectedSha256 } : {}) };
 }
 
-export function planLines(project: ProjectAnswer, files: readonly ProjectFile[], plan: InstallPlan, ctx: Pick<CreateContext, 'cwd' | 'options'>): string[] {
+export function planLines(project: ProjectAnswer, actions: readonly FileAction[], plan: InstallPlan, ctx: Pick<CreateContext, 'cwd' | 'options'>): string[] {
   const shown = relative(ctx.cwd, project.dir) || '.';
   return [
     `Glide ${plan.version} for ${formatTarget(plan.target)} from ${describeSource(plan.source)}`,
+    ...installLines(plan, ctx.options.insecureSkipVerify),
+    `Project ${shown}${project.overwrite ? ' (existing folder: other files are kept)' : ''}`,
+    ...actions.map((action) => `  ${action.kind.padEnd(9)} ${action.file.path}${fileNote(action)}`),
+  ];
+}
+
+function installLines(plan: InstallPlan, insecureSkipVerify: boolean): string[] {
+  if (plan.cached) {
+    const { receipt } = plan.cached;
+    return [
+      receipt.verified
+        ? `  already installed at ${plan.cached.dir} (verified sha256 ${receipt.binarySha256})`
+        : `  already installed at ${plan.cached.dir} (sha256 ${receipt.binarySha256} as its receipt says; installed with --insecure-skip-verify)`,
+    ];
+  }
+  return [
+    ...(plan.replacing ? [`  reinstall ${plan.replacing}`] : []),
     `  download  ${plan.location}`,
-    ctx.options.insecureSkipVerify
+    insecureSkipVerify
       ? '  verify    SKIPPED (--insecure-skip-verify): the archive is not checked against the release checksums'
-      : `  verify    sha256 against glide_v${plan.version}_checksums.txt`,
+      : `  verify    sha256 ${plan.expectedSha256} (glide_v${plan.version}_checksums.txt)`,
     `  check     ${plan.runnable ? 'run `glide --version` (exit 0)' : `header must be a ${formatTarget(plan.target)} binary (not this machine's platform, so it is not run)`}`,
     `  install   ${plan.installDir}`,
-    `Project ${shown}${project.overwrite ? ' (existing folder: only these files are replaced)' : ''}`,
-    ...files.map((file) => `  write     ${file.path}${file.secret ? ' (mode 0600, secrets)' : ''}`),
   ];
+}
+
+/** What the plan says about a file; a secret file's values are never shown, only its key names. */
+function fileNote(action: FileAction): string {
+  const notes = [
+    ...(action.kind === 'keep' ? [action.why] : []),
+    ...(action.kind === 'merge' ? [action.what] : []),
+    ...(action.kind === 'replace' ? [`yours is backed up to ${action.backup}`] : []),
+  ];
+  const mode = action.file.secret && action.kind !== 'keep' ? 'mode 0600, secrets' : '';
+  const text = [notes.join(', '), mode].filter(Boolean).join('; ');
+  return text ? ` (${text})` : '';
 }
 
 /** Downloads, verifies and installs, with a progress bar (or one line per step without a TTY). */
@@ -183,6 +229,9 @@ export async function applyInstall(ctx: Pick<CreateContext, 'terminal' | 'client
       case 'waiting-for-lock':
         terminal.step(`Another create-glide or glide-up is installing this version; waiting for it (${event.lock})`);
         break;
+      case 'reinstall':
+        terminal.step(`Reinstalling: ${event.reason}`);
+        break;
       case 'checksums':
         break;
     }
@@ -196,6 +245,7 @@ export async function applyInstall(ctx: Pick<CreateContext, 'terminal' | 'client
         source: plan.source,
         cacheDir: ctx.settings.cacheDir,
         insecureSkipVerify: ctx.options.insecureSkipVerify,
+        ...(plan.expectedSha256 ? { expectedSha256: plan.expectedSha256 } : {}),
       },
       { client: ctx.client, report },
     );
@@ -210,12 +260,13 @@ export function nextSteps(
   installed: InstallResult,
   plan: InstallPlan,
   missing: readonly string[],
-  ctx: Pick<CreateContext, 'cwd'>,
+  ctx: Pick<CreateContext, 'cwd' | 'host'>,
 ): string[] {
   const dir = relative(ctx.cwd, project.dir) || '.';
-  const binary = /\s/.test(installed.binary) ? JSON.stringify(installed.binary) : installed.binary;
+  const binary = quoteForShell(installed.binary, ctx.host.os);
   const lines = [
-    ...(dir !== '.' ? [`cd ${/\s/.test(dir) ? JSON.stringify(dir) : dir}`] : []),
+    // `cd -x` would be an option: a leading dash gets ./ first.
+    ...(dir !== '.' ? [`cd ${quoteForShell(dir.startsWith('-') ? `./${dir}` : dir, ctx.host.os)}`] : []),
     ...(missing.length > 0 ? [`# fill in ${missing.join(', ')} in .env`] : []),
   ];
   if (plan.runnable) {
@@ -224,6 +275,16 @@ export function nextSteps(
     lines.push(`# the binary is for ${formatTarget(plan.target)}: copy ${binary} to that machine with the project`);
   }
   return lines;
+}
+
+/**
+ * A word the user pastes into their shell, taken literally: POSIX single quotes (a `'`
+ * becomes `'\''`), PowerShell's on Windows (a `'` doubled). Double quotes would still run
+ * `$(…)` and backticks in a folder name.
+ */
+export function quoteForShell(word: string, hostOs: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return hostOs === 'windows' ? `'${word.replace(/'/g, "''")}'` : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 /** Warns when the `glide` a user would type is Masterminds' package manager, not Glide. */

@@ -54,15 +54,25 @@ export function hostTarget(facts: HostFacts): Target {
   return { os, arch };
 }
 
+/** Go's GOARCH words (`go tool dist list`): a user who types one means it, even where Glide has no build. */
+const GO_ARCHES = ['386', 'amd64', 'arm', 'arm64', 'loong64', 'mips', 'mips64', 'mips64le', 'mipsle', 'ppc64', 'ppc64le', 'riscv64', 's390x', 'wasm'];
+
 /** `--os`/`--arch` in Go's words (`armv6`/`armv7` as in asset names) → a target; anything else is a usage error listing the words. */
 export function targetFromWords(os: string, arch: string): Target {
   if (!(INSTALL_OSES as readonly string[]).includes(os)) {
     throw new GlideError('EUSAGE', `--os ${os} is not an OS Glide is built for.`, [`Use one of: ${INSTALL_OSES.join(', ')}`]);
   }
   if (arch === 'armv6' || arch === 'armv7') return { os, arch: 'arm', arm: arch === 'armv6' ? '6' : '7' };
+  if (arch === 'arm') {
+    // Go's `arm` needs a GOARM to mean a build; Glide's assets carry it in the name.
+    throw new GlideError('EUSAGE', '--arch arm: Glide does not ship a plain arm build; its 32-bit ARM builds are armv7 and armv6.', [
+      'Use --arch armv7 (ARMv7 and later, e.g. a Raspberry Pi 2 or newer on a 32-bit OS) or --arch armv6 (a Raspberry Pi Zero or 1).',
+    ]);
+  }
   if (!(INSTALL_ARCHES as readonly string[]).includes(arch)) {
-    throw new GlideError('EUSAGE', `--arch ${arch} is not an architecture in Go's words.`, [
-      `Use one of: ${INSTALL_ARCHES.join(', ')} (not x86_64 or aarch64)`,
+    const known = GO_ARCHES.includes(arch);
+    throw new GlideError('EUSAGE', known ? `--arch ${arch}: Glide does not ship a build for ${arch}.` : `--arch ${arch} is not an architecture in Go's words.`, [
+      `Use one of: ${INSTALL_ARCHES.join(', ')}${known ? '' : ' (not x86_64 or aarch64)'}`,
     ]);
   }
   return { os, arch };

@@ -2,7 +2,7 @@
  * Which release a version request means. An exact version is answered without asking
  * anyone (rate limits and air gaps stay out of the way); `latest` and `rc` ask a lookup.
  */
-import { GlideError, highestVersion, isGlideError, parseReleaseVersion } from '../contract/index.js';
+import { GlideError, highestVersion, tryParseReleaseVersion } from '../contract/index.js';
 
 export type VersionRequest =
   | { readonly kind: 'exact'; readonly version: string }
@@ -27,15 +27,12 @@ export function parseVersionRequest(text: string): VersionRequest {
   const value = text.trim();
   if (value === 'latest' || value === 'stable') return { kind: 'latest' };
   if (value === 'rc') return { kind: 'rc' };
-  const version = /^v\d/.test(value) ? value.slice(1) : value;
-  try {
-    return { kind: 'exact', version: parseReleaseVersion(version).version };
-  } catch (error) {
-    if (!isGlideError(error)) throw error;
-    throw new GlideError('EUSAGE', `--glide-version ${text}: ${error.message}`, [
-      'Use `latest` (the newest stable), `rc` (the newest, release candidates included) or a version such as 0.1.0-rc.1.',
-    ]);
-  }
+  const version = tryParseReleaseVersion(/^v\d/.test(value) ? value.slice(1) : value);
+  if (version) return { kind: 'exact', version: version.version };
+  // The release parser's reasons speak to whoever tags a release; the installer's user picks one.
+  throw new GlideError('EUSAGE', `--glide-version ${text}: not a Glide version; use latest, rc, or an exact version like 0.1.0 or 0.1.0-rc.1`, [
+    'latest is the newest stable release; rc the newest release, release candidates included.',
+  ]);
 }
 
 export async function resolveVersion(request: VersionRequest, lookup: ReleaseLookup): Promise<string> {

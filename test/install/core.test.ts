@@ -11,7 +11,8 @@ import { hostTarget, targetFromWords, type HostFacts } from '../../src/platform/
 import { highestStable, parseVersionRequest, resolveVersion, type ReleaseLookup } from '../../src/releases/resolve.js';
 import { assetLocation, releaseSource } from '../../src/releases/source.js';
 import { parseCreateOptions } from '../../src/create-glide/options.js';
-import { binaryProjectFiles, dotenv, glideConfig } from '../../src/scaffold/project.js';
+import { binaryProjectFiles, dotenv, glideConfig, projectFileActions, unsetVariables, type ProjectFile } from '../../src/scaffold/project.js';
+import { quoteForShell } from '../../src/create-glide/steps.js';
 import { parse as parseYaml } from 'yaml';
 
 function codeOf(run: () => unknown): string | undefined {
@@ -90,6 +91,41 @@ describe('--os/--arch for every target of the contract', () => {
     ['linux', 'arm', 'EUSAGE'],
   ])('refuses %s/%s', (os, arch, code) => {
     expect(codeOf(() => targetFromWords(os, arch))).toBe(code);
+  });
+});
+
+describe('usage errors speak the installer\'s language', () => {
+  function caught(run: () => unknown): { code: string; text: string } {
+    try {
+      run();
+    } catch (error) {
+      if (!isGlideError(error)) throw error;
+      return { code: error.code, text: [error.message, ...error.details].join('\n') };
+    }
+    throw new Error('expected a GlideError');
+  }
+
+  it("--arch arm is Go's word, but Glide does not ship it: the 32-bit ARM builds are named", () => {
+    const { code, text } = caught(() => targetFromWords('linux', 'arm'));
+    expect(code).toBe('EUSAGE');
+    expect(text).toContain('Glide does not ship');
+    expect(text).not.toContain("not an architecture in Go's words");
+    expect(text).toContain('--arch armv7');
+    expect(text).toContain('--arch armv6');
+  });
+  it.each([
+    ['mips', 'Glide does not ship'],
+    ['wasm', 'Glide does not ship'],
+    ['x86_64', "not an architecture in Go's words"],
+  ])('--arch %s: %s', (arch, said) => {
+    expect(caught(() => targetFromWords('linux', arch)).text).toContain(said);
+  });
+
+  it.each(['v1', 'v1.x', '1.2', '0.1.0-beta.1', 'banana'])('--glide-version %s names what the installer accepts, not how to tag', (text) => {
+    const { code, text: said } = caught(() => parseVersionRequest(text));
+    expect(code).toBe('EUSAGE');
+    expect(said).toContain(`--glide-version ${text}: not a Glide version; use latest, rc, or an exact version like 0.1.0 or 0.1.0-rc.1`);
+    expect(said).not.toMatch(/\btag/i);
   });
 });
 
@@ -204,10 +240,22 @@ describe('cache layout', () => {
   it.each([
     [{ GLIDE_CACHE_DIR: '/c' }, 'linux', '/c'],
     [{ XDG_CACHE_HOME: '/x' }, 'linux', '/x/glide'],
+    // The XDG spec ignores a relative path.
+    [{ XDG_CACHE_HOME: 'rel' }, 'linux', '/home/u/.cache/glide'],
     [{}, 'linux', '/home/u/.cache/glide'],
     [{}, 'darwin', '/home/u/Library/Caches/glide'],
+    [{ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u\\AppData\\Local/glide/Cache'],
   ])('%o on %s → %s', (env, platform, expected) => {
     expect(cacheDir({ env, platform, home: '/home/u' })).toBe(expected);
+  });
+  it.each([
+    [undefined, {}],
+    ['', {}],
+    ['relative', {}],
+    [undefined, { XDG_CACHE_HOME: '' }],
+  ])('no usable home (%j) and no cache variable is ECACHEDIR, never the current folder', (home, env) => {
+    expect(codeOf(() => cacheDir({ env, platform: 'linux', home }))).toBe('ECACHEDIR');
+    expect(cacheDir({ env: { ...env, GLIDE_CACHE_DIR: '/c' }, platform: 'linux', home })).toBe('/c');
   });
   it('versions/{version}/{os}_{arch}/glide', () => {
     const paths = installPaths('/c', '0.1.0-rc.1', targetFromWords('linux', 'armv7'), 'glide_v0.1.0-rc.1_linux_armv7.tar.gz');
@@ -279,6 +327,87 @@ describe('project files', () => {
     expect(dotenv({ A: 'sk-abc_123', B: 'has space#x' }, ['A', 'B', 'C'])).toBe('A=sk-abc_123\nB="has space#x"\nC=\n');
     const env = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099 }).find((file) => file.path === '.env');
     expect(env).toMatchObject({ mode: 0o600, secret: true });
+  });
+});
+
+describe('--overwrite: what becomes of a file the folder already has', () => {
+  const files = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'sk-new' }, port: 9099 });
+  const config = files.find((file) => file.path === 'config.yaml')!.content;
+  const action = (path: string, current: string | undefined, taken: string[] = []) => {
+    const existing = new Map(current === undefined ? [] : [[path, current]]);
+    return projectFileActions(files, existing, new Set([path, ...taken])).find((each) => each.file.path === path)!;
+  };
+  const summary = (path: string, current: string | undefined, taken: string[] = []) => {
+    const result = action(path, current, taken);
+    const note = result.kind === 'keep' ? result.why : result.kind === 'merge' ? result.what : result.kind === 'replace' ? result.backup : '';
+    return { kind: result.kind, note, content: result.file.content };
+  };
+
+  it.each([
+    ['missing', undefined, { kind: 'create', note: '', content: 'OPENAI_API_KEY=sk-new\n' }],
+    ['with the key set: kept, never replaced', 'OPENAI_API_KEY=sk-mine\n', { kind: 'keep', note: 'has OPENAI_API_KEY', content: 'OPENAI_API_KEY=sk-mine\n' }],
+    [
+      'with other keys: appended, comments and order kept',
+      '# mine\nCOHERE_API_KEY="co key"\nexport AWS_REGION=eu',
+      { kind: 'merge', note: 'keeps 2 existing keys, adds OPENAI_API_KEY', content: '# mine\nCOHERE_API_KEY="co key"\nexport AWS_REGION=eu\nOPENAI_API_KEY=sk-new\n' },
+    ],
+    ['with the key empty: filled in', 'A=1\nOPENAI_API_KEY=\n', { kind: 'merge', note: 'keeps 1 existing key, fills in OPENAI_API_KEY', content: 'A=1\nOPENAI_API_KEY=sk-new\n' }],
+    ['with the key empty and quoted', 'OPENAI_API_KEY=""  # later\n', { kind: 'merge', note: 'keeps 0 existing keys, fills in OPENAI_API_KEY', content: 'OPENAI_API_KEY=sk-new\n' }],
+    ['empty file', '', { kind: 'merge', note: 'keeps 0 existing keys, adds OPENAI_API_KEY', content: 'OPENAI_API_KEY=sk-new\n' }],
+  ])('.env %s', (_name, current, expected) => {
+    expect(summary('.env', current)).toEqual(expected);
+  });
+
+  it('.env: no value is ever blanked, even with nothing to write', () => {
+    const blank = binaryProjectFiles({ provider: 'openai', values: {}, port: 9099 });
+    const result = projectFileActions(blank, new Map([['.env', 'OPENAI_API_KEY=sk-mine\n']]), new Set(['.env'])).find((each) => each.file.path === '.env')!;
+    expect(result).toMatchObject({ kind: 'keep', file: { content: 'OPENAI_API_KEY=sk-mine\n', mode: 0o600 } });
+  });
+
+  it('.env: a secret with $& is written as it is', () => {
+    const odd = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'a$&b' }, port: 9099 });
+    const result = projectFileActions(odd, new Map([['.env', 'OPENAI_API_KEY=\n']]), new Set(['.env'])).find((each) => each.file.path === '.env')!;
+    expect(result.file.content).toBe('OPENAI_API_KEY="a$&b"\n');
+  });
+
+  it.each([
+    ['the same', config, [], { kind: 'keep', note: 'unchanged' }],
+    ['edited', '# mine\n', [], { kind: 'replace', note: 'config.yaml.bak' }],
+    ['edited, with backups already there', '# mine\n', ['config.yaml.bak', 'config.yaml.bak.1'], { kind: 'replace', note: 'config.yaml.bak.2' }],
+  ])('config.yaml %s', (_name, current, taken, expected) => {
+    expect(summary('config.yaml', current, taken)).toMatchObject(expected);
+    expect(action('config.yaml', current, taken).file.content).toBe(config);
+  });
+
+  it.each([
+    ['without our lines', 'node_modules/', { kind: 'merge', note: 'adds .env, secrets/', content: 'node_modules/\n.env\nsecrets/\n' }],
+    ['with one of them', '.env\r\n', { kind: 'merge', note: 'adds secrets/', content: '.env\r\nsecrets/\n' }],
+    ['with both', 'secrets/\n.env\n', { kind: 'keep', note: 'already has .env, secrets/', content: 'secrets/\n.env\n' }],
+  ])('.gitignore %s', (_name, current, expected) => {
+    expect(summary('.gitignore', current)).toEqual(expected);
+  });
+
+  it('what is left to fill in is read from the .env as written', () => {
+    expect(unsetVariables('A=1\nB=\n', ['A', 'B', 'C'])).toEqual(['B', 'C']);
+  });
+
+  it('every project file says what happens to an existing copy', () => {
+    expect(files.map((file: ProjectFile) => [file.path, file.existing])).toEqual([['config.yaml', 'backup'], ['.env', 'dotenv'], ['.gitignore', 'lines']]);
+  });
+});
+
+describe('next steps are quoted for the shell', () => {
+  it.each([
+    ['my-glide', 'linux', 'my-glide'],
+    ['/home/u/.cache/glide/versions/0.1.0/linux_amd64/glide', 'linux', '/home/u/.cache/glide/versions/0.1.0/linux_amd64/glide'],
+    ['my app', 'linux', "'my app'"],
+    ['$(touch pwned)', 'linux', "'$(touch pwned)'"],
+    ['`id`', 'darwin', "'`id`'"],
+    ["it's", 'linux', "'it'\\''s'"],
+    ['~/x', 'linux', "'~/x'"],
+    ["it's $HOME", 'windows', "'it''s $HOME'"],
+  ])('%s on %s → %s', (word, os, expected) => {
+    expect(quoteForShell(word, os)).toBe(expected);
   });
 });
 

@@ -1,6 +1,6 @@
 // create-glide's ask → plan → apply flow in-process, with a scripted terminal (as create-astro
 // tests its steps): which questions are asked when, and that a cancel writes nothing.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -39,11 +39,20 @@ function scriptedTerminal(answers: Answer[], interactive = true) {
 }
 
 let cwd: string;
+let mirrorDir: string;
 beforeEach(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'create-flow-'));
+  // A mirror folder with only the checksums file: the plan reads it (does the release have the platform?), nothing else.
+  mirrorDir = await mkdtemp(join(tmpdir(), 'create-flow-mirror-'));
+  await mkdir(join(mirrorDir, '0.1.0-rc.1'));
+  await writeFile(
+    join(mirrorDir, '0.1.0-rc.1', 'glide_v0.1.0-rc.1_checksums.txt'),
+    ['linux_arm64.tar.gz', 'windows_amd64.zip'].map((name, i) => `${String(i + 1).repeat(64)}  glide_v0.1.0-rc.1_${name}\n`).join(''),
+  );
 });
 afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
+  await rm(mirrorDir, { recursive: true, force: true });
 });
 
 async function create(argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv = {}) {
@@ -63,13 +72,13 @@ async function create(argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv
   return { code, errors };
 }
 
-// An exact version and a mirror folder that does not exist: planning must not touch either.
-const OFFLINE = ['--glide-version', '0.1.0-rc.1', '--download-base-url', '/nonexistent-mirror', '--dry-run'];
+// An exact version and a mirror folder: planning reads its checksums file and asks nothing else.
+const offline = () => ['--glide-version', '0.1.0-rc.1', '--download-base-url', mirrorDir, '--dry-run'];
 
 describe('create-glide flow', () => {
   it('asks folder, provider and each value, then prints the plan without a single request', async () => {
     const { terminal, asked, said } = scriptedTerminal(['my-app', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '']);
-    const { code, errors } = await create(OFFLINE, terminal);
+    const { code, errors } = await create(offline(), terminal);
     expect(errors).toBe('');
     expect(code).toBe(0);
     expect(asked).toEqual([
@@ -79,20 +88,21 @@ describe('create-glide flow', () => {
       'text: Azure OpenAI endpoint (https://….openai.azure.com) (Enter to fill it in later)',
       'text: Azure OpenAI deployment (model) name (Enter to fill it in later)',
     ]);
-    expect(said).toContain('  download  /nonexistent-mirror/0.1.0-rc.1/glide_v0.1.0-rc.1_linux_arm64.tar.gz');
+    expect(said).toContain(`  download  ${mirrorDir}/0.1.0-rc.1/glide_v0.1.0-rc.1_linux_arm64.tar.gz`);
+    expect(said).toContain(`  verify    sha256 ${'1'.repeat(64)} (glide_v0.1.0-rc.1_checksums.txt)`);
     expect(said.join('\n')).not.toContain('sk-typed');
     expect(await readdir(cwd)).toEqual([]);
   });
 
   it('values already in the environment are not asked for', async () => {
     const { terminal, asked } = scriptedTerminal(['my-app', 'openai']);
-    expect((await create(OFFLINE, terminal, { OPENAI_API_KEY: 'sk-env' })).code).toBe(0);
+    expect((await create(offline(), terminal, { OPENAI_API_KEY: 'sk-env' })).code).toBe(0);
     expect(asked).toHaveLength(2);
   });
 
   it('flags answer their questions; --yes asks nothing', async () => {
     const { terminal, asked } = scriptedTerminal([]);
-    expect((await create(['my-app', '--provider', 'cohere', '--yes', ...OFFLINE], terminal)).code).toBe(0);
+    expect((await create(['my-app', '--provider', 'cohere', '--yes', ...offline()], terminal)).code).toBe(0);
     expect(asked).toEqual([]);
   });
 
@@ -107,27 +117,25 @@ describe('create-glide flow', () => {
   });
 
   it('a non-empty folder is confirmed, and "no" cancels', async () => {
-    const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(join(cwd, 'busy'));
     await writeFile(join(cwd, 'busy', 'notes.txt'), 'x');
     const { terminal, asked } = scriptedTerminal(['busy', false]);
-    expect((await create(OFFLINE, terminal)).code).toBe(130);
+    expect((await create(offline(), terminal)).code).toBe(130);
     expect(asked[1]).toMatch(/^confirm: busy is not empty \(notes\.txt\)/);
   });
 
   it('a file where the folder should go is refused with what to do', async () => {
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(cwd, 'taken'), 'x');
     const { terminal } = scriptedTerminal([]);
-    const { code, errors } = await create(['taken', '--yes', ...OFFLINE], terminal);
+    const { code, errors } = await create(['taken', '--yes', ...offline()], terminal);
     expect(code).toBe(1);
-    expect(errors).toContain('EDIRNOTEMPTY');
+    expect(errors).toContain('EPROJECTDIR');
     expect(errors).toContain('is a file');
   });
 
   it('another platform is planned with a header check instead of a run', async () => {
     const { terminal, said } = scriptedTerminal([]);
-    expect((await create(['x', '--yes', '--os', 'windows', '--arch', 'amd64', ...OFFLINE], terminal)).code).toBe(0);
+    expect((await create(['x', '--yes', '--os', 'windows', '--arch', 'amd64', ...offline()], terminal)).code).toBe(0);
     expect(said.join('\n')).toContain('glide_v0.1.0-rc.1_windows_amd64.zip');
     expect(said.join('\n')).toContain("header must be a windows/amd64 binary");
   });

@@ -3,7 +3,7 @@
 // pseudo-terminal (tmux) for the prompts, the progress bar and Ctrl-C.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { buildReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT } from '../helpers/repo.js';
 import { startStaticMirror } from '../helpers/static-mirror.js';
 import { startTinyproxy } from '../helpers/tinyproxy.js';
+import { mountTmpfs } from '../helpers/mounts.js';
 
 const CLI = resolve('create-glide/dist/create-glide.mjs');
 const SECRET = 'sk-e2e-secret-value-0123456789';
@@ -108,7 +109,9 @@ describe('create-glide, without a terminal', () => {
     expect(result.stdout).toContain('nothing was downloaded or written');
     expect(await listTree(user.cwd)).toEqual([]);
     expect(await listTree(user.cache)).toEqual([]);
-    expect(server.log.map((entry) => entry.path)).toEqual(['/index.json']);
+    // The index (to resolve rc) and the small checksums file (does the release have this platform?); no archive.
+    expect(server.log.map((entry) => entry.path)).toEqual(['/index.json', `/${mirror.stable}/glide_v${mirror.stable}_checksums.txt`]);
+    expect(result.stdout).toContain(`verify    sha256 ${(await mirror.checksums(mirror.stable)).get(hostAsset)}`);
   });
 
   it('no folder and no terminal is a usage error naming what to pass', async () => {
@@ -177,6 +180,8 @@ describe('create-glide, without a terminal', () => {
     const kept = (await stat(partial)).size;
     expect(kept).toBeGreaterThan(0);
     expect(existsSync(join(user.cwd, 'killed'))).toBe(false);
+    // The killed run's staging folder is still there: nothing else will ever remove it.
+    expect((await listTree(user.cache)).some((path) => path.includes('.staging-'))).toBe(true);
 
     server.log.length = 0;
     const result = await run(['killed', '--download-base-url', server.url, '--glide-version', mirror.stable]);
@@ -185,6 +190,7 @@ describe('create-glide, without a terminal', () => {
     const range = server.log.find((entry) => entry.path === `/${mirror.stable}/${hostAsset}`)?.range;
     expect(Number(/bytes=(\d+)-/.exec(range ?? '')?.[1])).toBeGreaterThan(0);
     expect(existsSync(partial)).toBe(false);
+    expect((await listTree(user.cache)).filter((path) => path.includes('.staging-'))).toEqual([]);
   }, 60_000);
 
   describe('TLS interception', () => {
@@ -215,6 +221,242 @@ describe('create-glide, without a terminal', () => {
       const trusted = await run(['tls', '--download-base-url', url, '--glide-version', mirror.stable], { NODE_EXTRA_CA_CERTS: caFile });
       expect(trusted.exitCode, trusted.all).toBe(0);
     });
+  });
+});
+
+/** The lines of the plan or the next steps, as printed without a terminal (indented two spaces). */
+function printed(stdout: string): string[] {
+  return stdout.split('\n').map((line) => line.trim());
+}
+
+const SECOND_SECRET = 'sk-second-real-key-9876543210';
+const THIRD_SECRET = 'sk-ant-third-secret-555555555';
+
+describe('--overwrite in a folder that already has a project', () => {
+  it('keeps every key of an existing .env, backs up an edited config.yaml under a free name, appends to .gitignore', async () => {
+    const dir = join(user.cwd, 'existing');
+    await mkdir(dir);
+    const userEnvFile = `# my keys\nOPENAI_API_KEY=${SECRET}\nCOHERE_API_KEY="${SECOND_SECRET}"\n`;
+    await writeFile(join(dir, '.env'), userEnvFile, { mode: 0o600 });
+    const edited = '# tuned by hand\napi:\n  http:\n    port: 8080\n';
+    await writeFile(join(dir, 'config.yaml'), edited);
+    await writeFile(join(dir, 'config.yaml.bak'), 'an older backup\n');
+    await writeFile(join(dir, '.gitignore'), 'node_modules/');
+    const args = ['existing', '--overwrite', '--provider', 'anthropic', '--download-base-url', server.url, '--glide-version', mirror.stable];
+
+    const result = await run(args, { ANTHROPIC_API_KEY: THIRD_SECRET });
+    expect(result.exitCode, result.all).toBe(0);
+    for (const secret of [SECRET, SECOND_SECRET, THIRD_SECRET]) expect(result.all).not.toContain(secret);
+    const plan = printed(result.stdout);
+    expect(plan).toContain('replace   config.yaml (yours is backed up to config.yaml.bak.1)');
+    expect(plan).toContain('merge     .env (keeps 2 existing keys, adds ANTHROPIC_API_KEY; mode 0600, secrets)');
+    expect(plan).toContain('merge     .gitignore (adds .env, secrets/)');
+
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe(`${userEnvFile}ANTHROPIC_API_KEY=${THIRD_SECRET}\n`);
+    expect((await stat(join(dir, '.env'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(dir, 'config.yaml.bak'), 'utf8')).toBe('an older backup\n');
+    expect(await readFile(join(dir, 'config.yaml.bak.1'), 'utf8')).toBe(edited);
+    expect(await readFile(join(dir, 'config.yaml'), 'utf8')).toContain('anthropic');
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.env\nsecrets/\n');
+    expect(result.stdout).not.toContain('fill in');
+
+    // The same run again changes nothing and backs nothing up.
+    const again = await run(args);
+    expect(again.exitCode, again.all).toBe(0);
+    expect(printed(again.stdout)).toEqual(expect.arrayContaining(['keep      config.yaml (unchanged)', 'keep      .env (has ANTHROPIC_API_KEY)', 'keep      .gitignore (already has .env, secrets/)']));
+    expect(await listTree(dir)).toEqual(['.env', '.gitignore', 'config.yaml', 'config.yaml.bak', 'config.yaml.bak.1']);
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe(`${userEnvFile}ANTHROPIC_API_KEY=${THIRD_SECRET}\n`);
+  });
+
+  it('a run without the key in the environment never blanks the one in .env', async () => {
+    const dir = join(user.cwd, 'keys');
+    await mkdir(dir);
+    await writeFile(join(dir, '.env'), `OPENAI_API_KEY=${SECRET}\nCOHERE_API_KEY=${SECOND_SECRET}\n`, { mode: 0o600 });
+    const result = await run(['keys', '--overwrite', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe(`OPENAI_API_KEY=${SECRET}\nCOHERE_API_KEY=${SECOND_SECRET}\n`);
+    expect(result.stdout).not.toContain('fill in OPENAI_API_KEY');
+  });
+});
+
+describe('the cache is trusted only as far as its receipt says, and only if the binary still matches it', () => {
+  const installDir = () => join(user.cache, 'versions', mirror.stable, hostAsset.replace(/^glide_v[^_]+_/, '').replace('.tar.gz', ''));
+
+  it('a rerun plans no download: the plan says it is already installed, verified; a damaged binary is reinstalled, saying why', async () => {
+    const first = await run(['a', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(first.exitCode, first.all).toBe(0);
+    const binary = join(installDir(), 'glide');
+    const { createHash } = await import('node:crypto');
+    const sha256 = createHash('sha256').update(await readFile(binary)).digest('hex');
+
+    server.log.length = 0;
+    const planned = await run(['b', '--dry-run', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(planned.exitCode, planned.all).toBe(0);
+    expect(printed(planned.stdout)).toContain(`already installed at ${installDir()} (verified sha256 ${sha256})`);
+    expect(planned.stdout).not.toMatch(/^\s+download /m);
+    expect(server.log).toEqual([]);
+
+    // Same size, all zeros: the size alone would call it ready.
+    await writeFile(binary, Buffer.alloc((await stat(binary)).size));
+    const replanned = await run(['b', '--dry-run', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(replanned.exitCode, replanned.all).toBe(0);
+    expect(replanned.stdout).toContain("does not match its receipt's sha256");
+    expect(replanned.stdout).toMatch(/^\s+download /m);
+
+    const repaired = await run(['b', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(repaired.exitCode, repaired.all).toBe(0);
+    expect(repaired.stdout).toContain("Reinstalling: the glide in the cache does not match its receipt's sha256");
+    expect(repaired.stdout).not.toContain('Already installed');
+    expect(execFileSync(binary, ['--version'], { encoding: 'utf8' })).toContain(`glide version ${mirror.stable}`);
+  });
+
+  it('an install made with --insecure-skip-verify is not reused by a run that verifies', async () => {
+    const insecure = await run(['a', '--insecure-skip-verify', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(insecure.exitCode, insecure.all).toBe(0);
+    expect(JSON.parse(await readFile(join(installDir(), 'receipt.json'), 'utf8')).verified).toBe(false);
+
+    const verified = await run(['b', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(verified.exitCode, verified.all).toBe(0);
+    expect(verified.stdout).toContain('Reinstalling: the install in the cache was made with --insecure-skip-verify');
+    expect(verified.stdout).toContain('Verified sha256');
+    expect(JSON.parse(await readFile(join(installDir(), 'receipt.json'), 'utf8')).verified).toBe(true);
+  });
+});
+
+describe('next steps are safe to paste into a shell', () => {
+  it.each(['$(touch pwned)', "it's"])('a folder named %s, with a cache path that needs quoting too', async (name) => {
+    const cache = join(user.home, "cache $(touch pwned-cache) it's");
+    const result = await run([name, '--download-base-url', server.url, '--glide-version', mirror.stable], { GLIDE_CACHE_DIR: cache });
+    expect(result.exitCode, result.all).toBe(0);
+    const lines = printed(result.stdout);
+    const cd = lines.find((line) => line.startsWith('cd '));
+    const start = lines.find((line) => line.endsWith(' --config config.yaml'));
+    expect(cd).toBeDefined();
+    expect(start).toBeDefined();
+
+    const shell = (script: string) => execa('sh', ['-c', script], { cwd: user.cwd, reject: false, all: true });
+    const moved = await shell(`${cd} && pwd`);
+    expect(moved.exitCode, moved.all).toBe(0);
+    expect(moved.stdout).toBe(join(user.cwd, name));
+    const argv = await shell(`set -- ${start}; printf '%s' "$1"`);
+    expect(argv.stdout).toBe(join(cache, 'versions', mirror.stable, hostAsset.replace(/^glide_v[^_]+_/, '').replace('.tar.gz', ''), 'glide'));
+    expect((await readdir(user.cwd)).filter((entry) => entry.startsWith('pwned'))).toEqual([]);
+  });
+});
+
+describe('--dry-run checks what it can without downloading', () => {
+  it.each([
+    ['an http mirror', () => server.url],
+    ['a mirror folder', () => mirror.dir],
+  ])('a platform the release does not have fails as the real run does, from %s', async (_name, base) => {
+    const result = await run(['arm', '--dry-run', '--os', 'linux', '--arch', 'armv7', '--download-base-url', base(), '--glide-version', mirror.stable]);
+    expect(result.exitCode, result.all).toBe(1);
+    expect(result.stderr).toContain(`EUNSUPPORTEDPLATFORM: Glide ${mirror.stable} has no build for linux/armv7.`);
+    expect(result.stderr).toContain('It has: darwin/arm64, linux/amd64, linux/arm64, windows/amd64.');
+    expect(server.log.map((entry) => entry.path).filter((path) => !path.endsWith('_checksums.txt'))).toEqual([]);
+    expect(await listTree(user.cwd)).toEqual([]);
+    expect(await listTree(user.cache)).toEqual([]);
+  });
+});
+
+describe('filesystem failures are named errors with advice, found before the download where they can be', () => {
+  const noStackTrace = (text: string) => {
+    expect(text).not.toContain('Unexpected failure');
+    expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  };
+  const archiveRequests = () => server.log.filter((entry) => /\.(tar\.gz|zip)$/.test(entry.path));
+
+  async function withTmpfs(dir: string, options: { readOnly?: boolean; size?: string }, skip: (note: string) => void, body: () => Promise<void>) {
+    await mkdir(dir, { recursive: true });
+    const mounted = await mountTmpfs(dir, options);
+    if ('unavailable' in mounted) return skip(mounted.unavailable);
+    try {
+      await body();
+    } finally {
+      await mounted.unmount();
+    }
+  }
+
+  it('a read-only HOME: ECACHEDIR naming GLIDE_CACHE_DIR, before any request', async (ctx) => {
+    await withTmpfs(user.home, { readOnly: true }, (note) => ctx.skip(note), async () => {
+      const result = await run(['app', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+      expect(result.exitCode, result.all).toBe(1);
+      expect(result.stderr).toContain('ECACHEDIR');
+      expect(result.stderr).toContain('read-only');
+      expect(result.stderr).toContain('GLIDE_CACHE_DIR');
+      noStackTrace(result.all ?? '');
+      expect(server.log).toEqual([]);
+      expect(await listTree(user.cwd)).toEqual([]);
+    });
+  });
+
+  it('an empty HOME is not taken as "the current folder": ECACHEDIR, nothing written', async () => {
+    const result = await run(['app', '--download-base-url', server.url, '--glide-version', mirror.stable], { HOME: '', XDG_CACHE_HOME: '' });
+    expect(result.exitCode, result.all).toBe(1);
+    expect(result.stderr).toContain('ECACHEDIR');
+    expect(result.stderr).toContain('GLIDE_CACHE_DIR');
+    noStackTrace(result.all ?? '');
+    expect(await listTree(user.cwd)).toEqual([]);
+  });
+
+  it('no HOME at all (a user id with no passwd entry, as in `docker run -u`): ECACHEDIR, no stack trace', async () => {
+    // The user's folders must be reachable by that id.
+    await chmod(join(user.home, '..'), 0o777);
+    await chmod(user.cwd, 0o777);
+    const env = userEnv();
+    delete env.HOME;
+    delete env.XDG_CACHE_HOME;
+    const result = await execa('setpriv', ['--reuid', '54321', '--regid', '54321', '--clear-groups', process.execPath, CLI, 'app', '--download-base-url', server.url, '--glide-version', mirror.stable], {
+      cwd: user.cwd,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+    });
+    expect(result.exitCode, result.all).toBe(1);
+    expect(result.stderr).toContain('ECACHEDIR');
+    expect(result.stderr).toContain('HOME');
+    noStackTrace(result.all ?? '');
+  });
+
+  it('a full disk under the cache, installing from a mirror folder: EDISK, and nothing left in the cache', async (ctx) => {
+    const small = join(user.home, 'small-cache');
+    await withTmpfs(small, { size: '64k' }, (note) => ctx.skip(note), async () => {
+      const result = await run(['app', '--download-base-url', mirror.dir, '--glide-version', mirror.stable], { GLIDE_CACHE_DIR: small });
+      expect(result.exitCode, result.all).toBe(1);
+      expect(result.stderr).toContain('EDISK');
+      expect(result.stderr).toContain('full');
+      noStackTrace(result.all ?? '');
+      expect((await listTree(small)).filter((path) => path.includes('.staging-') || path.endsWith('glide'))).toEqual([]);
+      expect(await listTree(user.cwd)).toEqual([]);
+    });
+  });
+
+  it.for([
+    ['the folder itself', 'ro'],
+    ['the folder it would be created in', join('ro', 'app')],
+  ] as const)('a read-only project folder (%s): EPROJECTDIR before anything is downloaded', async ([, target], ctx) => {
+    await withTmpfs(join(user.cwd, 'ro'), { readOnly: true }, (note) => ctx.skip(note), async () => {
+      const result = await run([target, '--yes', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+      expect(result.exitCode, result.all).toBe(1);
+      expect(result.stderr).toContain('EPROJECTDIR');
+      expect(result.stderr).toContain('read-only');
+      noStackTrace(result.all ?? '');
+      expect(archiveRequests()).toEqual([]);
+      expect(await listTree(user.cache)).toEqual([]);
+    });
+  });
+
+  it('a dangling symlink as the project folder: EPROJECTDIR naming where it points, before anything is downloaded', async () => {
+    await symlink(join(user.cwd, 'gone'), join(user.cwd, 'app'));
+    const result = await run(['app', '--download-base-url', server.url, '--glide-version', mirror.stable]);
+    expect(result.exitCode, result.all).toBe(1);
+    expect(result.stderr).toContain('EPROJECTDIR');
+    expect(result.stderr).toContain(join(user.cwd, 'gone'));
+    noStackTrace(result.all ?? '');
+    expect(archiveRequests()).toEqual([]);
+    expect(await listTree(user.cache)).toEqual([]);
   });
 });
 

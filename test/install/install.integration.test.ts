@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import lockfile from 'proper-lockfile';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveName, isGlideError, type Target } from '../../src/contract/index.js';
 import { installGlide, type InstallEvent } from '../../src/install/index.js';
@@ -130,6 +132,54 @@ describe('from a mirror served over HTTP', () => {
     const again = await install(mirror.stable, host);
     expect(again.reused).toBe(true);
     expect(server.log).toHaveLength(0);
+  });
+
+  it("records the binary's own sha256, and reuses only an install that still matches it", async () => {
+    const first = await install(mirror.stable, host);
+    const bytes = await readFile(first.binary);
+    expect(first.receipt.binarySha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(JSON.parse(await readFile(join(first.dir, 'receipt.json'), 'utf8')).binarySha256).toBe(first.receipt.binarySha256);
+
+    // Same size, all zeros: a size check alone calls it ready.
+    await writeFile(first.binary, Buffer.alloc(bytes.length));
+    const events: InstallEvent[] = [];
+    const repaired = await install(mirror.stable, host, { events });
+    expect(repaired.reused).toBe(false);
+    expect(events).toContainEqual({ type: 'reinstall', reason: "the glide in the cache does not match its receipt's sha256 (damaged or altered)" });
+    expect((await readFile(repaired.binary)).equals(bytes)).toBe(true);
+  });
+
+  it('an install made with --insecure-skip-verify is reinstalled by a run that verifies, and reused by another insecure run', async () => {
+    await install(mirror.stable, host, { insecure: true });
+    const insecureAgain = await install(mirror.stable, host, { insecure: true });
+    expect(insecureAgain.reused).toBe(true);
+
+    const events: InstallEvent[] = [];
+    const verified = await install(mirror.stable, host, { events });
+    expect(verified.reused).toBe(false);
+    expect(verified.receipt.verified).toBe(true);
+    expect(events).toContainEqual({ type: 'reinstall', reason: 'the install in the cache was made with --insecure-skip-verify' });
+    expect(events.some((event) => event.type === 'verified')).toBe(true);
+  });
+
+  it("removes staging folders a killed installer left, but not those of a live installer of another platform", async () => {
+    const versionDir = join(cache, 'versions', mirror.stable);
+    const platform = `${host.os}_${host.arch}`;
+    const other = host.arch === 'arm64' ? 'linux_amd64' : 'linux_arm64';
+    const stale = join(versionDir, `.staging-${platform}-Zk3q9A`);
+    const live = join(versionDir, `.staging-${other}-Qw7e2R`);
+    await mkdir(stale, { recursive: true });
+    await writeFile(join(stale, 'glide'), 'half a binary');
+    await mkdir(live, { recursive: true });
+    // That other installer is alive: it holds its platform's lock (and keeps it fresh).
+    const release = await lockfile.lock(join(versionDir, other), { lockfilePath: join(versionDir, `${other}.lock`), realpath: false });
+    try {
+      await install(mirror.stable, host);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      await release();
+    }
   });
 
   it('resolves latest and rc from index.json by semver', async () => {
