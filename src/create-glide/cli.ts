@@ -3,24 +3,11 @@
  * code: 0 done, 1 failed, 2 usage, 130 cancelled.
  */
 import { isGlideError } from '../contract/index.js';
-import { HttpClient } from '../net/http.js';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
-import { binaryProjectFiles, missingValues } from '../scaffold/project.js';
 import { writeProject } from '../scaffold/write.js';
-import { readSettings } from '../settings.js';
 import { HELP, parseCreateOptions } from './options.js';
-import {
-  applyInstall,
-  askProjectDir,
-  askProvider,
-  askProviderValues,
-  nextSteps,
-  planInstall,
-  planLines,
-  warnAboutForeignGlide,
-  type CreateContext,
-} from './steps.js';
-import { clackTerminal, plainTerminal, type Terminal, type TerminalStreams } from './terminal.js';
+import type { CreateContext } from './steps.js';
+import type { Terminal, TerminalStreams } from './terminal.js';
 
 declare const CREATE_GLIDE_VERSION: string;
 
@@ -45,6 +32,8 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
       io.stdout.write(`${typeof CREATE_GLIDE_VERSION === 'string' ? CREATE_GLIDE_VERSION : 'dev'}\n`);
       return 0;
     }
+    // Loaded only now: --help and --version need none of the network, prompt or archive code.
+    const [{ HttpClient }, { readSettings }, { clackTerminal, plainTerminal }] = await Promise.all([import('../net/http.js'), import('../settings.js'), import('./terminal.js')]);
     // One decision: prompts and animation only with a terminal on both ends; --yes never asks.
     const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
     terminal ??= tty ? clackTerminal(io, !options.yes) : plainTerminal(io);
@@ -76,6 +65,8 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
 }
 
 async function create(ctx: CreateContext): Promise<number> {
+  const { askProjectDir, askProvider, askProviderValues, planInstall, planLines, applyInstall, warnAboutForeignGlide, nextSteps } = await import('./steps.js');
+  const { binaryProjectFiles, missingValues } = await import('../scaffold/project.js');
   const { terminal, options } = ctx;
   terminal.intro('create-glide');
   const project = await askProjectDir(ctx);
