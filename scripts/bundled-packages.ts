@@ -30,6 +30,7 @@ export function packageFolders(inputs: Iterable<string>): string[] {
 
 const LICENSE_FILE = /^(licen[cs]e|copying|notice)([.-].*)?$/i;
 
+/** A bundled package's name, version, license and license text, read from its folder; throws when the text cannot be found. */
 export async function readBundledPackage(folder: string): Promise<BundledPackage> {
   const manifest = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as {
     name: string;
