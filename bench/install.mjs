@@ -61,7 +61,7 @@ function checkDiskSpace() {
   if (free < needed) throw new Error(`bench/install needs ~${mb(needed)} MB free on ${benchCache}; ${mb(free)} MB are.`);
 }
 
-// Bundled like the CLIs (scripts/bundle.mjs), from the current src/, so the runner is one file
+// Bundled like the CLIs (scripts/bundle.ts), from the current src/, so the runner is one file
 // with nothing to resolve at start-up.
 async function bundleRunner() {
   await build({

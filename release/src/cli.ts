@@ -1,10 +1,9 @@
 import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatTarget, GlideError, isGlideError } from '../../src/contract/index.js';
-import { runBuild } from './build/index.js';
 import { unpinnedBases } from './images/bases.js';
 import type { ReleasePlan } from './plan.js';
-import { assertGatesPass, checkSetup, prepareRelease } from './prepare.js';
+import type { CheckedSetup } from './prepare.js';
 
 declare const RELEASE_VERSION: string | undefined;
 
@@ -93,6 +92,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       ...(values.out ? { out: values.out } : {}),
       ...(values['skip-soak'] ? { soakOverrideReason: values.reason!.trim() } : {}),
     };
+    // Loaded only for a command: --help and --version need none of git, Go, YAML or the archives.
+    const { assertGatesPass, checkSetup, prepareRelease } = await import('./prepare.js');
     switch (command) {
       case 'check': {
         const setup = await checkSetup(io.cwd);
@@ -135,6 +136,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         assertGatesPass(prepared.plan, 'built');
         if (stages.includes('binaries')) {
           io.stderr(`building ${prepared.plan.tag} (${prepared.plan.stage}) for ${prepared.plan.targets.length} targets with ${prepared.toolchain.version}\n`);
+          const { runBuild } = await import('./build/index.js');
           const { ledger, releaseDir } = await runBuild(prepared, {
             log: (line) => io.stderr(`${line}\n`),
             signal: io.signal,
@@ -210,7 +212,7 @@ function usage(message: string): GlideError {
   return new GlideError('EUSAGE', `${message}. Run glide-release --help for usage.`);
 }
 
-function skippedButBuildable(setup: Awaited<ReturnType<typeof checkSetup>>): string[] {
+function skippedButBuildable(setup: CheckedSetup): string[] {
   const ports = new Set(setup.toolchain.ports.map((p) => `${p.GOOS}/${p.GOARCH}`));
   return setup.matrix.skipped
     .filter((s) => ports.has(s.target.split('/').slice(0, 2).join('/')))

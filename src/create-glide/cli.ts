@@ -3,24 +3,10 @@
  * code: 0 done, 1 failed, 2 usage, 130 cancelled.
  */
 import { isGlideError } from '../contract/index.js';
-import { HttpClient } from '../net/http.js';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
-import { binaryProjectFiles, providerVariables, unsetVariables } from '../scaffold/project.js';
-import { planProjectWrite, writeProject } from '../scaffold/write.js';
-import { readSettings } from '../settings.js';
 import { HELP, parseCreateOptions } from './options.js';
-import {
-  applyInstall,
-  askProjectDir,
-  askProvider,
-  askProviderValues,
-  nextSteps,
-  planInstall,
-  planLines,
-  warnAboutForeignGlide,
-  type CreateContext,
-} from './steps.js';
-import { clackTerminal, plainTerminal, type Terminal, type TerminalStreams } from './terminal.js';
+import type { CreateContext } from './steps.js';
+import type { Terminal, TerminalStreams } from './terminal.js';
 
 declare const CREATE_GLIDE_VERSION: string;
 
@@ -45,6 +31,8 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
       io.stdout.write(`${typeof CREATE_GLIDE_VERSION === 'string' ? CREATE_GLIDE_VERSION : 'dev'}\n`);
       return 0;
     }
+    // Loaded only now: --help and --version need none of the network, prompt or archive code.
+    const [{ HttpClient }, { readSettings }, { clackTerminal, plainTerminal }] = await Promise.all([import('../net/http.js'), import('../settings.js'), import('./terminal.js')]);
     // One decision: prompts and animation only with a terminal on both ends; --yes never asks.
     const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
     terminal ??= tty ? clackTerminal(io, !options.yes) : plainTerminal(io);
@@ -76,28 +64,33 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
 }
 
 async function create(ctx: CreateContext): Promise<number> {
+  const [steps, { binaryProjectFiles, providerVariables, unsetVariables }, { planProjectWrite, writeProject }] = await Promise.all([
+    import('./steps.js'),
+    import('../scaffold/project.js'),
+    import('../scaffold/write.js'),
+  ]);
   const { terminal, options } = ctx;
   terminal.intro('create-glide');
-  const project = await askProjectDir(ctx);
-  const provider = await askProvider(ctx);
-  const values = await askProviderValues(ctx, provider);
+  const project = await steps.askProjectDir(ctx);
+  const provider = await steps.askProvider(ctx);
+  const values = await steps.askProviderValues(ctx, provider);
   const answers = { provider, values, port: 9099 };
   const actions = await planProjectWrite(project.dir, binaryProjectFiles(answers));
 
-  const plan = await planInstall(ctx);
-  terminal.note(options.dryRun ? 'Plan (dry run: nothing is downloaded or written)' : 'Plan', planLines(project, actions, plan, ctx));
+  const plan = await steps.planInstall(ctx);
+  terminal.note(options.dryRun ? 'Plan (dry run: nothing is downloaded or written)' : 'Plan', steps.planLines(project, actions, plan, ctx));
   if (options.dryRun) {
     terminal.outro('Dry run: nothing was downloaded or written.');
     return 0;
   }
 
-  const installed = await applyInstall(ctx, plan);
+  const installed = await steps.applyInstall(ctx, plan);
   await writeProject(project.dir, actions);
   terminal.step(`${installed.reused ? 'Already installed' : 'Installed'}: ${installed.binary}`);
-  if (plan.runnable) await warnAboutForeignGlide(ctx, installed);
+  if (plan.runnable) await steps.warnAboutForeignGlide(ctx, installed);
   // What .env holds afterwards, kept keys included, decides what is left to fill in.
   const envFile = actions.find((action) => action.file.path === '.env')?.file.content ?? '';
-  terminal.note('Next steps', nextSteps(project, installed, plan, unsetVariables(envFile, providerVariables(provider)), ctx));
+  terminal.note('Next steps', steps.nextSteps(project, installed, plan, unsetVariables(envFile, providerVariables(provider)), ctx));
   terminal.outro(`Glide ${plan.version} is ready.`);
   return 0;
 }

@@ -51,8 +51,8 @@ export class StandinRepo {
     await writeFile(join(this.dir, path), text);
   }
 
-  /** Runs the bundled glide-release CLI in this repository, as Glide's CI would. */
-  release(args: readonly string[], env: Record<string, string> = {}) {
-    return execa(process.execPath, [RELEASE_CLI, ...args], { cwd: this.dir, reject: false, all: true, env });
+  /** Runs the bundled glide-release CLI (or another build of it, `cli`) in this repository, as Glide's CI would. */
+  release(args: readonly string[], env: Record<string, string> = {}, cli = RELEASE_CLI) {
+    return execa(process.execPath, [cli, ...args], { cwd: this.dir, reject: false, all: true, env });
   }
 }

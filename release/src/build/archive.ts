@@ -78,7 +78,8 @@ async function tarGzStream(members: readonly ArchiveMember[], mtime: Date, stagi
 }
 
 async function zipStream(members: readonly ArchiveMember[], mtime: Date): Promise<Readable> {
-  const { ZipFile } = await import('yazl');
+  // yazl is CommonJS: its exports are the namespace's default in Node and in a split bundle alike.
+  const { ZipFile } = (await import('yazl')).default;
   const zip = new ZipFile();
   const dosTime = utcAsLocal(mtime);
   for (const member of members) {

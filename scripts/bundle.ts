@@ -1,0 +1,94 @@
+// Builds each published package's dist/: the CLI bundled by esbuild, so `npx` installs one
+// small tarball with no dependency tree to resolve (../shared/reference/interface.md), split
+// so that a command loads only the code it needs (decision 0016); the third-party notices of
+// everything bundled; and the project's LICENSE copied beside the package.json. Each
+// package's `prepack` runs it, so `npm pack` and `npm publish` always ship a fresh build.
+//
+//   node --import tsx scripts/bundle.ts [create-glide|release …]    (default: both)
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { checkNodeFloor, declaredNodeFloor, packageFolders, readBundledPackage, renderNotices } from './bundled-packages.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The published packages, by their folder in this repository. */
+export const PACKAGES = {
+  'create-glide': {
+    bin: 'create-glide',
+    launcher: 'src/create-glide/launcher.ts',
+    versionDefine: 'CREATE_GLIDE_VERSION',
+    // unzipper's S3 opener (never used: we open local files) requires the AWS SDK lazily.
+    external: ['@aws-sdk/client-s3'],
+  },
+  release: { bin: 'glide-release', launcher: 'release/src/launcher.ts', versionDefine: 'RELEASE_VERSION', external: [] },
+} as const;
+export type PackageDir = keyof typeof PACKAGES;
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  // Each dynamic import() becomes a chunk of its own, loaded when the command reaches it.
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // The licenses travel whole in THIRD_PARTY_NOTICES.md, not as scattered comments.
+  legalComments: 'none',
+  banner: {
+    // Bundled CommonJS dependencies may call require(); give every chunk one.
+    js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+  metafile: true,
+};
+
+/**
+ * Builds one package into `outdir` (default: its dist/, emptied first: every file there is
+ * published) from the sources under `root`. Returns esbuild's metafile.
+ */
+export async function bundle(dir: PackageDir, { root = ROOT, outdir = join(root, dir, 'dist') } = {}): Promise<Metafile> {
+  const spec = PACKAGES[dir];
+  const manifest = JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8')) as { name: string; version: string; engines?: { node?: string } };
+  const nodeFloor = declaredNodeFloor(manifest.name, manifest.engines?.node);
+  await rm(outdir, { recursive: true, force: true });
+  const { metafile } = await build({
+    ...common,
+    absWorkingDir: root,
+    entryPoints: { [spec.bin]: spec.launcher },
+    outdir,
+    external: [...spec.external],
+    define: {
+      [spec.versionDefine]: JSON.stringify(manifest.version),
+      NODE_FLOOR: JSON.stringify(nodeFloor),
+    },
+  });
+  try {
+    const packages = await Promise.all(packageFolders(Object.keys(metafile!.inputs)).map((folder) => readBundledPackage(resolve(root, folder))));
+    checkNodeFloor(manifest.name, nodeFloor, packages);
+    await writeFile(join(outdir, 'THIRD_PARTY_NOTICES.md'), renderNotices(manifest, packages));
+  } catch (error) {
+    // A bundle whose promises or notices are wrong is not left behind to be packed.
+    await rm(outdir, { recursive: true, force: true });
+    throw error;
+  }
+  await copyFile(join(root, 'LICENSE'), join(root, dir, 'LICENSE'));
+  return metafile!;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const dirs = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(PACKAGES);
+  const unknown = dirs.filter((dir) => !(dir in PACKAGES));
+  try {
+    if (unknown.length > 0) throw new Error(`unknown package folder ${unknown.join(', ')}; use ${Object.keys(PACKAGES).join(' or ')}`);
+    await Promise.all(dirs.map((dir) => bundle(dir as PackageDir)));
+  } catch (error) {
+    process.stderr.write(`bundle: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
