@@ -6,7 +6,7 @@
  * cleanup, still removes them.
  */
 import { rmSync } from 'node:fs';
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 
 const groups = new Set<number>();
 const scratch = new Set<string>();
@@ -32,6 +32,8 @@ export interface GroupedRun {
  */
 export async function runGrouped(file: string, args: readonly string[], run: GroupedRun) {
   run.signal.throwIfAborted();
+  // Loaded on first use: bin.ts imports this module, and --help needs no execa.
+  const { execa } = await import('execa');
   const options = {
     cwd: run.cwd,
     ...(run.env ? { env: run.env } : {}),
