@@ -20,7 +20,7 @@ import {
 import { downloadAsset } from '../net/download.js';
 import type { HttpClient } from '../net/http.js';
 import { redactUrl } from '../net/http.js';
-import { assetLocation, describeSource, type ReleaseSource } from '../releases/source.js';
+import { assetLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
 import { installPaths, type InstallPaths, type InstallReceipt } from './cache.js';
 import { checkInstalledBinary, type BinaryCheck } from './check-binary.js';
 import { expectedArchive, parseChecksums } from './checksums.js';
@@ -126,6 +126,7 @@ async function downloadAndPlace(
       location,
       what: asset,
       partialPath: paths.partial,
+      ...sourceCredentials(source),
       ...(streamed ? { createSink: () => createTarGzMemberExtractor(member, stagedBinary) } : {}),
       onProgress: (received, total) => report({ type: 'download', asset, received, total }),
     }).catch(async (error: unknown) => {
@@ -186,14 +187,14 @@ async function readExpectedSha256(
   report({ type: 'checksums', location: isUrl(location) ? redactUrl(location) : location });
   let text: string;
   if (isUrl(location)) {
-    const response = await deps.client.getText(location);
+    const response = await deps.client.getText(location, sourceCredentials(request.source));
     if (response.status === 404) {
       throw new GlideError('ECHECKSUM', `Glide ${request.version} has no checksums file (${name}) in ${describeSource(request.source)}.`, [
         'Check the version: every Glide release publishes one. Nothing was installed.',
         'To install without verification anyway, pass --insecure-skip-verify (it skips the only integrity check).',
       ]);
     }
-    await deps.client.expectOk({ ...response, url: location }, name);
+    await deps.client.expectOk(response, name);
     text = response.text;
   } else {
     try {

@@ -2,8 +2,7 @@
 // keep-alive off, a raw socket server) while the installer consumes slowly: undici 7's
 // HTTP/1 parser, paused by that backpressure, used to die on the FIN with an uncatchable
 // AssertionError (undici #5360; decision 0012). Many installs each, zero crashes.
-import { rm } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
