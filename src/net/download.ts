@@ -11,8 +11,8 @@ import type { Writable } from 'node:stream';
 import { GlideError } from '../contract/index.js';
 import {
   bodyChunks,
+  deadlineError,
   discardBody,
-  duration,
   header,
   isRetryableNetworkError,
   sleep,
@@ -126,19 +126,8 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
   };
 
   const deadline = client.downloadDeadlineMs;
-  const tooSlow = (): GlideError => {
-    const host = new URL(request.location).host;
-    if (!answered) {
-      return new GlideError('ENETWORK', `${host} did not answer within ${duration(deadline)}, the time a download may take.`, [
-        'Check your connection and proxy settings (HTTPS_PROXY, NO_PROXY) and run again.',
-      ]);
-    }
-    const here = total === undefined ? `${pass.bytes} bytes` : `${pass.bytes} of the ${total} bytes`;
-    return new GlideError('ENETWORK', `${host} answered but is too slow: after ${duration(deadline)}, the time a download may take, ${here} of ${request.what} are here.`, [
-      'They are kept: run again and the download resumes where it stopped.',
-      'If the server is always this slow, use another mirror (--download-base-url).',
-    ]);
-  };
+  const tooSlow = (): GlideError =>
+    deadlineError(request.location, deadline, 'a download', answered ? `${pass.bytes}${total === undefined ? '' : ` of the ${total}`} bytes of ${request.what} were here` : undefined);
 
   try {
     await client.withDeadline(deadline, tooSlow, async (signal) => {

@@ -188,13 +188,12 @@ export class HttpClient {
   async getText(url: string, options: GetOptions = {}): Promise<TextResponse> {
     const what = documentName(url);
     const deadline = this.#options.documentDeadlineMs ?? DEFAULT_DOCUMENT_DEADLINE_MS;
-    const tooSlow = (): GlideError =>
-      new GlideError('ENETWORK', `${safeHost(url)} answered but is too slow: ${what} did not arrive in ${duration(deadline)}, the time a small file may take.`, [
-        'Check your connection (or proxy) and run again; if the server is always this slow, use another mirror (--download-base-url).',
-      ]);
+    let answered = false;
+    const tooSlow = (): GlideError => deadlineError(url, deadline, 'a small file', answered ? `${what} was still incomplete` : undefined);
     return this.withDeadline(deadline, tooSlow, (signal) =>
       this.#withRetries(url, signal, async () => {
         const { body, ...response } = await this.#getOnce(url, { ...options, signal });
+        answered = true;
         const length = Number(header(response.headers, 'content-length'));
         const chunks: Uint8Array[] = [];
         for await (const chunk of bodyChunks({ url: response.url, body }, what, { expected: Number.isFinite(length) ? length : undefined })) {
@@ -482,8 +481,22 @@ function documentName(url: string): string {
   }
 }
 
+/** How a deadline ends a fetch: whether the host answered at all, and if so how far it got (`progress`). */
+export function deadlineError(url: string, ms: number, kind: 'a download' | 'a small file', progress: string | undefined): GlideError {
+  const limit = `${duration(ms)}, the time ${kind} may take`;
+  if (progress === undefined) {
+    return new GlideError('ENETWORK', `${safeHost(url)} did not answer within ${limit}.`, [
+      'Check your connection and proxy settings (HTTPS_PROXY, NO_PROXY) and run again.',
+    ]);
+  }
+  return new GlideError('ENETWORK', `${safeHost(url)} answered but is too slow: ${progress} after ${limit}.`, [
+    'Run again: a download resumes from the bytes already kept.',
+    'If the server is always this slow, use another mirror (--download-base-url).',
+  ]);
+}
+
 /** `1 s`, `45 s`, `30 min` */
-export function duration(ms: number): string {
+function duration(ms: number): string {
   return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }
 

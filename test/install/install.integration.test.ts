@@ -314,26 +314,28 @@ describe('faults', () => {
   });
 
   describe('deadlines', () => {
-    it('a mirror sending 1 byte every 2 s: the download gives up at its deadline, says so, and keeps the bytes', async () => {
-      server.faults.add(assetPath('0.0.2', host), { kind: 'throttle', bytesPerSecond: 0.5 });
-      const http = client({ downloadDeadlineMs: 1_000 });
+    it('a mirror sending 1 byte every 10 s: the download gives up at its deadline, says so, and keeps the bytes', async () => {
+      server.faults.add(assetPath('0.0.2', host), { kind: 'throttle', bytesPerSecond: 0.1 });
+      // The first byte comes at once, the second after 10 s: the deadline falls well in between,
+      // and before the stall timeout (which a byte every few seconds never trips anyway).
+      const http = client({ downloadDeadlineMs: 3_000, stallMs: 30_000 });
       const { code, message, details } = await failure(install(mirror.stable, host, { http }));
       await http.close();
       expect(code).toBe('ENETWORK');
       const size = (await stat(join(mirror.dir, '0.0.2', asset('0.0.2', host)))).size;
-      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: after 1 s, the time a download may take, 1 of the ${size} bytes of ${asset('0.0.2', host)} are here.`);
+      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: 1 of the ${size} bytes of ${asset('0.0.2', host)} were here after 3 s, the time a download may take.`);
       expect(details).toContain('resumes');
       expect((await stat(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`))).size).toBe(1);
       expect((await cacheFiles()).filter((file) => file.startsWith('versions/'))).toEqual([]);
     });
 
-    it('a checksums file sent 1 byte every 2 s: the fetch gives up at its deadline', async () => {
-      server.faults.add('/0.0.2/glide_v0.0.2_checksums.txt', { kind: 'throttle', bytesPerSecond: 0.5 });
-      const http = client({ documentDeadlineMs: 1_000 });
+    it('a checksums file sent 1 byte every 10 s: the fetch gives up at its deadline', async () => {
+      server.faults.add('/0.0.2/glide_v0.0.2_checksums.txt', { kind: 'throttle', bytesPerSecond: 0.1 });
+      const http = client({ documentDeadlineMs: 2_000, stallMs: 30_000 });
       const { code, message } = await failure(install(mirror.stable, host, { http }));
       await http.close();
       expect(code).toBe('ENETWORK');
-      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: glide_v0.0.2_checksums.txt did not arrive in 1 s, the time a small file may take.`);
+      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: glide_v0.0.2_checksums.txt was still incomplete after 2 s, the time a small file may take.`);
     });
   });
 
