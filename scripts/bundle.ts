@@ -6,7 +6,8 @@
 //
 //   node --import tsx scripts/bundle.ts [create-glide|release …]    (default: both)
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { checkNodeFloor, declaredNodeFloor, packageFolders, readBundledPackage, renderNotices } from './bundled-packages.js';
@@ -49,6 +50,17 @@ const common: BuildOptions = {
 };
 
 /**
+ * Both CLIs bundle undici with the upstream fix for its crash on a FIN while a body is paused
+ * (patches/, applied by `npm ci`'s postinstall; decision 0012): no bundle is built without it.
+ */
+async function assertUndiciPatched(root: string): Promise<void> {
+  const clientH1 = join(dirname(createRequire(join(root, 'package.json')).resolve('undici')), 'lib/dispatcher/client-h1.js');
+  if (!(await readFile(clientH1, 'utf8')).includes('} while (this.paused && data.length > 0)')) {
+    throw new Error(`${clientH1} lacks the paused-parser fix of patches/undici+*.patch: run \`npm ci\` (or \`npx patch-package\`), then build again.`);
+  }
+}
+
+/**
  * Builds one package into `outdir` (default: its dist/, emptied first: every file there is
  * published) from the sources under `root`. Returns esbuild's metafile.
  */
@@ -56,6 +68,7 @@ export async function bundle(dir: PackageDir, { root = ROOT, outdir = join(root,
   const spec = PACKAGES[dir];
   const manifest = JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8')) as { name: string; version: string; engines?: { node?: string } };
   const nodeFloor = declaredNodeFloor(manifest.name, manifest.engines?.node);
+  await assertUndiciPatched(root);
   await rm(outdir, { recursive: true, force: true });
   const { metafile } = await build({
     ...common,

@@ -4,12 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=0
-for command in go qemu-aarch64-static git python3 tinyproxy tmux openssl curl docker-registry skopeo htpasswd dockerd; do
+for command in go qemu-aarch64-static git python3 tinyproxy tmux openssl curl docker-registry skopeo htpasswd dockerd nginx; do
   command -v "$command" >/dev/null || missing=1
 done
 if [ "$missing" -eq 1 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go qemu-user-static git \
-    ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount >/dev/null
+    ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx >/dev/null
 fi
 npm ci --no-audit --no-fund

@@ -24,7 +24,7 @@ import { downloadAsset } from '../net/download.js';
 import type { HttpClient } from '../net/http.js';
 import { redactUrl } from '../net/http.js';
 import { describeFolderProblem, folderProblem, isFileSystemError, isFullDisk, type FolderProblem } from '../platform/folders.js';
-import { assetLocation, describeSource, type ReleaseSource } from '../releases/source.js';
+import { assetLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
 import { installPaths, type InstallPaths, type InstallReceipt } from './cache.js';
 import { checkInstalledBinary, type BinaryCheck } from './check-binary.js';
 import { expectedArchive, parseChecksums } from './checksums.js';
@@ -187,6 +187,7 @@ async function downloadAndPlace(
       location,
       what: asset,
       partialPath: paths.partial,
+      ...sourceCredentials(source),
       ...(streamed ? { createSink: () => createTarGzMemberExtractor(member, stagedBinary) } : {}),
       onProgress: (received, total) => report({ type: 'download', asset, received, total }),
     }).catch(async (error: unknown) => {
@@ -252,14 +253,14 @@ export async function readChecksum(
   report({ type: 'checksums', location: isUrl(location) ? redactUrl(location) : location });
   let text: string;
   if (isUrl(location)) {
-    const response = await client.getText(location);
+    const response = await client.getText(location, sourceCredentials(request.source));
     if (response.status === 404) {
       throw new GlideError('ECHECKSUM', `Glide ${request.version} has no checksums file (${name}) in ${describeSource(request.source)}.`, [
         'Check the version: every Glide release publishes one. Nothing was installed.',
         'To install without verification anyway, pass --insecure-skip-verify (it skips the only integrity check).',
       ]);
     }
-    await client.expectOk({ ...response, url: location }, name);
+    await client.expectOk(response, name);
     text = response.text;
   } else {
     try {

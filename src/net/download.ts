@@ -9,7 +9,16 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { GlideError } from '../contract/index.js';
-import { discardBody, header, isRetryableNetworkError, sleep, type HttpClient } from './http.js';
+import {
+  bodyChunks,
+  deadlineError,
+  discardBody,
+  header,
+  isRetryableNetworkError,
+  sleep,
+  type BasicCredentials,
+  type HttpClient,
+} from './http.js';
 
 export interface AssetSink<T> {
   readonly sink: Writable;
@@ -26,6 +35,8 @@ export interface DownloadRequest<T> {
   /** Called for a fresh sink; called again if the download has to start over. */
   readonly createSink?: () => AssetSink<T>;
   readonly onProgress?: (received: number, total: number | undefined) => void;
+  /** HTTP Basic credentials for the location's origin (a mirror's). */
+  readonly credentials?: BasicCredentials;
 }
 
 export interface DownloadResult<T> {
@@ -102,6 +113,8 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
   }
   let partial = openPartial(request.partialPath);
   let validator: string | undefined;
+  let total: number | undefined;
+  let answered = false;
 
   const startOver = async (): Promise<void> => {
     await pass.discard();
@@ -112,46 +125,58 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
     validator = undefined;
   };
 
+  const deadline = client.downloadDeadlineMs;
+  const tooSlow = (): GlideError =>
+    deadlineError(request.location, deadline, 'a download', answered ? `${pass.bytes}${total === undefined ? '' : ` of the ${total}`} bytes of ${request.what} were here` : undefined);
+
   try {
-    for (let tries = 0; ; tries++) {
-      try {
-        const offset = pass.bytes;
-        const rangeHeaders: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-        // If-Range: a file that changed since the first bytes comes back whole (200), not spliced.
-        if (offset > 0 && validator) rangeHeaders['if-range'] = validator;
-        const response = await client.get(request.location, { headers: rangeHeaders });
-        const misplaced = response.status === 206 && contentRangeStart(response.headers) !== offset;
-        if (response.status === 416 || misplaced) {
-          discardBody(response.body);
-          if (offset === 0 || tries >= client.retries) {
-            throw new GlideError('ENETWORK', `The server answered a range request for ${request.what} wrongly (HTTP ${response.status}).`, [
-              'A proxy or mirror may mangle Range requests; run again, or try without the proxy or mirror.',
-            ]);
+    await client.withDeadline(deadline, tooSlow, async (signal) => {
+      for (let tries = 0; ; tries++) {
+        try {
+          const offset = pass.bytes;
+          const rangeHeaders: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+          // If-Range: a file that changed since the first bytes comes back whole (200), not spliced.
+          if (offset > 0 && validator) rangeHeaders['if-range'] = validator;
+          const response = await client.get(request.location, {
+            headers: rangeHeaders,
+            signal,
+            ...(request.credentials ? { credentials: request.credentials } : {}),
+          });
+          answered = true;
+          const misplaced = response.status === 206 && contentRangeStart(response.headers) !== offset;
+          if (response.status === 416 || misplaced) {
+            discardBody(response.body);
+            if (offset === 0 || tries >= client.retries) {
+              throw new GlideError('ENETWORK', `The server answered a range request for ${request.what} wrongly (HTTP ${response.status}).`, [
+                'A proxy or mirror may mangle Range requests; run again, or try without the proxy or mirror.',
+              ]);
+            }
+            await startOver();
+            continue;
           }
-          await startOver();
-          continue;
-        }
-        // The server ignored Range (or the file changed): the whole file follows.
-        if (response.status === 200 && offset > 0) await startOver();
-        await client.expectOk(response, request.what);
-        validator ??= header(response.headers, 'etag') ?? header(response.headers, 'last-modified');
-        const total = totalSize(response.status, response.headers, offset);
-        request.onProgress?.(pass.bytes, total);
-        for await (const chunk of response.body) {
-          await writePartial(partial, chunk);
-          await pass.feed(chunk);
+          // The server ignored Range (or the file changed): the whole file follows.
+          if (response.status === 200 && offset > 0) await startOver();
+          await client.expectOk(response, request.what);
+          validator ??= header(response.headers, 'etag') ?? header(response.headers, 'last-modified');
+          total = totalSize(response.status, response.headers, offset);
           request.onProgress?.(pass.bytes, total);
+          for await (const chunk of bodyChunks(response, request.what, { before: pass.bytes, expected: total })) {
+            await writePartial(partial, chunk);
+            await pass.feed(chunk);
+            request.onProgress?.(pass.bytes, total);
+          }
+          return;
+        } catch (error) {
+          if (!isRetryableNetworkError(error) || tries >= client.retries) throw client.explain(error, request.location);
+          await sleep(client.backoff(tries), signal);
         }
-        break;
-      } catch (error) {
-        if (!isRetryableNetworkError(error) || tries >= client.retries) throw client.explain(error, request.location);
-        await sleep(client.backoff(tries), client.signal);
       }
-    }
+    });
     await closeStream(partial);
     return { sha256: pass.hash.digest('hex'), size: pass.bytes, sinkResult: pass.finish() };
   } catch (error) {
-    partial.destroy();
+    // Every byte received stays in the .partial for the next run to resume from.
+    await closeStream(partial).catch(() => {});
     await pass.discard();
     throw error;
   }

@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GlideError, tryParseReleaseVersion, type MirrorIndexEntry } from '../contract/index.js';
-import { discardBody, header, type HttpClient } from '../net/http.js';
+import { header, type HttpClient } from '../net/http.js';
 import { highestStable, type ListedRelease, type ReleaseLookup } from './resolve.js';
-import { mirrorIndexLocation, type ReleaseSource } from './source.js';
+import { mirrorIndexLocation, sourceCredentials, type ReleaseSource } from './source.js';
 
 /** The API pages we are willing to walk for `rc` (100 releases each). */
 const MAX_PAGES = 5;
@@ -23,8 +23,7 @@ function githubLookup(source: Extract<ReleaseSource, { kind: 'github' }>, client
     async latestStable() {
       // The web redirect costs no API quota: https://github.com/{repo}/releases/latest → …/releases/tag/{tag}.
       const url = `${source.webUrl}/${source.repo}/releases/latest`;
-      const response = await client.get(url, { stopAtRedirect: true });
-      discardBody(response.body);
+      const response = await client.getText(url, { stopAtRedirect: true });
       const match = /\/releases\/tag\/([^/?#]+)$/.exec(new URL(response.url).pathname);
       if (response.status >= 300 && response.status < 400 && match?.[1]) return decodeURIComponent(match[1]);
       if (response.status === 404 || (response.status >= 300 && response.status < 400)) {
@@ -42,7 +41,7 @@ function githubLookup(source: Extract<ReleaseSource, { kind: 'github' }>, client
         const response = await client.getText(url, {
           headers: { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
         });
-        await client.expectOk({ ...response, url }, `the release list of ${source.repo}`);
+        await client.expectOk(response, `the release list of ${source.repo}`);
         for (const release of parseJsonArray(response.text, 'GitHub releases')) {
           const { tag_name: tag, prerelease, draft } = release as { tag_name?: unknown; prerelease?: unknown; draft?: unknown };
           if (typeof tag === 'string' && draft !== true) releases.push({ tag, prerelease: prerelease === true });
@@ -66,8 +65,8 @@ async function readMirrorIndex(source: Exclude<ReleaseSource, { kind: 'github' }
       ]);
     }
   } else {
-    const response = await client.getText(location);
-    await client.expectOk({ ...response, url: location }, 'the mirror index (index.json)');
+    const response = await client.getText(location, sourceCredentials(source));
+    await client.expectOk(response, 'the mirror index (index.json)');
     text = response.text;
   }
   return parseJsonArray(text, 'index.json').flatMap((entry) => {

@@ -6,10 +6,12 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GlideError, MIRROR_INDEX, mirrorAssetPath } from '../contract/index.js';
+import { redactUrl, type BasicCredentials } from '../net/http.js';
 
 export type ReleaseSource =
   | { readonly kind: 'github'; readonly repo: string; readonly webUrl: string; readonly apiUrl: string }
-  | { readonly kind: 'mirror'; readonly base: string }
+  /** `base` never holds credentials: `user:password@` in the URL given is kept apart, for that origin only. */
+  | { readonly kind: 'mirror'; readonly base: string; readonly credentials?: BasicCredentials }
   | { readonly kind: 'folder'; readonly dir: string };
 
 export interface SourceSettings {
@@ -25,10 +27,10 @@ const REPO_PATTERN = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 export function releaseSource(settings: SourceSettings): ReleaseSource {
   const base = settings.downloadBaseUrl;
   if (base) {
-    if (/^https?:\/\//i.test(base)) return { kind: 'mirror', base: base.replace(/\/+$/, '') };
+    if (/^https?:\/\//i.test(base)) return mirrorSource(base);
     if (/^file:/i.test(base)) return { kind: 'folder', dir: fileURLToPath(base) };
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(base)) {
-      throw new GlideError('EUSAGE', `--download-base-url ${base}: only http(s) URLs and folders are supported.`);
+      throw new GlideError('EUSAGE', `--download-base-url ${redactUrl(base)}: only http(s) URLs and folders are supported.`);
     }
     return { kind: 'folder', dir: isAbsolute(base) ? base : resolve(settings.cwd, base) };
   }
@@ -41,6 +43,24 @@ export function releaseSource(settings: SourceSettings): ReleaseSource {
     webUrl: settings.githubUrl.replace(/\/+$/, ''),
     apiUrl: settings.githubApiUrl.replace(/\/+$/, ''),
   };
+}
+
+function mirrorSource(base: string): ReleaseSource {
+  let url: URL;
+  let credentials: BasicCredentials;
+  try {
+    url = new URL(base);
+    credentials = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  } catch {
+    // Not even the host is shown: what cannot be parsed cannot be stripped of its password.
+    throw new GlideError('EUSAGE', '--download-base-url is not a valid URL.', [
+      'Give it as https://host/path, or https://user:password@host/path with characters such as @ : / % in them written %-encoded.',
+    ]);
+  }
+  if (!url.username && !url.password) return { kind: 'mirror', base: base.replace(/\/+$/, '') };
+  url.username = '';
+  url.password = '';
+  return { kind: 'mirror', base: url.toString().replace(/\/+$/, ''), credentials };
 }
 
 /** Where `asset` of `tag` lives: a URL, or a path in a mirror folder. */
@@ -57,6 +77,11 @@ export function assetLocation(source: ReleaseSource, tag: string, asset: string)
 
 export function mirrorIndexLocation(source: Exclude<ReleaseSource, { kind: 'github' }>): string {
   return source.kind === 'mirror' ? `${source.base}/${MIRROR_INDEX}` : join(source.dir, MIRROR_INDEX);
+}
+
+/** The mirror's credentials as request options (for `HttpClient.getText`, `downloadAsset`): none for GitHub or a folder. */
+export function sourceCredentials(source: ReleaseSource): { readonly credentials?: BasicCredentials } {
+  return source.kind === 'mirror' && source.credentials ? { credentials: source.credentials } : {};
 }
 
 /** How the plan and the receipt name the source, without credentials. */

@@ -19,7 +19,14 @@ export type MirrorFault =
   | { readonly kind: 'stall'; readonly afterBytes: number }
   /** A shorter file: only the first `bytes` bytes, with a Content-Length that matches them. */
   | { readonly kind: 'truncate'; readonly bytes: number }
-  | { readonly kind: 'throttle'; readonly bytesPerSecond: number };
+  | { readonly kind: 'throttle'; readonly bytesPerSecond: number }
+  /** A 302 to the same path on another server (`to` is its origin). */
+  | { readonly kind: 'redirect'; readonly to: string };
+
+export interface StaticMirrorOptions {
+  /** Answer 401 (with a Basic challenge) to every request that lacks exactly these credentials. */
+  readonly basicAuth?: { readonly username: string; readonly password: string };
+}
 
 export interface MirrorRequest {
   readonly method: string;
@@ -49,8 +56,10 @@ export interface StaticMirror {
 // A reset right after the last write can beat the bytes to the client; a moment lets loopback deliver them.
 const RESET_GRACE_MS = 20;
 
-export async function startStaticMirror(root: string): Promise<StaticMirror> {
+export async function startStaticMirror(root: string, options: StaticMirrorOptions = {}): Promise<StaticMirror> {
   const base = resolve(root);
+  const { basicAuth } = options;
+  const expectedAuthorization = basicAuth && `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
   const queued = new Map<string, MirrorFault[]>();
   const log: MirrorRequest[] = [];
 
@@ -76,6 +85,10 @@ export async function startStaticMirror(root: string): Promise<StaticMirror> {
     };
 
     if (method !== 'GET' && method !== 'HEAD') return send(405, { allow: 'GET, HEAD' });
+    if (expectedAuthorization && req.headers.authorization !== expectedAuthorization) {
+      return send(401, { 'www-authenticate': 'Basic realm="mirror"', 'content-type': 'text/plain' }, 'Unauthorized\n');
+    }
+    if (fault?.kind === 'redirect') return send(302, { location: `${fault.to}${url.pathname}` });
     if (fault?.kind === 'status') return send(fault.status, { 'content-type': 'text/plain' }, `injected ${fault.status}\n`);
     const file = pathname === undefined ? undefined : resolve(base, `.${pathname}`);
     if (file === undefined || !file.startsWith(base + sep)) return send(404, { 'content-type': 'text/plain' }, 'Not Found\n');

@@ -4,7 +4,7 @@ import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, stopChild } from './process.js';
+import { launchOnFreePort } from './process.js';
 
 /**
  * A real forward proxy (Debian's tinyproxy) on loopback, so proxy support is tested against
@@ -27,9 +27,6 @@ export interface Tinyproxy {
 }
 
 const READY_LINE = 'Accepting connections';
-const START_TIMEOUT_MS = 5_000;
-// The free port is found by binding and releasing it; another process may take it in between.
-const START_ATTEMPTS = 3;
 
 export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Tinyproxy> {
   await access(TINYPROXY, constants.X_OK).catch(() => {
@@ -42,9 +39,7 @@ export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Ti
 
   const dir = await mkdtemp(join(tmpdir(), 'glide-tinyproxy-'));
   const logFile = join(dir, 'tinyproxy.log');
-  let failure = '';
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-    const port = await freePort();
+  const { port, stop } = await launchOnFreePort('tinyproxy', dir, async (port) => {
     const config = [
       `Port ${port}`,
       'Listen 127.0.0.1',
@@ -58,38 +53,17 @@ export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Ti
     const configFile = join(dir, 'tinyproxy.conf');
     await writeFile(configFile, `${config.join('\n')}\n`);
     await rm(logFile, { force: true });
-
     // -d keeps it in the foreground, so it is our child and stop() can end it.
     const child = spawn(TINYPROXY, ['-d', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const exited = new Promise<string>((done) => {
-      child.once('exit', (code, signal) => done(`exited (${signal ?? code})`));
-      child.once('error', (error) => done(`failed to start (${error.message})`));
-    });
-
-    const waiting = new AbortController();
-    const outcome = await Promise.race([
-      waitForLogLine(logFile, READY_LINE, waiting.signal),
-      exited,
-      sleep(START_TIMEOUT_MS, 'timed out', { signal: waiting.signal }).catch(() => 'aborted'),
-    ]);
-    waiting.abort();
-    if (outcome === 'ready') {
-      return {
-        url: `http://127.0.0.1:${port}`,
-        readLog: () => readFile(logFile, 'utf8'),
-        async stop() {
-          await stopChild(child);
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    failure = `tinyproxy ${outcome} on attempt ${attempt}:\n${stderr}${await readFile(logFile, 'utf8').catch(() => '')}`;
-    await stopChild(child);
-  }
-  await rm(dir, { recursive: true, force: true });
-  throw new Error(failure);
+    return {
+      child,
+      ready: (signal) => waitForLogLine(logFile, READY_LINE, signal),
+      output: async () => `${stderr}${await readFile(logFile, 'utf8').catch(() => '')}`,
+    };
+  }, { timeoutMs: 5_000 });
+  return { url: `http://127.0.0.1:${port}`, readLog: () => readFile(logFile, 'utf8'), stop };
 }
 
 // The line follows listen(), so once it is in the log connections are accepted.

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,9 @@ import { parseChallenge } from '../../release/src/images/registry/challenge.js';
 import { OCI_INDEX, OCI_MANIFEST, RegistryClient, RegistryError, type RegistryRequest } from '../../release/src/images/registry/client.js';
 import { parseImageReference, registryBaseUrl } from '../../release/src/images/registry/reference.js';
 import { retryAfterMs } from '../../src/contract/index.js';
+import { startClosingServer } from '../helpers/closing-server.js';
+import { startNginx } from '../helpers/nginx.js';
+import { startPythonHttpServer } from '../helpers/python-http-server.js';
 import { startRegistry, startTokenService, type TestRegistry, type TokenService } from '../helpers/registry.js';
 
 const MiB = 1024 * 1024;
@@ -538,4 +541,50 @@ describe("Docker token auth (the registry's own JWT check, a loopback token serv
       await client.close();
     }
   });
+});
+
+// Servers that close the connection right after the body (undici #5360, decision 0012): a
+// paused HTTP/1 parser died on the FIN with an uncatchable AssertionError. The registry client
+// reads each body whole (undici's arrayBuffer() never pauses the parser), so it was not seen
+// crashing; this keeps it so if it ever streams a body.
+describe('blob reads from servers that close the connection after the body', () => {
+  const servers: { name: string; registry: string; stop: () => Promise<void> }[] = [];
+  const blobs = [randomBlob(64 * 1024), randomBlob(300 * 1024), randomBlob(3 * MiB)];
+  const uncaught: Error[] = [];
+  const recordUncaught = (error: Error): void => void uncaught.push(error);
+  let dir: string;
+
+  beforeAll(async () => {
+    process.on('uncaughtException', recordUncaught);
+    dir = await mkdtemp(join(tmpdir(), 'glide-closing-blobs-'));
+    await mkdir(join(dir, 'v2', 'closing', 'blobs'), { recursive: true });
+    for (const blob of blobs) await writeFile(join(dir, 'v2', 'closing', 'blobs', blob.digest), blob.bytes);
+    const python = await startPythonHttpServer(dir);
+    servers.push({ name: 'python3 -m http.server', registry: new URL(python.url).host, stop: () => python.stop() });
+    const nginx = await startNginx(dir);
+    servers.push({ name: 'nginx, keep-alive off', registry: new URL(nginx.url).host, stop: () => nginx.stop() });
+    const raw = await startClosingServer(dir);
+    servers.push({ name: 'a raw socket server answering Connection: close', registry: new URL(raw.url).host, stop: () => raw.close() });
+  });
+
+  afterAll(async () => {
+    process.off('uncaughtException', recordUncaught);
+    for (const server of servers) await server.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(['python3 -m http.server', 'nginx, keep-alive off', 'a raw socket server answering Connection: close'])('from %s: many reads, every byte checked, the process intact', async (name) => {
+    const server = servers.find((candidate) => candidate.name === name);
+    if (!server) throw new Error(`${name} did not start`);
+    uncaught.length = 0;
+    const client = new RegistryClient({ registry: server.registry, retries: 0 });
+    try {
+      for (let round = 0; round < 8; round++) {
+        for (const blob of blobs) expect((await client.getBlob('closing', blob.digest)).equals(blob.bytes)).toBe(true);
+      }
+    } finally {
+      await client.close();
+    }
+    expect(uncaught.map((error) => error.message)).toEqual([]);
+  }, 60_000);
 });

@@ -9,19 +9,25 @@ import { proxyFromEnv, redactUrl } from '../../src/net/http.js';
 import { readSettings } from '../../src/settings.js';
 import { hostTarget, targetFromWords, type HostFacts } from '../../src/platform/detect.js';
 import { highestStable, parseVersionRequest, resolveVersion, type ReleaseLookup } from '../../src/releases/resolve.js';
-import { assetLocation, releaseSource } from '../../src/releases/source.js';
+import { assetLocation, describeSource, mirrorIndexLocation, releaseSource, sourceCredentials } from '../../src/releases/source.js';
 import { parseCreateOptions } from '../../src/create-glide/options.js';
 import { binaryProjectFiles, dotenv, glideConfig, projectFileActions, unsetVariables, type ProjectFile } from '../../src/scaffold/project.js';
 import { quoteForShell } from '../../src/create-glide/steps.js';
 import { parse as parseYaml } from 'yaml';
 
-function codeOf(run: () => unknown): string | undefined {
+function thrownBy(run: () => unknown): unknown {
   try {
     run();
   } catch (error) {
-    return isGlideError(error) ? error.code : `not a GlideError: ${String(error)}`;
+    return error;
   }
   return undefined;
+}
+
+function codeOf(run: () => unknown): string | undefined {
+  const error = thrownBy(run);
+  if (error === undefined) return undefined;
+  return isGlideError(error) ? error.code : `not a GlideError: ${String(error)}`;
 }
 
 const facts = (platform: string, arch: string, extra: Partial<HostFacts> = {}): HostFacts => ({ platform, arch, translated: false, ...extra });
@@ -279,6 +285,35 @@ describe('release sources', () => {
     expect(codeOf(() => releaseSource({ ...base, downloadBaseUrl: 'ftp://x/y' }))).toBe('EUSAGE');
     expect(codeOf(() => releaseSource({ ...base, repo: 'glide' }))).toBe('EUSAGE');
   });
+
+  describe('a mirror URL with credentials: kept apart from every location and description', () => {
+    const password = 'p@ss:w/rd%';
+    const withCredentials = `https://alice:${encodeURIComponent(password)}@mirror.example.com/glide/`;
+    it.each([
+      [withCredentials, { base: 'https://mirror.example.com/glide', credentials: { username: 'alice', password } }],
+      ['https://ghp_tokenAsUserName@mirror.example.com/', { base: 'https://mirror.example.com', credentials: { username: 'ghp_tokenAsUserName', password: '' } }],
+      ['https://mirror.example.com/glide', { base: 'https://mirror.example.com/glide' }],
+    ])('%s', (downloadBaseUrl, expected) => {
+      expect(releaseSource({ ...base, downloadBaseUrl })).toEqual({ kind: 'mirror', ...expected });
+    });
+    it('names no secret in the asset URL, the index URL, the description or the request options it hands out', () => {
+      const source = releaseSource({ ...base, downloadBaseUrl: withCredentials });
+      const shown = [assetLocation(source, '0.0.3', 'a.tar.gz'), mirrorIndexLocation(source as Exclude<typeof source, { kind: 'github' }>), describeSource(source)];
+      expect(shown).toEqual(['https://mirror.example.com/glide/0.0.3/a.tar.gz', 'https://mirror.example.com/glide/index.json', 'mirror https://mirror.example.com/glide']);
+      expect(sourceCredentials(source)).toEqual({ credentials: { username: 'alice', password } });
+      expect(sourceCredentials(releaseSource(base))).toEqual({});
+    });
+    it.each([
+      ['ftp://alice:hunter2@x/y', 'hunter2'],
+      ['https://alice:hunter2@[bad/y', 'hunter2'],
+      ['https://alice:%zzhunter2@x/y', 'hunter2'],
+    ])('a refused URL %s is not echoed with its password', (downloadBaseUrl, secret) => {
+      const error = thrownBy(() => releaseSource({ ...base, downloadBaseUrl }));
+      expect(isGlideError(error) && error.code).toBe('EUSAGE');
+      expect(isGlideError(error) && [error.message, ...error.details].join('\n')).not.toContain(secret);
+      expect(isGlideError(error) && [error.message, ...error.details].join('\n')).not.toContain('alice');
+    });
+  });
 });
 
 describe('Masterminds/glide on PATH', () => {
@@ -436,8 +471,11 @@ describe('environment', () => {
   });
 
   it.each([
-    ['http://user:secret@proxy:3128/', 'http://user:***@proxy:3128/'],
+    // The user name goes too: some hosts take a token there.
+    ['http://user:secret@proxy:3128/', 'http://proxy:3128/'],
+    ['https://ghp_token@mirror.example.com/a', 'https://mirror.example.com/a'],
     ['https://cdn/x?X-Amz-Signature=abc&X-Amz-Credential=k&a=1', 'https://cdn/x?X-Amz-Signature=***&X-Amz-Credential=***&a=1'],
+    ['not a url://alice:hunter2@host/a', 'not a url://host/a'],
   ])('redacts %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });

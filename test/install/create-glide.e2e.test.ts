@@ -154,6 +154,39 @@ describe('create-glide, without a terminal', () => {
     }
   });
 
+  it('a mirror URL with credentials: Basic auth to that mirror only, the password nowhere in the output or the receipt', async () => {
+    const password = 'e2e-p@ss:w0rd';
+    const locked = await startStaticMirror(mirror.dir, { basicAuth: { username: 'alice', password } });
+    const other = await startStaticMirror(mirror.dir);
+    try {
+      const withPassword = (secret: string) => locked.url.replace('http://', `http://alice:${encodeURIComponent(secret)}@`);
+      // The archive is served from another origin, as a mirror fronting a CDN would.
+      locked.faults.add(`/${mirror.stable}/${hostAsset}`, { kind: 'redirect', to: other.url });
+      const result = await run(['secured', '--download-base-url', withPassword(password)], { GLIDE_GITHUB_TOKEN: TOKEN });
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.stdout).toContain(`from mirror ${locked.url}`);
+      const receipt = await readFile(join(user.cache, 'versions', mirror.stable, hostAsset.replace(/^glide_v[^_]+_/, '').replace('.tar.gz', ''), 'receipt.json'), 'utf8');
+      for (const text of [result.all, receipt]) {
+        for (const secret of [password, encodeURIComponent(password), TOKEN, 'alice']) expect(text).not.toContain(secret);
+      }
+      // Every request the mirror answered carried the right credentials (it answers 401 otherwise); the other origin saw none.
+      expect(locked.log.map((entry) => [entry.path, entry.status, entry.authorization])).toEqual([
+        ['/index.json', 200, true],
+        [`/${mirror.stable}/glide_v${mirror.stable}_checksums.txt`, 200, true],
+        [`/${mirror.stable}/${hostAsset}`, 302, true],
+      ]);
+      expect(other.log.map((entry) => [entry.path, entry.status, entry.authorization])).toEqual([[`/${mirror.stable}/${hostAsset}`, 200, false]]);
+
+      const refused = await run(['refused', '--download-base-url', withPassword('hunter2'), '--glide-version', mirror.rc]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(`ENETWORK: The mirror ${new URL(locked.url).host} refused the user name and password in its URL (HTTP 401)`);
+      expect(refused.all).not.toContain('hunter2');
+    } finally {
+      await locked.close();
+      await other.close();
+    }
+  });
+
   it('a non-empty folder is refused unless --overwrite, and other files are kept', async () => {
     await mkdir(join(user.cwd, 'busy'));
     await writeFile(join(user.cwd, 'busy', 'notes.txt'), 'mine\n');

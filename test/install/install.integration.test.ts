@@ -17,6 +17,7 @@ import { readHostFacts } from '../../src/platform/host.js';
 import { releaseLookup } from '../../src/releases/lookup.js';
 import { resolveVersion } from '../../src/releases/resolve.js';
 import { releaseSource, type ReleaseSource } from '../../src/releases/source.js';
+import { startClosingServer, type ClosingServer } from '../helpers/closing-server.js';
 import { startGitHubStandin } from '../helpers/github-standin.js';
 import { buildReleaseMirror, type ReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT } from '../helpers/repo.js';
@@ -301,6 +302,93 @@ describe('faults', () => {
     expect((await cacheFiles()).filter((file) => file.startsWith('versions/'))).toEqual([]);
   });
 
+  describe('a body cut short', () => {
+    let closing: ClosingServer;
+    beforeAll(async () => {
+      closing = await startClosingServer(mirror.dir);
+    });
+    afterAll(async () => {
+      await closing?.close();
+    });
+    beforeEach(() => {
+      closing.log.length = 0;
+    });
+
+    it('by a server that closes the connection early is resumed with a Range request', async () => {
+      closing.cutAfter(assetPath('0.0.2', host), 300_000);
+      const result = await install(mirror.stable, host, { source: mirrorSource(closing.url) });
+      execFileSync(result.binary, ['--version']);
+      const requests = closing.log.filter((entry) => entry.path === assetPath('0.0.2', host));
+      expect(requests.map((entry) => entry.status)).toEqual([200, 206]);
+      // Bytes still in flight when the connection failed are lost: the resume starts at or before the cut.
+      const from = Number(/^bytes=(\d+)-$/.exec(requests[1]?.range ?? '')?.[1]);
+      expect(from).toBeGreaterThan(0);
+      expect(from).toBeLessThanOrEqual(300_000);
+    });
+
+    it('every time: says the host closed the connection before the bytes it announced, and keeps them', async () => {
+      const size = (await stat(join(mirror.dir, '0.0.2', asset('0.0.2', host)))).size;
+      for (let i = 0; i < 4; i++) closing.cutAfter(assetPath('0.0.2', host), 100_000);
+      const { code, message, details } = await failure(install(mirror.stable, host, { source: mirrorSource(closing.url) }));
+      expect(code).toBe('ENETWORK');
+      const kept = (await stat(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`))).size;
+      expect(kept).toBeGreaterThan(0);
+      expect(message).toBe(
+        `${new URL(closing.url).host} closed the connection before sending all ${size} bytes of ${asset('0.0.2', host)} it announced: ${kept} arrived (UND_ERR_RES_CONTENT_LENGTH_MISMATCH).`,
+      );
+      expect(details).toContain('resumes');
+      expect(closing.log.filter((entry) => entry.path === assetPath('0.0.2', host)).slice(1).every((entry) => entry.range !== undefined)).toBe(true);
+    });
+
+    it('by resets: says the connection was reset, not that the host could not be reached', async () => {
+      for (let i = 0; i < 4; i++) server.faults.add(assetPath('0.0.2', host), { kind: 'reset', afterBytes: 100_000 });
+      const { code, message } = await failure(install(mirror.stable, host));
+      expect(code).toBe('ENETWORK');
+      const size = (await stat(join(mirror.dir, '0.0.2', asset('0.0.2', host)))).size;
+      const kept = (await stat(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`))).size;
+      expect(message).toBe(`${new URL(server.url).host} reset the connection before sending all ${size} bytes of ${asset('0.0.2', host)} it announced: ${kept} arrived (ECONNRESET).`);
+      expect(message).not.toContain('Could not reach');
+    });
+
+    it('for the checksums file: names it and the bytes it announced', async () => {
+      const name = 'glide_v0.0.2_checksums.txt';
+      const size = (await stat(join(mirror.dir, '0.0.2', name))).size;
+      for (let i = 0; i < 4; i++) closing.cutAfter(`/0.0.2/${name}`, 100);
+      const { code, message } = await failure(install(mirror.stable, host, { source: mirrorSource(closing.url) }));
+      expect(code).toBe('ENETWORK');
+      // The 100 bytes sent may or may not be read before the failure is: only the announcement is certain.
+      expect(message).toMatch(
+        new RegExp(`^${new URL(closing.url).host} closed the connection before sending all ${size} bytes of ${name.replace(/\./g, '\\.')} it announced: (0|100) arrived \\(UND_ERR_RES_CONTENT_LENGTH_MISMATCH\\)\\.$`),
+      );
+    });
+  });
+
+  describe('deadlines', () => {
+    it('a mirror sending 1 byte every 10 s: the download gives up at its deadline, says so, and keeps the bytes', async () => {
+      server.faults.add(assetPath('0.0.2', host), { kind: 'throttle', bytesPerSecond: 0.1 });
+      // The first byte comes at once, the second after 10 s: the deadline falls well in between,
+      // and before the stall timeout (which a byte every few seconds never trips anyway).
+      const http = client({ downloadDeadlineMs: 3_000, stallMs: 30_000 });
+      const { code, message, details } = await failure(install(mirror.stable, host, { http }));
+      await http.close();
+      expect(code).toBe('ENETWORK');
+      const size = (await stat(join(mirror.dir, '0.0.2', asset('0.0.2', host)))).size;
+      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: 1 of the ${size} bytes of ${asset('0.0.2', host)} were here after 3 s, the time a download may take.`);
+      expect(details).toContain('resumes');
+      expect((await stat(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`))).size).toBe(1);
+      expect((await cacheFiles()).filter((file) => file.startsWith('versions/'))).toEqual([]);
+    });
+
+    it('a checksums file sent 1 byte every 10 s: the fetch gives up at its deadline', async () => {
+      server.faults.add('/0.0.2/glide_v0.0.2_checksums.txt', { kind: 'throttle', bytesPerSecond: 0.1 });
+      const http = client({ documentDeadlineMs: 2_000, stallMs: 30_000 });
+      const { code, message } = await failure(install(mirror.stable, host, { http }));
+      await http.close();
+      expect(code).toBe('ENETWORK');
+      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: glide_v0.0.2_checksums.txt was still incomplete after 2 s, the time a small file may take.`);
+    });
+  });
+
   describe('bad bytes are refused and an earlier install stays untouched', () => {
     let copy: string;
     let copyServer: StaticMirror;
@@ -363,6 +451,80 @@ describe('faults', () => {
     expect([a.reused, b.reused].sort()).toEqual([false, true]);
     expect(server.log.filter((entry) => entry.path === assetPath('0.0.2', host))).toHaveLength(1);
     execFileSync(a.binary, ['--version']);
+  });
+});
+
+describe('a mirror behind HTTP Basic auth (credentials in its URL)', () => {
+  const PASSWORD = 'p@ss:w/rd%42';
+  let locked: StaticMirror;
+  let other: StaticMirror;
+  const withCredentials = (password = PASSWORD) => {
+    const url = new URL(locked.url);
+    url.username = 'alice';
+    url.password = encodeURIComponent(password);
+    return url.toString();
+  };
+  beforeAll(async () => {
+    locked = await startStaticMirror(mirror.dir, { basicAuth: { username: 'alice', password: PASSWORD } });
+    other = await startStaticMirror(mirror.dir);
+  });
+  afterAll(async () => {
+    await locked?.close();
+    await other?.close();
+  });
+  beforeEach(() => {
+    locked.log.length = 0;
+    other.log.length = 0;
+  });
+
+  it('sends them on every request to the mirror, and no URL or receipt holds them', async () => {
+    const http = client();
+    const source = mirrorSource(withCredentials());
+    const version = await resolveVersion({ kind: 'rc' }, releaseLookup(source, http));
+    const events: InstallEvent[] = [];
+    const result = await install(version, host, { source, http, events });
+    await http.close();
+    execFileSync(result.binary, ['--version']);
+    expect(locked.log.map((entry) => [entry.path, entry.status])).toEqual([
+      ['/index.json', 200],
+      ['/0.0.2/glide_v0.0.2_checksums.txt', 200],
+      [assetPath('0.0.2', host), 200],
+    ]);
+    const receipt = await readFile(join(result.dir, 'receipt.json'), 'utf8');
+    expect(JSON.parse(receipt).source).toBe(`${locked.url}${assetPath('0.0.2', host)}`);
+    for (const text of [receipt, JSON.stringify(events)]) {
+      expect(text).not.toContain(encodeURIComponent(PASSWORD));
+      expect(text).not.toContain('alice');
+    }
+  });
+
+  it('a redirect to another origin does not carry them', async () => {
+    locked.faults.add(assetPath('0.0.2', host), { kind: 'redirect', to: other.url });
+    await install(mirror.stable, host, { source: mirrorSource(withCredentials()) });
+    expect(locked.log.map((entry) => entry.status)).toEqual([200, 302]);
+    expect(other.log).toMatchObject([{ path: assetPath('0.0.2', host), status: 200, authorization: false }]);
+  });
+
+  it('wrong ones: says the mirror refused them, never what they were', async () => {
+    const { code, message, details } = await failure(install(mirror.stable, host, { source: mirrorSource(withCredentials('hunter2')) }));
+    expect(code).toBe('ENETWORK');
+    expect(message).toBe(`The mirror ${new URL(locked.url).host} refused the user name and password in its URL (HTTP 401) for glide_v0.0.2_checksums.txt.`);
+    expect(`${message}${details}`).not.toContain('hunter2');
+    expect(await cacheFiles()).toEqual([]);
+  });
+
+  it('none: says the mirror asks for them and where they go', async () => {
+    const { code, message, details } = await failure(install(mirror.stable, host, { source: mirrorSource(locked.url) }));
+    expect(code).toBe('ENETWORK');
+    expect(message).toBe(`${new URL(locked.url).host} asks for credentials (HTTP 401) for glide_v0.0.2_checksums.txt.`);
+    expect(details).toContain('https://user:password@host/path');
+  });
+
+  it('a 403 says access was refused, not to run again later', async () => {
+    server.faults.add('/0.0.2/glide_v0.0.2_checksums.txt', { kind: 'status', status: 403 });
+    const { code, message } = await failure(install(mirror.stable, host));
+    expect(code).toBe('ENETWORK');
+    expect(message).toBe(`${new URL(server.url).host} refused access to glide_v0.0.2_checksums.txt (HTTP 403).`);
   });
 });
 
