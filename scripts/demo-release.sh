@@ -32,4 +32,5 @@ glide="$project/.cache/demo-glide/versions/0.0.1-rc.1/$(go env GOOS)_$(go env GO
 (cd demo-app && exec "$glide" --config config.yaml) & pid=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:9099/v1/health/ && break; sleep 0.1; done
 echo
-kill -TERM $pid && wait $pid || true
+kill -TERM "$pid" || true
+wait "$pid" || true
