@@ -7,10 +7,11 @@
  * tar.gz is extracted while it downloads (the same bytes are hashed elsewhere); a zip needs
  * its central directory, so it is read from a file once downloaded.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { WriteStream } from 'node:fs';
-import { Writable } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
@@ -20,6 +21,8 @@ import { GlideError } from '../contract/index.js';
 export interface MemberExtraction {
   /** Bytes written to `path`. */
   readonly bytes: number;
+  /** The binary's own sha256, hashed as it was written (for the receipt: no second read). */
+  readonly sha256: string;
   readonly path: string;
 }
 
@@ -201,7 +204,7 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
 
   let failure: Error | undefined;
   let completed = false;
-  let memberWrite: Promise<number> | undefined;
+  let memberWrite: Promise<{ bytes: number; sha256: string }> | undefined;
   let memberOutput: WriteStream | undefined;
   // Set once open('wx') succeeded: destFile is ours to remove on failure, and only then.
   let memberFile: FileHandle | undefined;
@@ -252,18 +255,19 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
     },
   });
 
-  const writeMember = async (entry: ReadEntry): Promise<number> => {
+  const writeMember = async (entry: ReadEntry): Promise<{ bytes: number; sha256: string }> => {
     memberFile = await createMemberFile(destFile);
     const output = memberFile.createWriteStream();
     memberOutput = output;
     if (failure) throw failure;
-    // Minipass pipe pauses the entry whenever output.write() returns false.
-    entry.pipe(output);
+    const hashing = hashingPassThrough();
+    // Minipass pipe pauses the entry whenever the next write() returns false.
+    entry.pipe(hashing.stream).pipe(output);
     await finished(output);
     if (output.bytesWritten !== entry.size) {
       throw damaged(new Error(`${member} has ${output.bytesWritten} of its ${entry.size} bytes`));
     }
-    return output.bytesWritten;
+    return { bytes: output.bytesWritten, sha256: hashing.sha256() };
   };
 
   parser.on('entry', (entry: ReadEntry) => {
@@ -291,10 +295,10 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
       await Promise.race([parsed, stopped]);
       if (failure) throw failure;
       if (memberWrite === undefined) throw notAsPublished(`"${member}" is missing`);
-      const bytes = await Promise.race([memberWrite, stopped]);
+      const written = await Promise.race([memberWrite, stopped]);
       if (failure) throw failure;
       completed = true;
-      return { bytes, path: destFile };
+      return { ...written, path: destFile };
     } catch (error) {
       fail(asError(error));
       await memberWrite?.catch(() => {});
@@ -307,6 +311,18 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
   done.catch(() => {});
 
   return { sink, done };
+}
+
+/** Hashes what goes through it, on its way to the member's file. */
+function hashingPassThrough(): { stream: Transform; sha256: () => string } {
+  const hash = createHash('sha256');
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { stream, sha256: () => hash.digest('hex') };
 }
 
 const CENTRAL_DIRECTORY_SIGNATURE = 0x02014b50;
@@ -335,10 +351,11 @@ export async function extractZipMember(zipPath: string, member: string, destFile
   const output = (await createMemberFile(destFile)).createWriteStream();
   try {
     const source = chosen.stream();
+    const hashing = hashingPassThrough();
     let sourceError: unknown;
     source.once('error', (error: unknown) => (sourceError = error));
     try {
-      await pipeline(source, output);
+      await pipeline(source, hashing.stream, output);
     } catch (error) {
       // Reading or inflating failed: the archive's fault. Writing failed (disk full): not.
       throw error === sourceError ? damaged(error) : error;
@@ -346,7 +363,7 @@ export async function extractZipMember(zipPath: string, member: string, destFile
     if (output.bytesWritten !== chosen.uncompressedSize) {
       throw damaged(new Error(`${member} has ${output.bytesWritten} of its ${chosen.uncompressedSize} bytes`));
     }
-    return { bytes: output.bytesWritten, path: destFile };
+    return { bytes: output.bytesWritten, sha256: hashing.sha256(), path: destFile };
   } catch (error) {
     await closeStream(output);
     await rm(destFile, { force: true });

@@ -207,11 +207,11 @@ async function downloadAndPlace(
       ]);
     }
     if (expectedSha256) report({ type: 'verified', asset, sha256: download.sha256 });
-    await download.sinkResult.catch(async (error: unknown) => {
+    const streamedBinary = await download.sinkResult.catch(async (error: unknown) => {
       await rm(paths.partial, { force: true });
       throw error;
     });
-    if (!streamed) await extractZipMember(isUrl(location) ? paths.partial : location, member, stagedBinary);
+    const binary = streamedBinary ?? (await extractZipMember(isUrl(location) ? paths.partial : location, member, stagedBinary));
     // The bytes are verified and unpacked: whatever fails from here, resuming them cannot help.
     await rm(paths.partial, { force: true });
 
@@ -224,8 +224,8 @@ async function downloadAndPlace(
       asset,
       sha256: download.sha256,
       verified: expectedSha256 !== undefined,
-      binarySize: (await stat(stagedBinary)).size,
-      binarySha256: await sha256OfFile(stagedBinary),
+      binarySize: binary.bytes,
+      binarySha256: binary.sha256,
       source: isUrl(location) ? redactUrl(location) : location,
       installedAt: (deps.now?.() ?? new Date()).toISOString(),
     };

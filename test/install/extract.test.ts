@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -24,6 +24,16 @@ import {
   type EntryKind,
   type MemberExtraction,
 } from '../../src/install/extract.js';
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The hash of a sparse file: `size` zero bytes. */
+function sha256OfZeros(size: number): string {
+  const hash = createHash('sha256');
+  const block = Buffer.alloc(1 << 20);
+  for (let left = size; left > 0; left -= block.length) hash.update(left >= block.length ? block : block.subarray(0, left));
+  return hash.digest('hex');
+}
 
 describe('classifyEntryPath', () => {
   it.each([
@@ -253,7 +263,7 @@ describe('createTarGzMemberExtractor', () => {
 
     const result = await extractTarGz(archive, chunkSize);
 
-    expect(result).toEqual({ bytes: expected.length, path: destFile });
+    expect(result).toEqual({ bytes: expected.length, sha256: sha256(expected), path: destFile });
     expect((await readFile(destFile)).equals(expected)).toBe(true);
     expect((await stat(destFile)).mode & 0o777).toBe(0o755);
     expect(await readdir(destDir)).toEqual(['glide']);
@@ -430,7 +440,7 @@ describe('extractZipMember', () => {
 
     const result = await extractZipMember(zipPath, 'glide.exe', destFile);
 
-    expect(result).toEqual({ bytes: GLIDE.length, path: destFile });
+    expect(result).toEqual({ bytes: GLIDE.length, sha256: sha256(GLIDE), path: destFile });
     expect((await readFile(destFile)).equals(GLIDE)).toBe(true);
     expect((await stat(destFile)).mode & 0o777).toBe(0o755);
     expect(await readdir(destDir)).toEqual(['glide.exe']);
@@ -548,7 +558,7 @@ describe('memory stays flat while the disk is slower than the archive', () => {
         }
       }
       sink.end();
-      expect(await done).toEqual({ bytes: size, path: destFile });
+      expect(await done).toEqual({ bytes: size, sha256: sha256OfZeros(size), path: destFile });
     });
 
     expect((await stat(destFile)).size).toBe(size);
@@ -568,7 +578,7 @@ describe('memory stays flat while the disk is slower than the archive', () => {
     destFile = join(destDir, 'glide.exe');
 
     const growth = await peakGrowthDuring(async () => {
-      expect(await extractZipMember(zipPath, 'glide.exe', destFile)).toEqual({ bytes: size, path: destFile });
+      expect(await extractZipMember(zipPath, 'glide.exe', destFile)).toEqual({ bytes: size, sha256: sha256OfZeros(size), path: destFile });
     });
 
     expect(growth.rss, JSON.stringify(growth)).toBeLessThan(50);

@@ -218,6 +218,9 @@ describe('from a mirror served over HTTP', () => {
     const checked = events.find((event) => event.type === 'checked');
     expect(checked).toMatchObject({ type: 'checked', check: { how: 'header' } });
     expect(checked?.type === 'checked' && checked.check.evidence).toContain(description);
+    // Hashed as it was unpacked (tar.gz while downloading, zip from the file), not read again.
+    const bytes = await readFile(result.binary);
+    expect(result.receipt).toMatchObject({ binarySize: bytes.length, binarySha256: createHash('sha256').update(bytes).digest('hex') });
   });
 
   it('a binary that does not start here is ESMOKE, and nothing is installed', async () => {
