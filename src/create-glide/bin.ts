@@ -1,6 +1,7 @@
 /**
- * The create-glide executable: wires the process to main(). The first Ctrl-C cancels (a
- * download stops and cleans up, exit 130); a second one exits at once.
+ * The create-glide executable: wires the process to main(). The first Ctrl-C (or SIGTERM, as
+ * a CI job's cancel sends) cancels: a download stops and cleans up, exit 130; a second one
+ * exits at once.
  */
 import { GlideError } from '../contract/index.js';
 import { readHostFacts } from '../platform/host.js';
@@ -8,11 +9,13 @@ import { main } from './cli.js';
 
 const controller = new AbortController();
 let interrupted = false;
-process.on('SIGINT', () => {
+const cancel = (): void => {
   if (interrupted) process.exit(130);
   interrupted = true;
   controller.abort(new GlideError('ECANCELLED', 'Cancelled: nothing was installed or written (a partial download is kept, and the next run resumes it).'));
-});
+};
+process.on('SIGINT', cancel);
+process.on('SIGTERM', cancel);
 
 const code = await main(process.argv.slice(2), {
   stdin: process.stdin,

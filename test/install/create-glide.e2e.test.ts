@@ -226,6 +226,20 @@ describe('create-glide, without a terminal', () => {
     expect((await listTree(user.cache)).filter((path) => path.includes('.staging-'))).toEqual([]);
   }, 60_000);
 
+  it('SIGTERM in the middle of a download cancels like Ctrl-C: exit 130, no staging folder, the bytes kept', async () => {
+    server.faults.add(`/${mirror.stable}/${hostAsset}`, { kind: 'throttle', bytesPerSecond: 400_000 });
+    const child = spawn(process.execPath, [CLI, 'terminated', '--download-base-url', server.url], { cwd: user.cwd, env: userEnv(), stdio: 'ignore' });
+    const partial = join(user.cache, 'downloads', `${hostAsset}.partial`);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (!existsSync(partial) || (await stat(partial)).size < 200_000)) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', (exitCode) => r(exitCode)));
+    expect(code).toBe(130);
+    expect((await stat(partial)).size).toBeGreaterThan(0);
+    expect(existsSync(join(user.cwd, 'terminated'))).toBe(false);
+    expect((await listTree(user.cache)).filter((path) => path.includes('.staging-'))).toEqual([]);
+  }, 60_000);
+
   describe('TLS interception', () => {
     let https: Server;
     let url: string;
