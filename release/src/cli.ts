@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatTarget, GlideError, isGlideError } from '../../src/contract/index.js';
+import { isFileSystemError, isFullDisk } from '../../src/platform/folders.js';
 import { unpinnedBases } from './images/bases.js';
 import type { ReleasePlan } from './plan.js';
 import type { CheckedSetup } from './prepare.js';
@@ -195,14 +196,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 /** A file the run could not write (a full disk, a read-only place) is said as such, not as a crash. */
 function fileSystemFailure(error: unknown): unknown {
-  const failure = error as NodeJS.ErrnoException;
-  if (isGlideError(error) || !FILE_SYSTEM_CODES.has(failure?.code ?? '')) return error;
-  return new GlideError('EDISK', `Could not ${failure.syscall ?? 'write'} ${failure.path ?? 'a file'}: ${failure.code}.`, [
-    failure.code === 'ENOSPC' || failure.code === 'EDQUOT' ? 'Free some disk space and run again.' : 'Check that this user may write there (and that it is not read-only), then run again.',
+  if (!isFileSystemError(error)) return error;
+  return new GlideError('EDISK', `Could not ${error.syscall ?? 'write'} ${error.path ?? 'a file'}: ${error.code}.`, [
+    isFullDisk(error) ? 'Free some disk space and run again.' : 'Check the path, and that this user may write there (and that it is not read-only), then run again.',
   ]);
 }
-
-const FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EIO', 'EMFILE', 'ENFILE']);
 
 function parse(argv: readonly string[]) {
   return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });

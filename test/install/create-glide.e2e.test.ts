@@ -202,12 +202,18 @@ describe('create-glide, without a terminal', () => {
     expect(await listTree(join(user.cwd, 'busy'))).toEqual(['.env', '.gitignore', 'config.yaml', 'notes.txt']);
   });
 
-  it('kill -9 in the middle of a download: the next run resumes and succeeds', async () => {
+  /** An install into `dir` from a throttled mirror, returned once 200 KB of it are in the .partial. */
+  async function startSlowInstall(dir: string) {
     server.faults.add(`/${mirror.stable}/${hostAsset}`, { kind: 'throttle', bytesPerSecond: 400_000 });
-    const child = spawn(process.execPath, [CLI, 'killed', '--download-base-url', server.url], { cwd: user.cwd, env: userEnv(), stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, dir, '--download-base-url', server.url], { cwd: user.cwd, env: userEnv(), stdio: 'ignore' });
     const partial = join(user.cache, 'downloads', `${hostAsset}.partial`);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && (!existsSync(partial) || (await stat(partial)).size < 200_000)) await new Promise((r) => setTimeout(r, 50));
+    return { child, partial };
+  }
+
+  it('kill -9 in the middle of a download: the next run resumes and succeeds', async () => {
+    const { child, partial } = await startSlowInstall('killed');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const kept = (await stat(partial)).size;
@@ -227,11 +233,7 @@ describe('create-glide, without a terminal', () => {
   }, 60_000);
 
   it('SIGTERM in the middle of a download cancels like Ctrl-C: exit 130, no staging folder, the bytes kept', async () => {
-    server.faults.add(`/${mirror.stable}/${hostAsset}`, { kind: 'throttle', bytesPerSecond: 400_000 });
-    const child = spawn(process.execPath, [CLI, 'terminated', '--download-base-url', server.url], { cwd: user.cwd, env: userEnv(), stdio: 'ignore' });
-    const partial = join(user.cache, 'downloads', `${hostAsset}.partial`);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && (!existsSync(partial) || (await stat(partial)).size < 200_000)) await new Promise((r) => setTimeout(r, 50));
+    const { child, partial } = await startSlowInstall('terminated');
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', (exitCode) => r(exitCode)));
     expect(code).toBe(130);

@@ -18,6 +18,7 @@ import {
   type MirrorIndexEntry,
   type Target,
 } from '../../../src/contract/index.js';
+import { folderProblem, isFileSystemError, isFullDisk } from '../../../src/platform/folders.js';
 import { exportCommit, regularFileAt } from '../git.js';
 import { trackScratch } from '../interrupt.js';
 import { assertGatesPass, type PreparedRelease } from '../prepare.js';
@@ -173,27 +174,18 @@ async function makeOutDir(outDir: string): Promise<boolean> {
   try {
     return (await mkdir(outDir, { recursive: true })) !== undefined;
   } catch (error) {
-    let code = (error as NodeJS.ErrnoException).code;
-    // A recursive mkdir on a read-only filesystem says ENOENT; creating the first missing folder alone says why.
-    if (code === 'ENOENT') code = await firstMissingFolderError(outDir) ?? code;
+    if (!isFileSystemError(error)) throw error;
+    // Asked of the path rather than read from the code: a recursive mkdir on a read-only filesystem says ENOENT.
+    const problem = await folderProblem(outDir);
     const why =
-      code === 'EEXIST' ? 'it is a file, not a folder'
-      : code === 'ENOTDIR' ? 'a part of its path is a file, not a folder'
-      : code === 'EROFS' ? 'it is on a read-only filesystem'
-      : code === 'EACCES' || code === 'EPERM' ? 'this user may not write there'
-      : code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full'
-      : `it cannot be created (${code ?? (error as Error).message})`;
+      problem?.kind === 'not-a-folder' ? (problem.at === outDir ? 'it is a file, not a folder' : 'a part of its path is a file, not a folder')
+      : problem?.kind === 'read-only' ? 'it is on a read-only filesystem'
+      : problem?.kind === 'no-permission' ? 'this user may not write there'
+      : problem?.kind === 'dangling-link' ? `${problem.at} is a symbolic link to ${problem.target}, which does not exist`
+      : isFullDisk(error) ? 'the disk is full'
+      : `it cannot be created (${error.code})`;
     throw new GlideError('EOUTDIR', `The output folder ${outDir} cannot be used: ${why}.`, ['Pass --out with a folder this user can write to.']);
   }
-}
-
-async function firstMissingFolderError(path: string): Promise<string | undefined> {
-  let missing = path;
-  while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
-  return mkdir(missing).then(
-    () => rmdir(missing).then(() => undefined),
-    (error: NodeJS.ErrnoException) => error.code,
-  );
 }
 
 interface FinishContext {
