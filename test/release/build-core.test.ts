@@ -1,8 +1,11 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTarget } from '../../src/contract/index.js';
 import { goBuildInvocation, goMaxProcsPerBuild, releaseLdflags } from '../../release/src/build/compile.js';
 import { runPool } from '../../release/src/build/pool.js';
-import { chooseRunner } from '../../release/src/build/prove.js';
+import { chooseRunner, proveBinary } from '../../release/src/build/prove.js';
 
 describe('go build invocation', () => {
   it('injects version, commit and date at the import path go list reported', () => {
@@ -113,5 +116,45 @@ describe('runPool', () => {
     );
     parent.abort(new Error('proof failed'));
     await expect(attempt).rejects.toThrow('proof failed');
+  });
+});
+
+describe('proving a binary under qemu', () => {
+  // A stand-in for qemu-user: crashes with a signal the first `crashes` times, then prints a version.
+  async function fakeQemu(crashes: number, exitCode = 0) {
+    const dir = await mkdtemp(join(tmpdir(), 'glide-fake-qemu-'));
+    const binary = join(dir, 'glide');
+    await copyFile('/bin/true', binary);
+    const script = join(dir, 'qemu-fake-static');
+    await writeFile(
+      script,
+      `#!/bin/sh\necho run >> "${dir}/runs"\nif [ "$(wc -l < "${dir}/runs")" -le ${crashes} ]; then kill -SEGV $$; fi\necho "glide version 9.9.9 (commit: abc)"\nexit ${exitCode}\n`,
+      { mode: 0o755 },
+    );
+    const runs = async () => (await readFile(join(dir, 'runs'), 'utf8')).trim().split('\n').length;
+    return { binary, runner: { kind: 'qemu' as const, command: script }, runs, dir };
+  }
+  const target = parseTarget('linux/amd64');
+
+  it('a crash of qemu itself is run again: the proof stands on a run that exited', async () => {
+    const fake = await fakeQemu(2);
+    const proof = await proveBinary(fake.binary, target, '9.9.9', fake.runner, new AbortController().signal);
+    expect(proof.versionOutput).toBe('glide version 9.9.9 (commit: abc)');
+    expect(await fake.runs()).toBe(3);
+    await rm(fake.dir, { recursive: true, force: true });
+  });
+
+  it('a binary that keeps crashing is EVERSIONNOTINJECTED after three runs', async () => {
+    const fake = await fakeQemu(99);
+    await expect(proveBinary(fake.binary, target, '9.9.9', fake.runner, new AbortController().signal)).rejects.toMatchObject({ code: 'EVERSIONNOTINJECTED' });
+    expect(await fake.runs()).toBe(3);
+    await rm(fake.dir, { recursive: true, force: true });
+  });
+
+  it('an exit code is judged at once, never run again', async () => {
+    const fake = await fakeQemu(0, 1);
+    await expect(proveBinary(fake.binary, target, '9.9.9', fake.runner, new AbortController().signal)).rejects.toMatchObject({ code: 'EVERSIONNOTINJECTED' });
+    expect(await fake.runs()).toBe(1);
+    await rm(fake.dir, { recursive: true, force: true });
   });
 });

@@ -60,6 +60,8 @@ export async function findQemuOnPath(pathEnv = process.env.PATH ?? ''): Promise<
   return found;
 }
 
+const QEMU_CRASH_RETRIES = 2;
+
 export interface BinaryProof {
   readonly header: string;
   /** `native`, the qemu command, or `not run: <why>`. */
@@ -84,7 +86,12 @@ export async function proveBinary(path: string, target: Target, version: string,
   // qemu-user mishandles the signals Go's scheduler uses for async preemption (linux/386
   // dies with "bad g in signal handler"); a --version run does not need preemption.
   const env: Record<string, string> = runner.kind === 'qemu' ? { GODEBUG: 'asyncpreemptoff=1' } : {};
-  const result = await runGrouped(file, args, { cwd: dirname(path), reject: false, timeout: 60_000, env, signal });
+  const run = () => runGrouped(file, args, { cwd: dirname(path), reject: false, timeout: 60_000, env, signal });
+  let result = await run();
+  // qemu-user now and then kills a Go binary with a signal of its own making (linux/386:
+  // SIGSEGV "morestack on g0"). A crash proves nothing either way, so it is run again; a
+  // binary that exits, with whatever it printed, is judged as it is.
+  for (let retry = 0; runner.kind === 'qemu' && result.signal && retry < QEMU_CRASH_RETRIES; retry++) result = await run();
   const output = (result.all ?? '').trim();
   const firstLine = JSON.stringify(output.split('\n')[0] ?? '');
   const ran = runner.kind === 'native' ? 'native' : runner.command;
