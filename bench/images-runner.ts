@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extract } from 'tar';
-import type { Distro } from '../src/contract/index.js';
+import type { Distro } from '#contract';
 import type { LedgerArchive, ReleaseLedger } from '../release/src/build/ledger.js';
 import { type BaseImageSpec, pushBaseImages } from '../test/helpers/base-images.js';
 import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-engine.js';

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatTarget, GlideError, isGlideError } from '../../src/contract/index.js';
+import { formatTarget, GlideError, isGlideError } from '#contract';
 import { isFileSystemError, isFullDisk } from '../../src/platform/folders.js';
 import { unpinnedBases } from './images/bases.js';
 import type { ReleasePlan } from './plan.js';

@@ -7,7 +7,7 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 
 z.config(en());
-import { ARCHIVE_EXTRA_FILES, DEFAULT_DISTRO, DISTROS, GlideError } from '../../src/contract/index.js';
+import { ARCHIVE_EXTRA_FILES, DEFAULT_DISTRO, DISTROS, GlideError } from '#contract';
 
 export const CONFIG_FILES = ['glide-release.config.json', 'glide-release.config.yaml', 'glide-release.config.yml'] as const;
 

@@ -1,7 +1,7 @@
 import { lstat, readlink, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
-import { GlideError } from '../../src/contract/index.js';
+import { GlideError } from '#contract';
 import type { TagRecord } from './version/gates.js';
 
 /** Runs git in `root`; a failure becomes EGIT with git's own words. */

@@ -9,7 +9,7 @@ import {
   RELEASE_LEDGER,
   type SkippedTarget,
   type Target,
-} from '../../src/contract/index.js';
+} from '#contract';
 import type { GateResult } from './version/gates.js';
 
 /** `invalid`: the tag is no release version (the version gate says why), so nothing would be built. */

@@ -7,7 +7,7 @@ import {
   resolveMatrix,
   tryParseReleaseVersion,
   type ResolvedMatrix,
-} from '../../src/contract/index.js';
+} from '#contract';
 import type { ReleaseConfig } from './config.js';
 import { branchContains, readRepoFacts, regularFileAt, repoRoot } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';

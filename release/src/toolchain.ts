@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { GlideError, type GoPort } from '../../src/contract/index.js';
+import { GlideError, type GoPort } from '#contract';
 
 export interface GoToolchain {
   /** e.g. go1.19.8 */

@@ -3,7 +3,7 @@
  * a CI job's cancel sends) cancels: a download stops and cleans up, exit 130; a second one
  * exits at once.
  */
-import { GlideError } from '../contract/index.js';
+import { GlideError } from '#contract';
 import { readHostFacts } from '../platform/host.js';
 import { main } from './cli.js';
 

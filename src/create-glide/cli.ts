@@ -2,7 +2,7 @@
  * create-glide: ask → plan → apply (../shared/reference/interface.md). Returns the exit
  * code: 0 done, 1 failed, 2 usage, 130 cancelled.
  */
-import { isGlideError } from '../contract/index.js';
+import { isGlideError } from '#contract';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
 import { HELP, parseCreateOptions } from './options.js';
 import type { CreateContext } from './steps.js';

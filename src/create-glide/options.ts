@@ -3,7 +3,7 @@
  * Pure: bad flags become EUSAGE errors (exit 2) that name what to pass instead.
  */
 import { parseArgs } from 'node:util';
-import { GlideError } from '../contract/index.js';
+import { GlideError } from '#contract';
 import { parseVersionRequest, type VersionRequest } from '../releases/resolve.js';
 import { PROVIDERS, type Provider } from '../scaffold/providers.js';
 

@@ -4,7 +4,7 @@
  * trace and `--dry-run` is the plan printed.
  */
 import { relative, resolve } from 'node:path';
-import { archiveName, formatTarget, GlideError, type Target } from '../contract/index.js';
+import { archiveName, formatTarget, GlideError, type Target } from '#contract';
 import { checkCacheWritable, inspectInstall, installGlide, readChecksum, type InstallEvent, type InstallResult } from '../install/index.js';
 import { installPaths } from '../install/cache.js';
 import { findForeignGlide } from '../install/path-check.js';

@@ -5,7 +5,7 @@
  */
 import * as clack from '@clack/prompts';
 import { styleText } from 'node:util';
-import { GlideError } from '../contract/index.js';
+import { GlideError } from '#contract';
 
 export interface Choice<T extends string> {
   readonly value: T;

@@ -4,7 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { assetArch, binaryName, GlideError, type Target } from '../contract/index.js';
+import { assetArch, binaryName, GlideError, type Target } from '#contract';
 
 export interface CacheEnvironment {
   readonly env: NodeJS.ProcessEnv;

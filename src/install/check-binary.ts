@@ -4,7 +4,7 @@
  * against the target, the same check the release build makes.
  */
 import { execFile } from 'node:child_process';
-import { checkBinaryHeader, formatTarget, GlideError, readBinaryHead, type Target } from '../contract/index.js';
+import { checkBinaryHeader, formatTarget, GlideError, readBinaryHead, type Target } from '#contract';
 
 export interface BinaryCheck {
   /** `ran` for a smoke run, `header` when only the header could be checked. */

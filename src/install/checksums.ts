@@ -2,7 +2,7 @@
  * The release's checksums file is the installer's manifest: one small request says which
  * platforms exist and what each archive must hash to, with no API call.
  */
-import { GlideError, archiveName, type Target } from '../contract/index.js';
+import { GlideError, archiveName, type Target } from '#contract';
 
 const LINE = /^([0-9a-fA-F]{64}) [ *](.+)$/;
 

@@ -16,7 +16,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { Open, type File as ZipFileEntry } from 'unzipper';
-import { GlideError } from '../contract/index.js';
+import { GlideError } from '#contract';
 
 export interface MemberExtraction {
   /** Bytes written to `path`. */

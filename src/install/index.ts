@@ -19,7 +19,7 @@ import {
   GlideError,
   isGlideError,
   type Target,
-} from '../contract/index.js';
+} from '#contract';
 import { downloadAsset } from '../net/download.js';
 import type { HttpClient } from '../net/http.js';
 import { redactUrl } from '../net/http.js';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { GlideError } from '../contract/index.js';
+import { GlideError } from '#contract';
 import {
   bodyChunks,
   deadlineError,

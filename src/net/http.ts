@@ -8,7 +8,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '../contract/index.js';
+import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '#contract';
 
 // undici parses HTTP with a WebAssembly module, and V8's background recompile of it with its
 // optimising tier costs ~35 MB of peak memory on Node 20 (measured by bench/install). The

@@ -1,4 +1,4 @@
-import { GlideError, type Target } from '../contract/index.js';
+import { GlideError, type Target } from '#contract';
 
 /** What Node tells us about the machine, plus whether the process runs under Rosetta 2. */
 export interface HostFacts {

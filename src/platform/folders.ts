@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, readlink, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isGlideError } from '../contract/index.js';
+import { isGlideError } from '#contract';
 
 export type FolderProblem =
   | { readonly kind: 'read-only'; readonly at: string }

@@ -3,7 +3,7 @@
  * releases API only to list RCs) or a mirror's `index.json`.
  */
 import { readFile } from 'node:fs/promises';
-import { GlideError, tryParseReleaseVersion, type MirrorIndexEntry } from '../contract/index.js';
+import { GlideError, tryParseReleaseVersion, type MirrorIndexEntry } from '#contract';
 import { header, type HttpClient } from '../net/http.js';
 import { highestStable, type ListedRelease, type ReleaseLookup } from './resolve.js';
 import { mirrorIndexLocation, sourceCredentials, type ReleaseSource } from './source.js';

@@ -2,7 +2,7 @@
  * Which release a version request means. An exact version is answered without asking
  * anyone (rate limits and air gaps stay out of the way); `latest` and `rc` ask a lookup.
  */
-import { GlideError, highestVersion, tryParseReleaseVersion } from '../contract/index.js';
+import { GlideError, highestVersion, tryParseReleaseVersion } from '#contract';
 
 export type VersionRequest =
   | { readonly kind: 'exact'; readonly version: string }

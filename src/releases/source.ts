@@ -5,7 +5,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GlideError, MIRROR_INDEX, mirrorAssetPath } from '../contract/index.js';
+import { GlideError, MIRROR_INDEX, mirrorAssetPath } from '#contract';
 import { redactUrl, type BasicCredentials } from '../net/http.js';
 
 export type ReleaseSource =

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { GlideError } from '../contract/index.js';
+import { GlideError } from '#contract';
 import { describeFolderProblem, folderProblem, isFileSystemError, isFullDisk, type FolderProblem } from '../platform/folders.js';
 import { freeBackupName, projectFileActions, type FileAction, type ProjectFile } from './project.js';
 

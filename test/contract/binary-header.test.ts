@@ -9,11 +9,11 @@ import {
   checkBinaryHeader,
   expectedHeader,
   readBinaryHeader,
+  GlideError,
+  parseTarget,
+  readBinaryHead,
   type BinaryFormat,
-} from '../../src/contract/binary-header.js';
-import { readBinaryHead } from '../../src/contract/binary-head-file.js';
-import { GlideError } from '../../src/contract/errors.js';
-import { parseTarget } from '../../src/contract/targets.js';
+} from '#contract';
 
 interface HeaderFields {
   format: BinaryFormat;

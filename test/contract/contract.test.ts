@@ -13,7 +13,7 @@ import {
   resolveMatrix,
   upsertMirrorIndex,
   type GoPort,
-} from '../../src/contract/index.js';
+} from '#contract';
 
 const ports = (text: string): GoPort[] => text.split(' ').map((pair) => ({ GOOS: pair.split('/')[0]!, GOARCH: pair.split('/')[1]! }));
 

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../src/contract/index.js';
+import { ERROR_CODES } from '#contract';
 
 // Users look an error code up in the docs: every code the tools can print has a row there.
 const DOCS = ['docs/release.md', 'docs/install.md'];

@@ -1,7 +1,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
-import type { Distro } from '../../src/contract/index.js';
+import type { Distro } from '#contract';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, RegistryClient } from '../../release/src/images/registry/client.js';
 
 /**

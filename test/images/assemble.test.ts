@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Target } from '../../src/contract/index.js';
+import type { Target } from '#contract';
 import {
   CA_LAYER_CREATED_BY,
   GLIDE_LAYER_CREATED_BY,

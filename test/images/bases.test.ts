@@ -1,6 +1,6 @@
 // The default bases: one per distro of the contract, each a valid reference pinned by digest.
 import { describe, expect, it } from 'vitest';
-import { DISTROS } from '../../src/contract/index.js';
+import { DISTROS } from '#contract';
 import { GLIDE_BASES, parseConfig } from '../../release/src/config.js';
 import { unpinnedBases } from '../../release/src/images/bases.js';
 import { parseImageReference } from '../../release/src/images/registry/reference.js';

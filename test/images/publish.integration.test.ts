@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DISTRO, DISTROS, GlideError, RELEASE_LEDGER, type Distro } from '../../src/contract/index.js';
+import { DEFAULT_DISTRO, DISTROS, GlideError, RELEASE_LEDGER, type Distro } from '#contract';
 import type { ReleaseLedger } from '../../release/src/build/ledger.js';
 import { buildImages, type ImagesReport } from '../../release/src/images/build.js';
 import { readOciLayout } from '../../release/src/images/layout.js';

@@ -1,7 +1,7 @@
 // The image tag rule: one immutable tag per distro; moving tags only for the highest stable in the registry.
 // And which base layers publish mounts rather than uploads.
 import { describe, expect, it } from 'vitest';
-import { GlideError, type Distro } from '../../src/contract/index.js';
+import { GlideError, type Distro } from '#contract';
 import { sameRegistryBase } from '../../release/src/images/publish.js';
 import { planImageTags, releasedVersions } from '../../release/src/images/tags.js';
 

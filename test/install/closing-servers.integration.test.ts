@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Target } from '../../src/contract/index.js';
+import type { Target } from '#contract';
 import { installGlide } from '../../src/install/index.js';
 import { HttpClient } from '../../src/net/http.js';
 import { hostTarget } from '../../src/platform/detect.js';

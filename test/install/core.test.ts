@@ -1,6 +1,6 @@
 // The installer's pure core: platform → asset, version requests, checksums, sources.
 import { describe, expect, it } from 'vitest';
-import { archiveName, GEP_MATRIX, isGlideError, parseTarget } from '../../src/contract/index.js';
+import { archiveName, GEP_MATRIX, isGlideError, parseTarget } from '#contract';
 import { expectedArchive, parseChecksums, platformsInChecksums } from '../../src/install/checksums.js';
 import { cacheDir, installPaths } from '../../src/install/cache.js';
 import { looksLikeGlideGateway } from '../../src/install/path-check.js';

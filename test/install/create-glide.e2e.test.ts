@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { archiveName } from '../../src/contract/index.js';
+import { archiveName } from '#contract';
 import { hostTarget } from '../../src/platform/detect.js';
 import { readHostFacts } from '../../src/platform/host.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';

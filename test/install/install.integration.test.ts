@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import lockfile from 'proper-lockfile';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { archiveName, isGlideError, type Target } from '../../src/contract/index.js';
+import { archiveName, isGlideError, type Target } from '#contract';
 import { installGlide, type InstallEvent } from '../../src/install/index.js';
 import { HttpClient, type HttpClientOptions } from '../../src/net/http.js';
 import { hostTarget, sameTarget, targetFromWords } from '../../src/platform/detect.js';

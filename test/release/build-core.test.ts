@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTarget } from '../../src/contract/index.js';
+import { parseTarget } from '#contract';
 import { goBuildInvocation, goMaxProcsPerBuild, releaseLdflags } from '../../release/src/build/compile.js';
 import { runPool } from '../../release/src/build/pool.js';
 import { chooseRunner, proveBinary } from '../../release/src/build/prove.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBinaryHeader, parseTarget } from '../../src/contract/index.js';
+import { checkBinaryHeader, parseTarget } from '#contract';
 import type { ReleaseLedger } from '../../release/src/build/ledger.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 

@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ArchiveFormat } from '../../../src/contract/index.js';
+import type { ArchiveFormat } from '#contract';
 
 export interface ArchiveMember {
   /** Name at the archive root. */

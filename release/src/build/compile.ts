@@ -1,4 +1,4 @@
-import { formatTarget, GlideError, type Target } from '../../../src/contract/index.js';
+import { formatTarget, GlideError, type Target } from '#contract';
 import { runGrouped } from '../interrupt.js';
 import { GO_ENV, noGoError } from '../toolchain.js';
 

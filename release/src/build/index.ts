@@ -17,7 +17,7 @@ import {
   assetArch,
   type MirrorIndexEntry,
   type Target,
-} from '../../../src/contract/index.js';
+} from '#contract';
 import { folderProblem, isFileSystemError, isFullDisk } from '../../../src/platform/folders.js';
 import { exportCommit, regularFileAt } from '../git.js';
 import { trackScratch } from '../interrupt.js';

@@ -7,7 +7,7 @@ import {
   GlideError,
   readBinaryHead,
   type Target,
-} from '../../../src/contract/index.js';
+} from '#contract';
 import { runGrouped } from '../interrupt.js';
 
 /** The qemu-user binary that runs a Linux target on another CPU. */

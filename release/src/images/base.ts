@@ -3,7 +3,7 @@
  * then per platform the manifest and its config. Manifests are parsed from the exact bytes
  * served, whose digest the client has checked.
  */
-import { GlideError } from '../../../src/contract/index.js';
+import { GlideError } from '#contract';
 import type { Descriptor, ImageConfig, Platform } from './config.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type Manifest, type RegistryClient } from './registry/client.js';
 import { parseImageReference } from './registry/reference.js';

@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { list } from 'tar';
-import { DISTROS, GlideError, formatTarget, imageTag, parseTarget, type Distro, type Target } from '../../../src/contract/index.js';
+import { DISTROS, GlideError, formatTarget, imageTag, parseTarget, type Distro, type Target } from '#contract';
 import { hashFile } from '../build/archive.js';
 import { trackScratch } from '../interrupt.js';
 import type { LedgerArchive, ReleaseLedger } from '../build/ledger.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Target } from '../../../src/contract/index.js';
+import type { Target } from '#contract';
 
 export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';

@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Header, Parser, type ReadEntry } from 'tar';
-import { GlideError } from '../../../src/contract/index.js';
+import { GlideError } from '#contract';
 
 /** A compressed layer blob and the two digests an image needs: the blob's and the tar's. */
 export interface Layer {

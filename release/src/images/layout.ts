@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { GlideError } from '../../../src/contract/index.js';
+import { GlideError } from '#contract';
 import { writeHashed } from '../build/archive.js';
 import { trackScratch } from '../interrupt.js';
 import { OCI_INDEX_MEDIA_TYPE, canonicalJson, type Descriptor } from './config.js';

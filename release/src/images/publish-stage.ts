@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { GlideError, RELEASE_LEDGER } from '../../../src/contract/index.js';
+import { GlideError, RELEASE_LEDGER } from '#contract';
 import type { ReleaseLedger } from '../build/ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { publishImages, type PublishImagesReport } from './publish.js';

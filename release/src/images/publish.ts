@@ -4,7 +4,7 @@
  * the real run performs exactly its steps. Every step is skipped when the registry already
  * holds the same content, so "run it again" is how a failed or interrupted push recovers.
  */
-import { DISTROS, GlideError, imageTag, parseReleaseVersion, type Distro } from '../../../src/contract/index.js';
+import { DISTROS, GlideError, imageTag, parseReleaseVersion, type Distro } from '#contract';
 import { BASE_NAME_ANNOTATION, CA_LAYER_CREATED_BY, GLIDE_LAYER_CREATED_BY, type Descriptor } from './config.js';
 import { readOciLayout, type OciLayout } from './layout.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type RegistryClient } from './registry/client.js';

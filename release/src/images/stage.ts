@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GlideError, RELEASE_LEDGER } from '../../../src/contract/index.js';
+import { GlideError, RELEASE_LEDGER } from '#contract';
 import type { LedgerImages, ReleaseLedger } from '../build/ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { buildImages, type ImagesReport } from './build.js';

@@ -2,7 +2,7 @@
  * Which tags an image gets. Pure: the registry's tags come in as data, so the "latest" rule is
  * decided from what the registry holds, never from what was pushed last.
  */
-import { DISTROS, imageTag, mayBeLatest, tryParseReleaseVersion, type Distro } from '../../../src/contract/index.js';
+import { DISTROS, imageTag, mayBeLatest, tryParseReleaseVersion, type Distro } from '#contract';
 
 export interface ImageTagPlan {
   /** `{version}-{distro}`: put once, never moved (HEAD before PUT). */

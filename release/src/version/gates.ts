@@ -5,7 +5,7 @@ import {
   tryParseReleaseVersion,
   type ErrorCode,
   type ReleaseVersion,
-} from '../../../src/contract/index.js';
+} from '#contract';
 
 /** A git tag as the gates see it. */
 export interface TagRecord {

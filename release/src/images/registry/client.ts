@@ -12,7 +12,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '../../../../src/contract/index.js';
+import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '#contract';
 import { parseChallenge, type Challenge } from './challenge.js';
 import { isDigest, registryBaseUrl } from './reference.js';
 import { backoffMs } from './retry.js';

@@ -2,7 +2,7 @@
  * Image references as Docker reads them (`alpine` is `docker.io/library/alpine`), and the URL
  * a registry's API answers on. Pure: no network.
  */
-import { GlideError } from '../../../../src/contract/index.js';
+import { GlideError } from '#contract';
 
 export interface ImageReference {
   /** `docker.io`, `ghcr.io`, `127.0.0.1:5000`… as written (Docker Hub's aliases folded into `docker.io`). */
