@@ -7,4 +7,3 @@ export * from './channels.js';
 export * from './mirror.js';
 export * from './binary-header.js';
 export * from './binary-head-file.js';
-export * from './network.js';

@@ -15,10 +15,10 @@ import {
   discardBody,
   header,
   isRetryableNetworkError,
-  sleep,
   type BasicCredentials,
   type HttpClient,
 } from './http.js';
+import { withRetries, type Verdict } from './retry.js';
 
 export interface AssetSink<T> {
   readonly sink: Writable;
@@ -131,45 +131,53 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
 
   try {
     await client.withDeadline(deadline, tooSlow, async (signal) => {
-      for (let tries = 0; ; tries++) {
-        try {
-          const offset = pass.bytes;
-          const rangeHeaders: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-          // If-Range: a file that changed since the first bytes comes back whole (200), not spliced.
-          if (offset > 0 && validator) rangeHeaders['if-range'] = validator;
-          const response = await client.get(request.location, {
-            headers: rangeHeaders,
-            signal,
-            ...(request.credentials ? { credentials: request.credentials } : {}),
-          });
-          answered = true;
-          const misplaced = response.status === 206 && contentRangeStart(response.headers) !== offset;
-          if (response.status === 416 || misplaced) {
-            discardBody(response.body);
-            if (offset === 0 || tries >= client.retries) {
-              throw new GlideError('ENETWORK', `The server answered a range request for ${request.what} wrongly (HTTP ${response.status}).`, [
-                'A proxy or mirror may mangle Range requests; run again, or try without the proxy or mirror.',
-              ]);
-            }
-            await startOver();
-            continue;
+      const { retries, backoffMs } = client.retryPolicy;
+      // One attempt: ask for the bytes not yet here and feed them; 'restart' when the range came back wrong.
+      const attempt = async (retry: number): Promise<'done' | 'restart'> => {
+        const offset = pass.bytes;
+        const rangeHeaders: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+        // If-Range: a file that changed since the first bytes comes back whole (200), not spliced.
+        if (offset > 0 && validator) rangeHeaders['if-range'] = validator;
+        const response = await client.get(request.location, {
+          headers: rangeHeaders,
+          signal,
+          ...(request.credentials ? { credentials: request.credentials } : {}),
+        });
+        answered = true;
+        const misplaced = response.status === 206 && contentRangeStart(response.headers) !== offset;
+        if (response.status === 416 || misplaced) {
+          discardBody(response.body);
+          if (offset === 0 || retry >= retries) {
+            throw new GlideError('ENETWORK', `The server answered a range request for ${request.what} wrongly (HTTP ${response.status}).`, [
+              'A proxy or mirror may mangle Range requests; run again, or try without the proxy or mirror.',
+            ]);
           }
-          // The server ignored Range (or the file changed): the whole file follows.
-          if (response.status === 200 && offset > 0) await startOver();
-          await client.expectOk(response, request.what);
-          validator ??= header(response.headers, 'etag') ?? header(response.headers, 'last-modified');
-          total = totalSize(response.status, response.headers, offset);
-          request.onProgress?.(pass.bytes, total);
-          for await (const chunk of bodyChunks(response, request.what, { before: pass.bytes, expected: total })) {
-            await writePartial(partial, chunk);
-            await pass.feed(chunk);
-            request.onProgress?.(pass.bytes, total);
-          }
-          return;
-        } catch (error) {
-          if (!isRetryableNetworkError(error) || tries >= client.retries) throw client.explain(error, request.location);
-          await sleep(client.backoff(tries), signal);
+          await startOver();
+          return 'restart';
         }
+        // The server ignored Range (or the file changed): the whole file follows.
+        if (response.status === 200 && offset > 0) await startOver();
+        await client.expectOk(response, request.what);
+        validator ??= header(response.headers, 'etag') ?? header(response.headers, 'last-modified');
+        total = totalSize(response.status, response.headers, offset);
+        request.onProgress?.(pass.bytes, total);
+        for await (const chunk of bodyChunks(response, request.what, { before: pass.bytes, expected: total })) {
+          await writePartial(partial, chunk);
+          await pass.feed(chunk);
+          request.onProgress?.(pass.bytes, total);
+        }
+        return 'done';
+      };
+      try {
+        await withRetries(attempt, {
+          retries,
+          backoffMs,
+          signal,
+          retryResult: (outcome): Verdict => (outcome === 'restart' ? 'now' : 'final'),
+          retryError: (error): Verdict => (isRetryableNetworkError(error) ? {} : 'final'),
+        });
+      } catch (error) {
+        throw client.explain(error, request.location);
       }
     });
     await closeStream(partial);

@@ -1,25 +1,18 @@
 /**
- * The installers' only HTTP client, and the only module that imports undici. It owns what
- * users of other installers keep tripping over (../shared/reference/lessons.md): proxies
- * from the environment and npm's config, redirects followed by hand so the GitHub token
- * reaches the API host and a mirror's credentials that mirror's origin only, retries with
- * backoff, a stall timeout, deadlines, and plain messages for rate limits, TLS interception,
- * refused credentials and bodies cut short.
+ * The installers' HTTP client, on the shared network layer (transport, retry, deadline:
+ * decision 0019). It owns what users of other installers keep tripping over
+ * (../shared/reference/lessons.md): the GitHub token sent to the API host only and a
+ * mirror's credentials to that mirror's origin only, a stall timeout, deadlines, and plain
+ * messages for rate limits, TLS interception, refused credentials and bodies cut short.
  */
-import { setFlagsFromString } from 'node:v8';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '#contract';
+import type { Dispatcher } from 'undici';
+import { GlideError } from '#contract';
+import { withDeadline } from './deadline.js';
+import { DISK_ERROR_CODES, errorCode, isTransientNetworkError, TLS_TRUST_CODES } from './errors.js';
+import { RETRYABLE_STATUSES, withRetries, type Verdict } from './retry.js';
+import { createDispatcher, header, redactUrl, requestFollowingRedirects, type ProxySettings, type ResponseHeaders } from './transport.js';
 
-// undici parses HTTP with a WebAssembly module, and V8's background recompile of it with its
-// optimising tier costs ~35 MB of peak memory on Node 20 (measured by bench/install). The
-// baseline tier is fast enough to parse headers; it keeps a 1 GB install under 100 MB.
-setFlagsFromString('--liftoff-only');
-
-export interface ProxySettings {
-  readonly httpProxy?: string;
-  readonly httpsProxy?: string;
-  readonly noProxy?: string;
-}
+export { header, proxyFromEnv, redactUrl, type ProxySettings } from './transport.js';
 
 /** HTTP Basic credentials, from a mirror URL's `user:password@`. */
 export interface BasicCredentials {
@@ -51,7 +44,7 @@ export type ResponseBody = Dispatcher.ResponseData['body'];
 export interface HttpResponse {
   readonly url: string;
   readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly headers: ResponseHeaders;
   readonly body: ResponseBody;
   /** What the request that got this answer carried: the mirror's credentials, the GitHub token, or nothing. */
   readonly authorizedWith: 'credentials' | 'token' | undefined;
@@ -112,51 +105,11 @@ export async function* bodyChunks(
   }
 }
 
-const MAX_REDIRECTS = 10;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-// A server asking for a longer pause gets an error after the retries, not a hung install.
-const MAX_RETRY_AFTER_MS = 60_000;
-
-const TLS_TRUST_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-]);
-
-const DISK_ERROR_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE']);
-
 const DEFAULT_DOCUMENT_DEADLINE_MS = 60_000;
 // Glide's archives are 10–50 MB: 30 minutes still lets a 30 KB/s connection finish, and a
 // run stopped by it resumes from the bytes kept.
 const DEFAULT_DOWNLOAD_DEADLINE_MS = 30 * 60_000;
 
-
-/** Proxy settings from the environment, then from npm's config (npx exports it as `npm_config_*`). Read here and nowhere else. */
-export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings {
-  const pick = (...names: string[]): string | undefined => names.map((name) => env[name]).find((value) => value);
-  const httpsProxy = pick('HTTPS_PROXY', 'https_proxy', 'npm_config_https_proxy', 'npm_config_proxy');
-  const httpProxy = pick('HTTP_PROXY', 'http_proxy', 'npm_config_proxy');
-  const noProxy = pick('NO_PROXY', 'no_proxy', 'npm_config_noproxy');
-  return { ...(httpsProxy ? { httpsProxy } : {}), ...(httpProxy ? { httpProxy } : {}), ...(noProxy ? { noProxy } : {}) };
-}
-
-/** A URL for messages and receipts: no user or password (a user name can be a token too), no signature or token parameter. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (/signature|token|credential|sig$/i.test(key)) parsed.searchParams.set(key, '***');
-    }
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^/?#]*@/, '//');
-  }
-}
 
 export class HttpClient {
   readonly #options: HttpClientOptions;
@@ -164,20 +117,11 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
-    const stall = options.stallMs ?? 30_000;
-    this.#dispatcher = new EnvHttpProxyAgent({
-      // Explicit values (even empty) keep undici from reading the environment a second time.
-      httpProxy: options.proxy.httpProxy ?? '',
-      httpsProxy: options.proxy.httpsProxy ?? '',
-      noProxy: options.proxy.noProxy ?? '',
-      headersTimeout: stall,
-      bodyTimeout: stall,
-      connect: { timeout: stall },
-    });
+    this.#dispatcher = createDispatcher(options.proxy, options.stallMs ?? 30_000);
   }
 
   /**
-   * GET with retries, following redirects by hand. The caller consumes or destroys `body`, and
+   * GET with retries, following redirects. The caller consumes or destroys `body`, and
    * bounds it: a download passes the signal of its `withDeadline`.
    */
   async get(url: string, options: GetOptions = {}): Promise<HttpResponse> {
@@ -208,101 +152,60 @@ export class HttpClient {
    * Runs `work` with a signal that aborts, with `tooSlow()`'s error as the reason, once
    * `ms` have passed (or when the client's own signal aborts: Ctrl-C).
    */
-  async withDeadline<T>(ms: number, tooSlow: () => GlideError, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(tooSlow()), ms);
-    const cancel = this.#options.signal;
-    const onCancel = (): void => deadline.abort(cancel?.reason);
-    if (cancel?.aborted) onCancel();
-    cancel?.addEventListener('abort', onCancel, { once: true });
-    try {
-      return await work(deadline.signal);
-    } catch (error) {
-      // Whatever the aborted request threw, the deadline is what happened.
-      throw deadline.signal.aborted && !cancel?.aborted ? deadline.signal.reason : error;
-    } finally {
-      clearTimeout(timer);
-      cancel?.removeEventListener('abort', onCancel);
-    }
+  withDeadline<T>(ms: number, tooSlow: () => GlideError, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(ms, tooSlow, this.#options.signal, work);
   }
 
   get downloadDeadlineMs(): number {
     return this.#options.downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS;
   }
 
+  /** Attempts after the first, and the first backoff delay: downloads retry their bodies with the same. */
+  get retryPolicy(): { readonly retries: number; readonly backoffMs: number } {
+    return { retries: this.#options.retries ?? 4, backoffMs: this.#options.backoffMs ?? 500 };
+  }
+
   /**
-   * Runs `attempt` again after a network error or a retryable status, with exponential
-   * backoff (honouring `Retry-After`). Downloads retry their bodies themselves, resuming.
+   * Runs `attempt` again after a network error or a retryable status (the shared loop and its
+   * `Retry-After` rule). Downloads retry their bodies themselves, resuming.
    */
-  async #withRetries<T extends { status: number; headers: HttpResponse['headers'] }>(
+  async #withRetries<T extends { status: number; headers: ResponseHeaders; body?: ResponseBody }>(
     url: string,
     signal: AbortSignal | undefined,
     attempt: () => Promise<T>,
   ): Promise<T> {
-    const retries = this.#options.retries ?? 4;
-    for (let tries = 0; ; tries++) {
-      let delay: number;
-      try {
-        const result = await attempt();
-        if (!RETRYABLE_STATUSES.has(result.status) || tries >= retries) return result;
-        if ('body' in result) discardBody(result.body as ResponseBody);
-        const asked = retryAfterMs(header(result.headers, 'retry-after'), Date.now());
-        delay = asked === undefined ? this.backoff(tries) : Math.min(asked, MAX_RETRY_AFTER_MS);
-      } catch (error) {
-        if (!isRetryableNetworkError(error) || tries >= retries) throw this.explain(error, url);
-        delay = this.backoff(tries);
-      }
-      await sleep(delay, signal ?? this.#options.signal);
+    try {
+      return await withRetries(attempt, {
+        ...this.retryPolicy,
+        signal: signal ?? this.#options.signal,
+        retryResult: (result): Verdict => (RETRYABLE_STATUSES.has(result.status) ? { retryAfter: header(result.headers, 'retry-after') } : 'final'),
+        retryError: (error): Verdict => (isRetryableNetworkError(error) ? {} : 'final'),
+        drop: (result) => {
+          if (result.body) discardBody(result.body);
+        },
+      });
+    } catch (error) {
+      throw this.explain(error, url);
     }
-  }
-
-  backoff(tries: number): number {
-    const base = this.#options.backoffMs ?? 500;
-    return Math.round(base * 2 ** tries * (0.75 + Math.random() * 0.5));
-  }
-
-  get retries(): number {
-    return this.#options.retries ?? 4;
   }
 
   async #getOnce(url: string, options: GetOptions): Promise<HttpResponse> {
-    const signal = options.signal ?? this.#options.signal;
-    const credentialsOrigin = options.credentials ? new URL(url).origin : undefined;
-    let current = url;
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const credentials = new URL(current).origin === credentialsOrigin ? options.credentials : undefined;
-      const { headers, authorizedWith } = this.#headersFor(current, options.headers, credentials);
-      const response = await request(current, {
-        method: 'GET',
-        dispatcher: this.#dispatcher,
-        headers,
-        ...(signal ? { signal } : {}),
-      });
-      const location = header(response.headers, 'location');
-      if (!REDIRECT_STATUSES.has(response.statusCode) || !location) {
-        return { url: current, status: response.statusCode, headers: response.headers, body: response.body, authorizedWith };
-      }
-      const next = new URL(location, current).toString();
-      if (current.startsWith('https:') && next.startsWith('http:')) {
-        discardBody(response.body);
-        throw new GlideError('ENETWORK', `${safeHost(current)} redirected to plain http (${safeHost(next)}); refusing to download over it.`, [
-          'A proxy or mirror may be misconfigured. Use an https mirror, or a folder.',
-        ]);
-      }
-      // The caller reads (or discards) the redirect's own body.
-      if (options.stopAtRedirect) {
-        return { url: next, status: response.statusCode, headers: response.headers, body: response.body, authorizedWith };
-      }
-      await response.body.dump();
-      current = next;
-    }
-    throw new GlideError('ENETWORK', `More than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}.`, [
-      'A proxy or mirror may be misconfigured; try the URL in a browser.',
-    ]);
+    let authorizedWith: HttpResponse['authorizedWith'];
+    const { url: answered, response } = await requestFollowingRedirects(new URL(url), {
+      dispatcher: this.#dispatcher,
+      signal: options.signal ?? this.#options.signal,
+      ...(options.stopAtRedirect ? { stopAtRedirect: true } : {}),
+      headers: (hop, firstOrigin) => {
+        const built = this.#headersFor(hop, options.headers, firstOrigin ? options.credentials : undefined);
+        authorizedWith = built.authorizedWith;
+        return built.headers;
+      },
+    });
+    return { url: answered.toString(), status: response.statusCode, headers: response.headers, body: response.body, authorizedWith };
   }
 
   #headersFor(
-    url: string,
+    url: URL,
     extra: Readonly<Record<string, string>> = {},
     credentials: BasicCredentials | undefined,
   ): { headers: Record<string, string>; authorizedWith: HttpResponse['authorizedWith'] } {
@@ -313,7 +216,7 @@ export class HttpClient {
     }
     // The token goes to the API origin only: GitHub's download CDN rejects a second auth
     // mechanism, and a token must never reach a third party (a mirror included).
-    if (this.#options.token && new URL(url).origin === this.#options.apiOrigin) {
+    if (this.#options.token && url.origin === this.#options.apiOrigin) {
       headers.authorization = `Bearer ${this.#options.token.value}`;
       return { headers, authorizedWith: 'token' };
     }
@@ -407,7 +310,9 @@ export class HttpClient {
         'Check the version (tags have no "v": 0.1.0-rc.1) and the repository (GLIDE_REPO).',
       ]);
     }
-    throw new GlideError('ENETWORK', `Fetching ${what} failed: HTTP ${response.status} from ${safeHost(url)}.`, [
+    // A Retry-After longer than the retry loop waits ends it at once: say what the server asked.
+    const asked = RETRYABLE_STATUSES.has(response.status) ? header(response.headers, 'retry-after') : undefined;
+    throw new GlideError('ENETWORK', `Fetching ${what} failed: HTTP ${response.status} from ${safeHost(url)}${asked ? ` (Retry-After: ${asked})` : ''}.`, [
       'Run again later; if it persists, check the mirror or proxy.',
     ]);
   }
@@ -415,11 +320,6 @@ export class HttpClient {
   async close(): Promise<void> {
     await this.#dispatcher.close();
   }
-}
-
-export function header(headers: HttpResponse['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function rateLimitError(headers: HttpResponse['headers'], tokenSource: string | undefined): GlideError {
@@ -438,22 +338,7 @@ function rateLimitError(headers: HttpResponse['headers'], tokenSource: string | 
 
 /** A connection that failed, or a body that broke off after the host answered (resumed, for a download). */
 export function isRetryableNetworkError(error: unknown): boolean {
-  if (error instanceof BrokenBodyError) return true;
-  const code = errorCode(error);
-  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
-}
-
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  // undici wraps the socket's error in `cause`.
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR_REQ_RETRY') {
-      if (code !== 'UND_ERR' || !(current as { cause?: unknown }).cause) return code;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+  return error instanceof BrokenBodyError || isTransientNetworkError(error);
 }
 
 /** The message for a body that broke off: the host was reached, what it announced, and how much arrived. */
@@ -506,19 +391,4 @@ function safeHost(url: string): string {
   } catch {
     return url;
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

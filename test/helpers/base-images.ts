@@ -2,7 +2,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import type { Distro } from '#contract';
-import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, RegistryClient } from '../../release/src/images/registry/client.js';
+import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, RegistryClient } from '../../src/registry/client.js';
 
 /**
  * Stand-ins for the four distros' base images, made here and pushed to the test registry, so

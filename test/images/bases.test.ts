@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DISTROS } from '#contract';
 import { GLIDE_BASES, parseConfig } from '../../release/src/config.js';
 import { unpinnedBases } from '../../release/src/images/bases.js';
-import { parseImageReference } from '../../release/src/images/registry/reference.js';
+import { parseImageReference } from '../../src/registry/reference.js';
 
 describe('default bases', () => {
   it('cover every distro and are the defaults of the config', () => {

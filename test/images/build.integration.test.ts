@@ -11,7 +11,7 @@ import type { LedgerArchive, ReleaseLedger } from '../../release/src/build/ledge
 import { buildImages, type ImagesInput, type ImagesReport } from '../../release/src/images/build.js';
 import { CA_LAYER_CREATED_BY, GLIDE_LAYER_CREATED_BY, type ImageConfig } from '../../release/src/images/config.js';
 import { readOciLayout } from '../../release/src/images/layout.js';
-import { RegistryClient, type RegistryRequest } from '../../release/src/images/registry/client.js';
+import { RegistryClient, type RegistryRequest } from '../../src/registry/client.js';
 import { BASE_IMAGES, TEST_CA_BUNDLE, pushBaseImages } from '../helpers/base-images.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { buildReleaseMirror, type ReleaseMirror } from '../helpers/release-mirror.js';

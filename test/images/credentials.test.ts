@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registryCredentials } from '../../release/src/images/registry/credentials.js';
+import { registryCredentials } from '../../src/registry/credentials.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

@@ -9,7 +9,7 @@ import type { ReleaseLedger } from '../../release/src/build/ledger.js';
 import { buildImages, type ImagesReport } from '../../release/src/images/build.js';
 import { readOciLayout } from '../../release/src/images/layout.js';
 import { publishImages, type PublishImagesReport, type PublishStep } from '../../release/src/images/publish.js';
-import { RegistryClient, type RegistryRequest, type RegistryStats } from '../../release/src/images/registry/client.js';
+import { RegistryClient, type RegistryRequest, type RegistryStats } from '../../src/registry/client.js';
 import { TEST_CA_BUNDLE, pushBaseImages } from '../helpers/base-images.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { buildReleaseMirror, type ReleaseMirror } from '../helpers/release-mirror.js';

@@ -5,8 +5,8 @@
  */
 import { GlideError } from '#contract';
 import type { Descriptor, ImageConfig, Platform } from './config.js';
-import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type Manifest, type RegistryClient } from './registry/client.js';
-import { parseImageReference } from './registry/reference.js';
+import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type Manifest, type RegistryClient } from '../../../src/registry/client.js';
+import { parseImageReference } from '../../../src/registry/reference.js';
 
 export interface BaseManifest extends Descriptor {
   readonly platform: Platform;

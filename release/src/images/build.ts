@@ -26,8 +26,8 @@ import {
 } from './config.js';
 import { GO_CA_BUNDLE_PATHS, OCI_LAYER_MEDIA_TYPE, caBundleLayer, findCaBundle, glideLayer, type ByteSource, type Layer } from './layer.js';
 import { writeOciLayout, type LayoutRef } from './layout.js';
-import type { RegistryClient } from './registry/client.js';
-import { parseImageReference } from './registry/reference.js';
+import type { RegistryClient } from '../../../src/registry/client.js';
+import { parseImageReference } from '../../../src/registry/reference.js';
 
 export interface ImagesInput {
   readonly ledger: ReleaseLedger;

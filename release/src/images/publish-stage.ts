@@ -9,9 +9,9 @@ import { GlideError, RELEASE_LEDGER } from '#contract';
 import type { ReleaseLedger } from '../build/ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { publishImages, type PublishImagesReport } from './publish.js';
-import { RegistryClient } from './registry/client.js';
-import { registryCredentials } from './registry/credentials.js';
-import { parseImageReference } from './registry/reference.js';
+import { RegistryClient } from '../../../src/registry/client.js';
+import { registryCredentials } from '../../../src/registry/credentials.js';
+import { parseImageReference } from '../../../src/registry/reference.js';
 
 export interface PublishImagesOptions {
   readonly dryRun: boolean;

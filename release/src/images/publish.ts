@@ -7,8 +7,8 @@
 import { DISTROS, GlideError, imageTag, parseReleaseVersion, type Distro } from '#contract';
 import { BASE_NAME_ANNOTATION, CA_LAYER_CREATED_BY, GLIDE_LAYER_CREATED_BY, type Descriptor } from './config.js';
 import { readOciLayout, type OciLayout } from './layout.js';
-import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type RegistryClient } from './registry/client.js';
-import { parseImageReference } from './registry/reference.js';
+import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type RegistryClient } from '../../../src/registry/client.js';
+import { parseImageReference } from '../../../src/registry/reference.js';
 import { planImageTags } from './tags.js';
 
 export interface PublishImagesInput {

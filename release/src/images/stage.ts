@@ -10,7 +10,7 @@ import { GlideError, RELEASE_LEDGER } from '#contract';
 import type { LedgerImages, ReleaseLedger } from '../build/ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { buildImages, type ImagesReport } from './build.js';
-import { RegistryClient } from './registry/client.js';
+import { RegistryClient } from '../../../src/registry/client.js';
 
 export const IMAGES_LAYOUT = 'images';
 

@@ -1,21 +1,23 @@
 /**
- * A client for the OCI distribution API, so release images are pushed without a Docker engine
- * (as ko and crane do). The registry side's only module that imports undici. It owns auth
- * (anonymous, Basic, and Docker's token flow), retries that honour `Retry-After`, and digest
- * checks on every byte that goes in or out: manifests travel as raw bytes, never re-serialised,
- * because their digest is the sha256 of exactly those bytes.
+ * A client for the OCI distribution API (decision 0020), so release images are pushed without
+ * a Docker engine (as ko and crane do) and the installer can ask what an image holds. It owns
+ * auth (anonymous, Basic, and Docker's token flow) and digest checks on every byte that goes in
+ * or out: manifests travel as raw bytes, never re-serialised, because their digest is the
+ * sha256 of exactly those bytes. Connections, redirects and retries are the shared network
+ * layer's (src/net, decision 0019).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
-import { GlideError, RETRYABLE_STATUSES, retryAfterMs, TRANSIENT_NETWORK_CODES } from '#contract';
+import type { Dispatcher } from 'undici';
+import { GlideError } from '#contract';
+import { errorCode, isTransientNetworkError } from '../net/errors.js';
+import { RETRYABLE_STATUSES, withRetries, type Verdict } from '../net/retry.js';
+import { createDispatcher, proxyFromEnv, requestFollowingRedirects, type ProxySettings } from '../net/transport.js';
 import { parseChallenge, type Challenge } from './challenge.js';
 import { isDigest, registryBaseUrl } from './reference.js';
-import { backoffMs } from './retry.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -61,6 +63,10 @@ export interface RegistryClientOptions {
   readonly backoffMs?: number;
   /** Called before every HTTP request is sent (retries included), e.g. for verbose logs. */
   readonly onRequest?: (request: RegistryRequest) => void;
+  /** Called before each wait for another attempt, with how long it is (backoff with jitter, or the registry's `Retry-After`). */
+  readonly onRetry?: (retry: { readonly operation: string; readonly delayMs: number }) => void;
+  /** Proxies, as the installers take them; default: the environment's (`HTTPS_PROXY`, `NO_PROXY`, npm's config). */
+  readonly proxy?: ProxySettings;
   /** Cancels requests in flight and waits between retries (Ctrl-C); the abort reason is thrown. */
   readonly signal?: AbortSignal;
 }
@@ -147,10 +153,6 @@ interface CachedToken {
 
 const USER_AGENT = 'glide-release';
 const STALL_MS = 60_000;
-const MAX_REDIRECTS = 5;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-// A registry asking for a longer pause gets an error that says when to run again, not a hung release.
-const MAX_RETRY_AFTER_MS = 60_000;
 // Tokens without `expires_in` last 60 s per the spec; renew a little early.
 const DEFAULT_TOKEN_SECONDS = 60;
 const TOKEN_MARGIN_MS = 5_000;
@@ -185,8 +187,9 @@ export class RegistryClient {
   readonly #retries: number;
   readonly #backoffMs: number;
   readonly #onRequest: ((request: RegistryRequest) => void) | undefined;
+  readonly #onRetry: RegistryClientOptions['onRetry'];
   readonly #signal: AbortSignal | undefined;
-  readonly #agent = new Agent({ headersTimeout: STALL_MS, bodyTimeout: STALL_MS, connect: { timeout: STALL_MS } });
+  readonly #dispatcher: Dispatcher;
   // Learnt from the first 401, so later requests authenticate up front instead of being refused first.
   #challenge: Challenge | undefined;
   readonly #tokens = new Map<string, CachedToken>();
@@ -198,11 +201,13 @@ export class RegistryClient {
     this.#retries = options.retries ?? 4;
     this.#backoffMs = options.backoffMs ?? 500;
     this.#onRequest = options.onRequest;
+    this.#onRetry = options.onRetry;
     this.#signal = options.signal;
+    this.#dispatcher = createDispatcher(options.proxy ?? proxyFromEnv(process.env), STALL_MS);
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#dispatcher.close();
   }
 
   /** The digest a tag (or digest) points at, or undefined when there is none. */
@@ -342,22 +347,20 @@ export class RegistryClient {
       throw new GlideError('ECONFIG', `The upload chunk size must be a positive whole number of bytes, not ${chunkSize}.`);
     }
     const size = source instanceof Uint8Array ? source.byteLength : (await stat(source.file)).size;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const session = (attempt === 0 ? options.session : undefined) ?? (await this.#startUpload(repository));
-        const last =
-          chunkSize === undefined
-            ? session
-            : await this.#uploadChunks(session, digest, source, size, chunkSize);
+    const operation = `upload blob ${digest} to ${repository}`;
+    await withRetries(
+      async (retry) => {
+        const session = (retry === 0 ? options.session : undefined) ?? (await this.#startUpload(repository));
+        const last = chunkSize === undefined ? session : await this.#uploadChunks(session, digest, source, size, chunkSize);
         await this.#finishUpload(last, digest, chunkSize === undefined ? { source, size } : undefined);
         this.stats.blobUploads++;
-        return;
-      } catch (error) {
-        if (!(error instanceof RegistryError && error.transient) || attempt >= this.#retries) throw error;
-        this.stats.retries++;
-        await sleep(backoffMs(attempt + 1, this.#backoffMs));
-      }
-    }
+      },
+      {
+        ...this.#retryPolicy(operation),
+        // Each request has had its own retries: start over from a new session, since a half-sent PATCH leaves the old one in an unknown state.
+        retryError: (error): Verdict => (error instanceof RegistryError && error.transient ? {} : 'final'),
+      },
+    );
   }
 
   /** Makes the blob present in `repository` the cheapest way: already there, mounted, or uploaded. */
@@ -499,77 +502,71 @@ export class RegistryClient {
 
   /** One request with auth, retries and redirects; throws RegistryError for any status not in `ok`. */
   async #send(exchange: Exchange): Promise<Reply> {
-    const retries = exchange.retries ?? this.#retries;
-    let retry = 0;
+    let retried = 0;
     let reauthenticated = false;
-    for (;;) {
-      let reply: Reply;
-      try {
-        reply = await this.#exchange(exchange, await this.#authorization(exchange));
-      } catch (error) {
-        if (this.#signal?.aborted) throw this.#signal.reason;
-        if (error instanceof GlideError) throw error;
-        const code = errorCode(error) ?? (error instanceof Error ? error.message : String(error));
-        const transient = TRANSIENT_NETWORK_CODES.has(code);
-        if (transient && retry < retries) {
-          retry++;
-          this.stats.retries++;
-          await this.#pause(backoffMs(retry, this.#backoffMs));
-          continue;
-        }
-        throw new RegistryError(
-          `${this.registry}: ${exchange.operation} failed: ${this.#redact(code)}${retry ? ` (after ${plural(retry, 'retry', 'retries')})` : ''}. Check that ${exchange.url.host} is up and reachable, then run again${keptNote(exchange)}.`,
-          undefined,
-          transient,
-        );
-      }
-
-      if (reply.status === 401 && exchange.kind !== 'token' && !reauthenticated && (await this.#answerChallenge(reply, exchange))) {
-        reauthenticated = true;
-        continue;
-      }
-      if (RETRYABLE_STATUSES.has(reply.status) && retry < retries) {
-        const asked = retryAfterMs(headerValue(reply.headers, 'retry-after'), Date.now());
-        if (asked === undefined || asked <= MAX_RETRY_AFTER_MS) {
-          retry++;
-          this.stats.retries++;
-          await this.#pause(asked ?? backoffMs(retry, this.#backoffMs));
-          continue;
-        }
-      }
-      if (exchange.ok.includes(reply.status)) return reply;
-      throw this.#httpError(exchange, reply, retry);
+    let reply: Reply;
+    try {
+      reply = await withRetries(
+        async (retry) => {
+          retried = retry;
+          const first = await this.#exchange(exchange, await this.#authorization(exchange));
+          if (first.status !== 401 || exchange.kind === 'token' || reauthenticated || !(await this.#answerChallenge(first, exchange))) return first;
+          reauthenticated = true;
+          return this.#exchange(exchange, await this.#authorization(exchange));
+        },
+        {
+          ...this.#retryPolicy(exchange.operation),
+          retries: exchange.retries ?? this.#retries,
+          retryResult: (answer): Verdict => (RETRYABLE_STATUSES.has(answer.status) ? { retryAfter: headerValue(answer.headers, 'retry-after') } : 'final'),
+          retryError: (error): Verdict => (!(error instanceof GlideError) && isTransientNetworkError(error) ? {} : 'final'),
+        },
+      );
+    } catch (error) {
+      if (this.#signal?.aborted) throw this.#signal.reason;
+      if (error instanceof GlideError) throw error;
+      const code = errorCode(error) ?? (error instanceof Error ? error.message : String(error));
+      throw new RegistryError(
+        `${this.registry}: ${exchange.operation} failed: ${this.#redact(code)}${retried ? ` (after ${plural(retried, 'retry', 'retries')})` : ''}. Check that ${exchange.url.host} is up and reachable, then run again${keptNote(exchange)}.`,
+        undefined,
+        isTransientNetworkError(error),
+      );
     }
+    if (exchange.ok.includes(reply.status)) return reply;
+    throw this.#httpError(exchange, reply, retried);
+  }
+
+  #retryPolicy(operation: string): { retries: number; backoffMs: number; signal: AbortSignal | undefined; onRetry: (retry: number, delayMs: number) => void } {
+    return {
+      retries: this.#retries,
+      backoffMs: this.#backoffMs,
+      signal: this.#signal,
+      onRetry: (_retry, delayMs) => {
+        this.stats.retries++;
+        this.#onRetry?.({ operation, delayMs });
+      },
+    };
   }
 
   /** Sends once, following redirects for reads (blob storage often lives on a CDN); auth goes to the registry's origin only. */
   async #exchange(exchange: Exchange, authorization: string | undefined): Promise<Reply> {
-    let url = exchange.url;
-    for (let redirects = 0; ; redirects++) {
-      this.stats.requests[exchange.kind]++;
-      this.#onRequest?.({ kind: exchange.kind, method: exchange.method, url: url.toString() });
-      const sameOrigin = url.origin === exchange.url.origin;
-      const response = await request(url, {
-        dispatcher: this.#agent,
-        method: exchange.method,
-        headers: {
-          'user-agent': USER_AGENT,
-          ...exchange.headers,
-          ...(authorization && sameOrigin ? { authorization } : {}),
-        },
-        body: exchange.body?.() ?? null,
-        ...(this.#signal ? { signal: this.#signal } : {}),
-      });
-      const location = headerValue(response.headers, 'location');
-      const redirect = REDIRECT_STATUSES.has(response.statusCode) && location && (exchange.method === 'GET' || exchange.method === 'HEAD');
-      if (redirect && redirects < MAX_REDIRECTS) {
-        await response.body.dump();
-        url = new URL(location, url);
-        continue;
-      }
-      const body = exchange.method === 'HEAD' ? (await response.body.dump(), Buffer.alloc(0)) : Buffer.from(await response.body.arrayBuffer());
-      return { status: response.statusCode, headers: response.headers, body };
-    }
+    const { response } = await requestFollowingRedirects(exchange.url, {
+      dispatcher: this.#dispatcher,
+      method: exchange.method,
+      headers: (_hop, firstOrigin) => ({
+        'user-agent': USER_AGENT,
+        ...exchange.headers,
+        ...(authorization && firstOrigin ? { authorization } : {}),
+      }),
+      ...(exchange.body ? { body: exchange.body } : {}),
+      signal: this.#signal,
+      follow: exchange.method === 'GET' || exchange.method === 'HEAD',
+      onHop: (hop) => {
+        this.stats.requests[exchange.kind]++;
+        this.#onRequest?.({ kind: exchange.kind, method: exchange.method, url: hop.toString() });
+      },
+    });
+    const body = exchange.method === 'HEAD' ? (await response.body.dump(), Buffer.alloc(0)) : Buffer.from(await response.body.arrayBuffer());
+    return { status: response.statusCode, headers: response.headers, body };
   }
 
   async #authorization(exchange: Exchange): Promise<string | undefined> {
@@ -648,12 +645,6 @@ export class RegistryClient {
       reply.status,
       transient,
     );
-  }
-
-  async #pause(ms: number): Promise<void> {
-    await sleep(ms, undefined, this.#signal ? { signal: this.#signal } : {}).catch((error: unknown) => {
-      throw this.#signal?.aborted ? this.#signal.reason : error;
-    });
   }
 
   // We never put a secret in a message; this covers text the server wrote, which might echo one.
@@ -738,16 +729,4 @@ async function readRange(source: BlobSource, start: number, end: number): Promis
   } finally {
     await file.close();
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  // undici wraps the socket's error in `cause`: look down the chain for a code we can act on.
-  const codes: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes.find((code) => TRANSIENT_NETWORK_CODES.has(code)) ?? codes[0];
 }
