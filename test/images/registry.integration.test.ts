@@ -386,6 +386,71 @@ describe('retries', () => {
     }
   });
 
+  it('backs off with jitter, as the installers do (it waited exactly 1, 2, 4 × the base before)', async () => {
+    let failures = 0;
+    const front = await startFront(registry, (_req, res) => {
+      if (++failures > 3) return false;
+      res.writeHead(503).end();
+      return true;
+    });
+    const delays: number[] = [];
+    const client = new RegistryClient({ registry: front.host, retries: 3, backoffMs: 100, onRetry: ({ delayMs }) => delays.push(delayMs) });
+    try {
+      expect(await client.listTags('jittered')).toEqual([]);
+      expect(delays).toHaveLength(3);
+      delays.forEach((delay, n) => {
+        expect(delay).toBeGreaterThanOrEqual(0.75 * 100 * 2 ** n);
+        expect(delay).toBeLessThanOrEqual(1.25 * 100 * 2 ** n);
+      });
+      expect(delays).not.toEqual([100, 200, 400]);
+    } finally {
+      await client.close();
+      await closeServer(front.server);
+    }
+  });
+
+  it('a cancel ends the wait before an upload starts over (it slept the backoff out before)', async () => {
+    const front = await startFront(registry, (req, res) => {
+      if (req.method !== 'PUT') return false;
+      res.writeHead(503).end();
+      return true;
+    });
+    const cancel = new AbortController();
+    const reason = new GlideError('ECANCELLED', 'Cancelled.');
+    const client = new RegistryClient({ registry: front.host, backoffMs: 600_000, signal: cancel.signal, onRetry: () => cancel.abort(reason) });
+    try {
+      const blob = randomBlob(1024);
+      await expect(client.uploadBlob('cancelled', blob.digest, blob.bytes)).rejects.toBe(reason);
+      expect(client.stats.requests['upload.finish']).toBe(1);
+    } finally {
+      await client.close();
+      await closeServer(front.server);
+    }
+  });
+
+  it('follows up to 10 redirects of a blob read, as the installers do (5 before)', async () => {
+    const blob = randomBlob(1024);
+    const seed = new RegistryClient({ registry: registry.host });
+    await seed.pushBlob('redirected', blob.digest, blob.bytes);
+    await seed.close();
+    const front = await startFront(registry, (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (!url.pathname.includes('/blobs/sha256:')) return false;
+      const left = Number(url.searchParams.get('left') ?? 7);
+      if (left === 0) return false;
+      res.writeHead(307, { location: `${url.pathname}?left=${left - 1}` }).end();
+      return true;
+    });
+    const client = new RegistryClient({ registry: front.host });
+    try {
+      expect(digestOf(await client.getBlob('redirected', blob.digest))).toBe(blob.digest);
+      expect(client.stats.requests['blob.get']).toBe(8);
+    } finally {
+      await client.close();
+      await closeServer(front.server);
+    }
+  });
+
   it('converges when the registry is killed in the middle of a chunked upload', async () => {
     const blob = randomBlob(2 * MiB);
     let chunks = 0;
