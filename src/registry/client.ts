@@ -110,12 +110,15 @@ export class RegistryError extends GlideError {
   readonly status: number | undefined;
   /** A later attempt may succeed (connection lost, 5xx, 429). */
   readonly transient: boolean;
+  /** The registry's `Retry-After`, which a caller retrying the whole operation honours too. */
+  readonly retryAfter: string | undefined;
 
-  constructor(message: string, status: number | undefined, transient: boolean) {
+  constructor(message: string, status: number | undefined, transient: boolean, retryAfter?: string) {
     super('ENETWORK', message);
     this.name = 'RegistryError';
     this.status = status;
     this.transient = transient;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -358,7 +361,7 @@ export class RegistryClient {
       {
         ...this.#retryPolicy(operation),
         // Each request has had its own retries: start over from a new session, since a half-sent PATCH leaves the old one in an unknown state.
-        retryError: (error): Verdict => (error instanceof RegistryError && error.transient ? {} : 'final'),
+        retryError: (error): Verdict => (error instanceof RegistryError && error.transient ? { retryAfter: error.retryAfter } : 'final'),
       },
     );
   }
@@ -644,6 +647,7 @@ export class RegistryClient {
       `${host}: ${exchange.operation} failed: HTTP ${reply.status}${found ? ` (${this.#redact(found)})` : ''}. ${hint}`,
       reply.status,
       transient,
+      headerValue(reply.headers, 'retry-after'),
     );
   }
 

@@ -428,6 +428,24 @@ describe('retries', () => {
     }
   });
 
+  it('an upload refused with a Retry-After over 60 s fails at once, naming it (it started over 4 times before)', async () => {
+    const front = await startFront(registry, (req, res) => {
+      if (req.method !== 'PUT') return false;
+      res.writeHead(429, { 'retry-after': '120' }).end();
+      return true;
+    });
+    const client = new RegistryClient({ registry: front.host, backoffMs: 10 });
+    try {
+      const blob = randomBlob(1024);
+      const error = await caught(client.uploadBlob('paced', blob.digest, blob.bytes));
+      expect(error.message).toMatch(/HTTP 429.*rate limiting us \(Retry-After: 120\); run again later/);
+      expect(client.stats.requests['upload.finish']).toBe(1);
+    } finally {
+      await client.close();
+      await closeServer(front.server);
+    }
+  });
+
   it('follows up to 10 redirects of a blob read, as the installers do (5 before)', async () => {
     const blob = randomBlob(1024);
     const seed = new RegistryClient({ registry: registry.host });
