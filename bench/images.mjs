@@ -26,6 +26,8 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  // The contract is a workspace package of .ts files: bundle it, as scripts/bundle.ts does.
+  plugins: [{ name: 'contract', setup: (b) => b.onResolve({ filter: /^#contract$/ }, () => ({ path: resolve('src/contract/index.ts') })) }],
   logLevel: 'warning',
 });
 const { status } = spawnSync(process.execPath, [runner, ...process.argv.slice(2)], { stdio: 'inherit' });
