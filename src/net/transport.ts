@@ -107,7 +107,7 @@ export async function requestFollowingRedirects(url: URL, options: HopRequest): 
   ]);
 }
 
-/** A URL for messages: no user or password (a user name can be a token too), no signature or token parameter. */
+/** A URL for messages and receipts: no user or password (a user name can be a token too), no signature or token parameter. */
 export function redactUrl(url: string): string {
   try {
     return withoutSecrets(new URL(url));

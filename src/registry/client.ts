@@ -360,7 +360,7 @@ export class RegistryClient {
       },
       {
         ...this.#retryPolicy(operation),
-        // Each request has had its own retries: start over from a new session, since a half-sent PATCH leaves the old one in an unknown state.
+        // A PATCH or the final PUT is never resent alone (a half-sent one leaves the session in an unknown state): start over from a new session.
         retryError: (error): Verdict => (error instanceof RegistryError && error.transient ? { retryAfter: error.retryAfter } : 'final'),
       },
     );
