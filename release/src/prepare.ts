@@ -154,8 +154,8 @@ function whyNotARelease(tag: string): GlideError {
   throw new Error(`${tag} is a release version`);
 }
 
-/** Refuses to go on (build, publish) while any gate fails, listing every failing gate. */
-export function assertGatesPass(plan: ReleasePlan, action: string): void {
+/** Refuses to go on (build, publish) while any gate fails, listing every failing gate. An `invalid` tag fails the version gate. */
+export function assertGatesPass(plan: ReleasePlan, action: string): asserts plan is ReleasePlan & { readonly stage: Exclude<Stage, 'invalid'> } {
   const failed = plan.gates.filter((gate) => !gate.ok);
   if (failed.length > 0) {
     throw new GlideError(failed[0]!.code!, `${plan.tag} cannot be ${action}:`, failed.map((g) => `${g.code}: ${g.message}`));

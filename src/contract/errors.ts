@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'EGOVERSION',
   'EUNSAFEPATH',
   'EOUTDIR',
+  'ELEDGER',
   // the installers (create-glide, glide-up)
   'EUNSUPPORTEDPLATFORM',
   'ENORELEASE',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBinaryHeader, parseTarget } from '#contract';
-import type { ReleaseLedger } from '../../release/src/build/ledger.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
 // The whole RC → RC → stable cycle of GEP 0004 on the Go stand-in, built with the real Go

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseLedger } from '../../release/src/build/ledger.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
 import { pushBaseImages } from '../helpers/base-images.js';
 import { goCurrentEnv, requireGoCurrent, skipWithoutGoCurrent } from '../helpers/go-current.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
