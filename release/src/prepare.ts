@@ -120,6 +120,7 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
     gates,
     targets: setup.matrix.build,
     skipped: setup.matrix.skipped,
+    images: config.images,
   });
   return { ...setup, outDir, plan };
 }

@@ -6,6 +6,11 @@ import { evaluateGates, type TagRecord } from '../../release/src/version/gates.j
 export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 export const NOW = new Date('2024-07-10T12:00:00Z');
 const TARGETS = ['linux/amd64', 'linux/arm64', 'darwin/arm64', 'windows/amd64'].map(parseTarget);
+const IMAGES = {
+  repository: 'ghcr.io/einstack/glide',
+  defaultDistro: 'alpine',
+  distros: { alpine: { base: 'docker.io/library/alpine:3.20@sha256:' + 'a'.repeat(64) }, distroless: { base: 'gcr.io/distroless/static-debian12:nonroot' } },
+} as const;
 const SKIPPED = [{ target: 'freebsd/s390x', reason: 'Go has no freebsd/s390x port' }];
 
 /** A tag evaluated against `tags` (all on COMMIT, released ten days before NOW unless said), as `plan --tag` would. */
@@ -33,6 +38,7 @@ export function releasePlan(tag: string, tags: readonly TagRecord[] = [], soakOv
     gates: report.gates,
     targets: TARGETS,
     skipped: SKIPPED,
+    images: IMAGES,
   });
 }
 
@@ -48,6 +54,7 @@ export function snapshotPlan(): ReleasePlan {
     gates: [],
     targets: TARGETS,
     skipped: SKIPPED,
+    images: IMAGES,
   });
 }
 

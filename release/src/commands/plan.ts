@@ -1,6 +1,6 @@
 /** `glide-release plan`: the stage, every gate and every artifact, before anything is built. */
 import { relative } from 'node:path';
-import type { ReleasePlan } from '../plan.js';
+import type { PlannedImages, ReleasePlan } from '../plan.js';
 import { prepareRelease, type PrepareOptions } from '../prepare.js';
 import type { CliIo } from './io.js';
 
@@ -23,8 +23,29 @@ export function formatPlan(plan: ReleasePlan, outDir: string): string {
       ? [`  none: ${plan.tag} is not a release version (see the version gate)`]
       : plan.artifacts.map((a) => `  ${a.path}${a.target ? `  (${a.target})` : ''}`)),
   ];
+  if (plan.images) lines.push('', ...formatImages(plan, plan.images, outDir));
   if (plan.skipped.length > 0) {
     lines.push('', 'knowingly skipped:', ...plan.skipped.map((s) => `  ${s.target}: ${s.reason}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function formatImages(plan: ReleasePlan, images: PlannedImages, outDir: string): string[] {
+  const width = Math.max(...images.distros.map((image) => image.tag.length));
+  const moving = images.distros.flatMap((image) => image.movesIfHighestStable);
+  return [
+    `images in ${outDir}/${images.layout} (build --only images):`,
+    ...images.distros.map((image) => `  ${image.tag.padEnd(width)}  ${image.platforms.join(' ')}  on ${image.base}`),
+    '  (a platform a base has no image for is left out, and named, when build reads the base; release.json gains every digest)',
+    '',
+    `publish --only images pushes to ${images.repository}:`,
+    ...(plan.stage === 'snapshot'
+      ? ['  nothing: a snapshot is never published']
+      : [
+          ...images.distros.flatMap((image) => image.pushes.map((reference) => `  ${reference}`)),
+          moving.length > 0
+            ? `  and moves, only if ${plan.version} is then the highest stable in the registry: ${moving.map((reference) => reference.slice(images.repository.length + 1)).join(', ')}`
+            : '  no latest tag: an RC never moves one',
+        ]),
+  ];
 }

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { GlideError } from '#contract';
 import { replacedPrefix } from '../files.js';
 import { assertLedgerOf, readLedger, writeLedger, type LedgerImages } from '../ledger.js';
+import { IMAGES_LAYOUT } from '../plan.js';
 import type { PreparedRelease } from '../prepare.js';
 import { buildImages, type ImagesReport } from './build.js';
 import { RegistryClient } from './registry/client.js';
-
-export const IMAGES_LAYOUT = 'images';
 
 // What the images say about themselves (org.opencontainers.image.* labels).
 const IMAGE_TITLE = 'Glide';
