@@ -162,12 +162,15 @@ function inconsistencies(ledger: ReleaseLedger): string[] {
   const problems = ledger.artifacts
     .filter((artifact) => !isAssetOf(ledger.tag, artifact.path))
     .map((artifact) => `${artifact.path} is not a file of ${ledger.tag}/`);
+  const stage = STAGE_NAMES[ledger.stage];
   const release = ledger.stage !== 'snapshot';
-  if (ledger.publishable !== release) problems.push(`publishable is ${ledger.publishable}, but a ${ledger.stage} build is ${release ? 'always' : 'never'} publishable`);
+  if (ledger.publishable !== release) problems.push(`publishable is ${ledger.publishable}, but ${stage} is ${release ? 'always' : 'never'} publishable`);
   const prerelease = ledger.stage !== 'stable';
-  if (ledger.prerelease !== prerelease) problems.push(`prerelease is ${ledger.prerelease}, but a ${ledger.stage} ${prerelease ? 'is' : 'is not'} a pre-release`);
+  if (ledger.prerelease !== prerelease) problems.push(`prerelease is ${ledger.prerelease}, but ${stage} ${prerelease ? 'is' : 'is not'} a pre-release`);
   return problems;
 }
+
+const STAGE_NAMES: Readonly<Record<LedgerStage, string>> = { rc: 'an RC', stable: 'a stable release', snapshot: 'a snapshot' };
 
 function isAssetOf(tag: string, path: string): boolean {
   const asset = path.startsWith(`${tag}/`) ? path.slice(tag.length + 1) : '';

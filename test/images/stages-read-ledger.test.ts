@@ -53,7 +53,7 @@ describe.each(Object.entries(stages))('the %s stage', (_stage, run) => {
     ['no artifacts list', ledger({ artifacts: undefined }), /artifacts: Invalid input: expected array, received undefined/],
     ['images without a repository', ledger({ images: {} }), /images\.layout: /],
     ['a newer schema', ledger({ schema: 2 }), /schema 2, written by a newer glide-release/],
-    ['a release marked unpublishable', ledger({ publishable: false }), /publishable is false, but a stable build is always publishable/],
+    ['a release marked unpublishable', ledger({ publishable: false }), /publishable is false, but a stable release is always publishable/],
     ['a build of the tag before it moved', ledger({ commit: 'f'.repeat(40) }), /the tag moved after the build/],
   ])('%s: ELEDGER', async (_case, text, message) => {
     await writeFile(join(out, TAG, 'release.json'), text);

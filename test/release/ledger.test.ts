@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -138,9 +138,9 @@ describe('a release.json that is not a ledger of this schema is ELEDGER, saying 
     ['a path out of the tag folder', edited((l) => (archive(l).path = '0.1.0/../../etc/passwd')), /0\.1\.0\/\.\.\/\.\.\/etc\/passwd is not a file of 0\.1\.0\//],
     ['a path in another tag', edited((l) => (archive(l).path = '0.0.9/glide_v0.0.9_linux_arm64.tar.gz')), /is not a file of 0\.1\.0\//],
     ['an images layout outside the folder', edited((l) => (l.images = { layout: '..', repository: 'r', distros: [], digests: [] })), /images\.layout: a folder name inside the release folder/],
-    ['a release marked unpublishable', edited((l) => (l.publishable = false)), /publishable is false, but a stable build is always publishable/],
-    ['a snapshot marked publishable', edited((l) => ((l.stage = 'snapshot'), (l.prerelease = true))), /publishable is true, but a snapshot build is never publishable/],
-    ['a stable marked pre-release', edited((l) => (l.prerelease = true)), /prerelease is true, but a stable is not a pre-release/],
+    ['a release marked unpublishable', edited((l) => (l.publishable = false)), /publishable is false, but a stable release is always publishable/],
+    ['a snapshot marked publishable', edited((l) => ((l.stage = 'snapshot'), (l.prerelease = true))), /publishable is true, but a snapshot is never publishable/],
+    ['a stable marked pre-release', edited((l) => (l.prerelease = true)), /prerelease is true, but a stable release is not a pre-release/],
   ])('%s', (_case, ledgerText, message) => {
     let thrown: unknown;
     try {
@@ -181,7 +181,6 @@ it('writeLedger replaces release.json whole: no temp file is left beside it', as
   await writeFile(join(dir, 'release.json'), 'old');
   await writeLedger(dir, LEDGER);
   expect((await readFile(join(dir, 'release.json'), 'utf8')).startsWith('{')).toBe(true);
-  const { readdir } = await import('node:fs/promises');
   expect(await readdir(dir)).toEqual(['release.json']);
   await rm(dir, { recursive: true, force: true });
 });
