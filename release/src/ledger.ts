@@ -85,8 +85,13 @@ export type LedgerArchive = Extract<LedgerArtifact, { kind: 'archive' }>;
 export type LedgerImages = NonNullable<ReleaseLedger['images']>;
 export type LedgerStage = ReleaseLedger['stage'];
 
+/** What the ledger keeps of the plan of a release that was built. */
+export type LedgerFacts = Pick<ReleasePlan, 'tag' | 'version' | 'prerelease' | 'publishable' | 'commit' | 'date' | 'goVersion' | 'skipped'> & {
+  readonly stage: LedgerStage;
+};
+
 /** Pure: the ledger of a built plan, its artifacts in path order so a rebuild writes the same bytes. */
-export function makeLedger(plan: ReleasePlan & { readonly stage: LedgerStage }, repo: string, artifacts: readonly LedgerArtifact[]): ReleaseLedger {
+export function makeLedger(plan: LedgerFacts, repo: string, artifacts: readonly LedgerArtifact[]): ReleaseLedger {
   const { tag, version, stage, prerelease, publishable, commit, date, goVersion, skipped } = plan;
   return {
     schema: LEDGER_SCHEMA,

@@ -6,7 +6,7 @@ import { GlideError } from '#contract';
 import { runPublishImages } from '../../release/src/images/publish-stage.js';
 import { runImagesStage } from '../../release/src/images/stage.js';
 import type { PreparedRelease } from '../../release/src/prepare.js';
-import { makeLedger } from '../../release/src/ledger.js';
+import { makeLedger, type LedgerFacts } from '../../release/src/ledger.js';
 import { COMMIT, RELEASED_RC, releasePlan } from '../helpers/release-plan.js';
 
 // The images and publish stages read release.json through the ledger module: a damaged or
@@ -36,7 +36,7 @@ const stages = {
   publish: () => runPublishImages(prepared(), { dryRun: true, env: {}, log: () => undefined, signal: new AbortController().signal }),
 };
 
-const BUILT = makeLedger(releasePlan(TAG, [RELEASED_RC]) as Parameters<typeof makeLedger>[0], 'EinStack/glide', []);
+const BUILT = makeLedger(releasePlan(TAG, [RELEASED_RC]) as LedgerFacts, 'EinStack/glide', []);
 const ledger = (fields: Record<string, unknown>) => JSON.stringify({ ...BUILT, ...fields });
 
 beforeEach(async () => {

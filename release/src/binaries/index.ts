@@ -21,7 +21,7 @@ import { exportCommit, regularFileAt } from '../git.js';
 import { trackScratch } from '../interrupt.js';
 import { assertGatesPass, type PreparedRelease } from '../prepare.js';
 import { hashFile, replaceDir, replacedPrefix, writeFileAtomic, writeHashed } from '../files.js';
-import { makeLedger, writeLedger, type LedgerArchive, type ReleaseLedger } from '../ledger.js';
+import { makeLedger, writeLedger, type LedgerArchive, type LedgerFacts, type ReleaseLedger } from '../ledger.js';
 import { writeArchive, type ArchiveMember } from './archive.js';
 import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
 import { runPool } from './pool.js';
@@ -68,11 +68,8 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
       commit: plan.commit,
       date: plan.date,
     });
-    // The host's own binary first: if the version did not get in, say so before building the
-    // rest. Then those run under qemu, so the last builds are the ones with the least to do after.
     const runners = new Map(prepared.matrix.build.map((target) => [target, chooseRunner(target, host, qemu)]));
-    const order = (target: Target) => ['native', 'qemu', 'none'].indexOf(runners.get(target)!.kind);
-    const targets = [...prepared.matrix.build].sort((a, b) => order(a) - order(b));
+    const targets = buildOrder(runners);
     const workers = Math.min(availableParallelism(), targets.length);
     const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
     const spans: CompileSpan[] = [];
@@ -106,14 +103,7 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
     if (unproven.length > 0) options.log(`header checked but not run: ${unproven.join(', ')}`);
 
     await rm(work, { recursive: true, force: true });
-    const checksums = checksumsName(plan.version);
-    const checksumsText = formatChecksums(archives.map((a) => ({ name: a.path.slice(plan.tag.length + 1), sha256: a.sha256 })));
-    const checksumsFile = await writeHashed([checksumsText], join(staging, checksums));
-    const ledger = makeLedger(plan, config.repo, [
-      ...archives,
-      { kind: 'checksums', path: mirrorAssetPath(plan.tag, checksums), ...checksumsFile },
-    ]);
-    await writeLedger(staging, ledger);
+    const ledger = await writeChecksumsAndLedger(staging, plan, config.repo, archives);
 
     const releaseDir = join(outDir, plan.tag);
     await replaceDir(staging, releaseDir);
@@ -130,6 +120,25 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
   } finally {
     forget();
   }
+}
+
+/**
+ * The host's own binary first: if the version did not get in, say so before building the
+ * rest. Then those run under qemu, so the last builds are the ones with the least to do after.
+ */
+function buildOrder(runners: ReadonlyMap<Target, Runner>): Target[] {
+  const order = (target: Target) => ['native', 'qemu', 'none'].indexOf(runners.get(target)!.kind);
+  return [...runners.keys()].sort((a, b) => order(a) - order(b));
+}
+
+/** The last files of the release folder: the checksums of the archives, then the ledger that lists them all. */
+async function writeChecksumsAndLedger(staging: string, plan: LedgerFacts, repo: string, archives: readonly LedgerArchive[]): Promise<ReleaseLedger> {
+  const name = checksumsName(plan.version);
+  const text = formatChecksums(archives.map((a) => ({ name: a.path.slice(plan.tag.length + 1), sha256: a.sha256 })));
+  const file = await writeHashed([text], join(staging, name));
+  const ledger = makeLedger(plan, repo, [...archives, { kind: 'checksums', path: mirrorAssetPath(plan.tag, name), ...file }]);
+  await writeLedger(staging, ledger);
+  return ledger;
 }
 
 /** Creates the output folder (true when it did); a place that cannot hold one is EOUTDIR, said plainly. */
