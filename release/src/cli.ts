@@ -5,8 +5,6 @@ import type { CliIo } from './commands/io.js';
 import { usage } from './commands/usage.js';
 import type { PrepareOptions } from './prepare.js';
 
-export type { CliIo };
-
 declare const RELEASE_VERSION: string | undefined;
 
 const USAGE = `glide-release: Glide's release pipeline. The version comes from the git tag.

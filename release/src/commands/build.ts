@@ -4,7 +4,7 @@ import { assertGatesPass, prepareRelease, type PrepareOptions } from '../prepare
 import type { CliIo } from './io.js';
 import { usage } from './usage.js';
 
-export const BUILD_STAGES = ['binaries', 'images'] as const;
+const BUILD_STAGES = ['binaries', 'images'] as const;
 
 export interface BuildCommandOptions {
   /** `--only`, as typed: a comma list of BUILD_STAGES. */

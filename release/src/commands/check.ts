@@ -4,7 +4,7 @@ import { unpinnedBases } from '../images/bases.js';
 import { checkSetup, type CheckedSetup } from '../prepare.js';
 import type { CliIo } from './io.js';
 
-export interface CheckSummary {
+interface CheckSummary {
   readonly config: string;
   readonly goVersion: string;
   readonly versionPackage: string;
