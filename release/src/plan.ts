@@ -7,9 +7,9 @@ import {
   MIRROR_INDEX,
   mirrorAssetPath,
   RELEASE_LEDGER,
-  type SkippedTarget,
   type Target,
 } from '#contract';
+import type { SkippedTarget } from './targets.js';
 import type { GateResult } from './version/gates.js';
 
 /** `invalid`: the tag is no release version (the version gate says why), so nothing would be built. */

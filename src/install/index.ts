@@ -18,6 +18,7 @@ import {
   formatTarget,
   GlideError,
   isGlideError,
+  parseChecksums,
   type Target,
 } from '#contract';
 import { downloadAsset } from '../net/download.js';
@@ -27,7 +28,7 @@ import { describeFolderProblem, folderProblem, isFileSystemError, isFullDisk, ty
 import { assetLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
 import { installPaths, type InstallPaths, type InstallReceipt } from './cache.js';
 import { checkInstalledBinary, type BinaryCheck } from './check-binary.js';
-import { expectedArchive, parseChecksums } from './checksums.js';
+import { expectedArchive } from './checksums.js';
 import { createTarGzMemberExtractor, extractZipMember } from './extract.js';
 
 export interface InstallRequest {

@@ -3,7 +3,7 @@
  * releases API only to list RCs) or a mirror's `index.json`.
  */
 import { readFile } from 'node:fs/promises';
-import { GlideError, tryParseReleaseVersion, type MirrorIndexEntry } from '#contract';
+import { GlideError, MIRROR_INDEX, parseMirrorIndex } from '#contract';
 import { header, type HttpClient } from '../net/http.js';
 import { highestStable, type ListedRelease, type ReleaseLookup } from './resolve.js';
 import { mirrorIndexLocation, sourceCredentials, type ReleaseSource } from './source.js';
@@ -69,10 +69,11 @@ async function readMirrorIndex(source: Exclude<ReleaseSource, { kind: 'github' }
     await client.expectOk(response, 'the mirror index (index.json)');
     text = response.text;
   }
-  return parseJsonArray(text, 'index.json').flatMap((entry) => {
-    const { tag, prerelease } = entry as Partial<MirrorIndexEntry>;
-    return typeof tag === 'string' && tryParseReleaseVersion(tag) ? [{ tag, prerelease: prerelease === true }] : [];
-  });
+  try {
+    return parseMirrorIndex(text);
+  } catch {
+    throw notReleaseList(MIRROR_INDEX);
+  }
 }
 
 function parseJsonArray(text: string, what: string): unknown[] {
@@ -82,12 +83,14 @@ function parseJsonArray(text: string, what: string): unknown[] {
   } catch {
     parsed = undefined;
   }
-  if (!Array.isArray(parsed)) {
-    throw new GlideError('ENORELEASE', `${what} is not a JSON array of releases.`, [
-      'Check --download-base-url (or the proxy in between); pass an exact version to skip it.',
-    ]);
-  }
+  if (!Array.isArray(parsed)) throw notReleaseList(what);
   return parsed;
+}
+
+function notReleaseList(what: string): GlideError {
+  return new GlideError('ENORELEASE', `${what} is not a JSON array of releases.`, [
+    'Check --download-base-url (or the proxy in between); pass an exact version to skip it.',
+  ]);
 }
 
 /** `<…?page=2>; rel="next", <…>; rel="last"` → the next page's URL. */

@@ -7,11 +7,13 @@ import {
   binaryName,
   checksumsName,
   formatChecksums,
+  formatMirrorIndex,
   formatTarget,
   GlideError,
   isGlideError,
   MIRROR_INDEX,
   mirrorAssetPath,
+  parseMirrorIndex,
   RELEASE_LEDGER,
   upsertMirrorIndex,
   assetArch,
@@ -250,13 +252,13 @@ async function updateIndex(outDir: string, entry: MirrorIndexEntry): Promise<voi
   const path = join(outDir, MIRROR_INDEX);
   let index: MirrorIndexEntry[] = [];
   try {
-    index = JSON.parse(await readFile(path, 'utf8')) as MirrorIndexEntry[];
+    index = parseMirrorIndex(await readFile(path, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new GlideError('EBUILD', `${path} is not a valid mirror index (${(error as Error).message}). Move it away and build again.`);
     }
   }
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(upsertMirrorIndex(index, entry), null, 2)}\n`, { mode: 0o644 });
+  await writeFile(temp, formatMirrorIndex(upsertMirrorIndex(index, entry)), { mode: 0o644 });
   await rename(temp, path);
 }
