@@ -4,7 +4,7 @@
  * trace and `--dry-run` is the plan printed.
  */
 import { relative, resolve } from 'node:path';
-import { archiveName, formatTarget, GlideError, type Target } from '#contract';
+import { archiveName, checksumsName, formatTarget, GLIDE_PORT, GlideError, type Target } from '#contract';
 import { checkCacheWritable, inspectInstall, installGlide, readChecksum, type InstallEvent, type InstallResult } from '../install/index.js';
 import { installPaths } from '../install/cache.js';
 import { findForeignGlide } from '../install/path-check.js';
@@ -31,7 +31,6 @@ export interface CreateContext {
 }
 
 const DEFAULT_DIR = 'glide-demo';
-const GLIDE_PORT = 9099;
 
 export interface ProjectAnswer {
   readonly dir: string;
@@ -177,7 +176,7 @@ function installLines(plan: InstallPlan, insecureSkipVerify: boolean): string[] 
     `  download  ${plan.location}`,
     insecureSkipVerify
       ? '  verify    SKIPPED (--insecure-skip-verify): the archive is not checked against the release checksums'
-      : `  verify    sha256 ${plan.expectedSha256} (glide_v${plan.version}_checksums.txt)`,
+      : `  verify    sha256 ${plan.expectedSha256} (${checksumsName(plan.version)})`,
     `  check     ${plan.runnable ? 'run `glide --version` (exit 0)' : `header must be a ${formatTarget(plan.target)} binary (not this machine's platform, so it is not run)`}`,
     `  install   ${plan.installDir}`,
   ];

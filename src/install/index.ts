@@ -26,7 +26,7 @@ import type { HttpClient } from '../net/http.js';
 import { redactUrl } from '../net/http.js';
 import { describeFolderProblem, folderProblem, isFileSystemError, isFullDisk, type FolderProblem } from '../platform/folders.js';
 import { assetLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
-import { installPaths, type InstallPaths, type InstallReceipt } from './cache.js';
+import { installPaths, RECEIPT_FILE, type InstallPaths, type InstallReceipt } from './cache.js';
 import { checkInstalledBinary, type BinaryCheck } from './check-binary.js';
 import { expectedArchive } from './checksums.js';
 import { createTarGzMemberExtractor, extractZipMember } from './extract.js';
@@ -230,7 +230,7 @@ async function downloadAndPlace(
       source: isUrl(location) ? redactUrl(location) : location,
       installedAt: (deps.now?.() ?? new Date()).toISOString(),
     };
-    await writeFile(join(staging, 'receipt.json'), `${JSON.stringify(receipt, null, 2)}\n`);
+    await writeFile(join(staging, RECEIPT_FILE), `${JSON.stringify(receipt, null, 2)}\n`);
     // An install inspectInstall refused (no valid receipt, unverified, damaged) is replaced.
     await rm(paths.dir, { recursive: true, force: true });
     await rename(staging, paths.dir);

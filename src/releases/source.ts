@@ -5,7 +5,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GlideError, MIRROR_INDEX, mirrorAssetPath } from '#contract';
+import { GLIDE_REPO, GlideError, MIRROR_INDEX, mirrorAssetPath } from '#contract';
 import { redactUrl, type BasicCredentials } from '../net/http.js';
 
 export type ReleaseSource =
@@ -35,7 +35,7 @@ export function releaseSource(settings: SourceSettings): ReleaseSource {
     return { kind: 'folder', dir: isAbsolute(base) ? base : resolve(settings.cwd, base) };
   }
   if (!REPO_PATTERN.test(settings.repo)) {
-    throw new GlideError('EUSAGE', `GLIDE_REPO=${settings.repo} is not owner/name.`, ['Unset it to use EinStack/glide.']);
+    throw new GlideError('EUSAGE', `GLIDE_REPO=${settings.repo} is not owner/name.`, [`Unset it to use ${GLIDE_REPO}.`]);
   }
   return {
     kind: 'github',
