@@ -12,7 +12,7 @@ import type { HttpClient } from '../net/http.js';
 import { sameTarget, targetFromWords } from '../platform/detect.js';
 import { releaseLookup } from '../releases/lookup.js';
 import { resolveVersion } from '../releases/resolve.js';
-import { assetLocation, describeSource, releaseSource, type ReleaseSource } from '../releases/source.js';
+import { assetLocation, describeLocation, describeSource, releaseSource, type AssetLocation, type ReleaseSource } from '../releases/source.js';
 import type { FileAction } from '../scaffold/project.js';
 import { DEFAULT_PROVIDER, PROVIDER_SPECS, PROVIDERS, type Provider } from '../scaffold/providers.js';
 import { checkProjectFolder, folderState } from '../scaffold/write.js';
@@ -106,7 +106,7 @@ export interface InstallPlan {
   readonly runnable: boolean;
   readonly source: ReleaseSource;
   readonly asset: string;
-  readonly location: string;
+  readonly location: AssetLocation;
   readonly installDir: string;
   /** An install in the cache that passed inspectInstall: nothing to download. */
   readonly cached?: InstallResult;
@@ -173,7 +173,7 @@ function installLines(plan: InstallPlan, insecureSkipVerify: boolean): string[] 
   }
   return [
     ...(plan.replacing ? [`  reinstall ${plan.replacing}`] : []),
-    `  download  ${plan.location}`,
+    `  download  ${describeLocation(plan.location)}`,
     insecureSkipVerify
       ? '  verify    SKIPPED (--insecure-skip-verify): the archive is not checked against the release checksums'
       : `  verify    sha256 ${plan.expectedSha256} (${checksumsName(plan.version)})`,

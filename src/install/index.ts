@@ -21,11 +21,10 @@ import {
   parseChecksums,
   type Target,
 } from '#contract';
-import { downloadAsset } from '../net/download.js';
+import { downloadAsset, readLocalAsset } from '../net/download.js';
 import type { HttpClient } from '../net/http.js';
-import { redactUrl } from '../net/http.js';
 import { describeFolderProblem, folderProblem, isFileSystemError, isFullDisk, type FolderProblem } from '../platform/folders.js';
-import { assetLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
+import { assetLocation, describeLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
 import { installPaths, RECEIPT_FILE, type InstallPaths, type InstallReceipt } from './cache.js';
 import { checkInstalledBinary, type BinaryCheck } from './check-binary.js';
 import { expectedArchive } from './checksums.js';
@@ -183,15 +182,18 @@ async function downloadAndPlace(
   try {
     const location = assetLocation(source, version, asset);
     const streamed = archiveFormat(target.os) === 'tar.gz';
-    if (kept > 0 && isUrl(location)) report({ type: 'resume', asset, from: kept });
-    const download = await downloadAsset(deps.client, {
-      location,
+    if (kept > 0 && location.kind === 'url') report({ type: 'resume', asset, from: kept });
+    const pass = {
       what: asset,
       partialPath: paths.partial,
-      ...sourceCredentials(source),
       ...(streamed ? { createSink: () => createTarGzMemberExtractor(member, stagedBinary) } : {}),
-      onProgress: (received, total) => report({ type: 'download', asset, received, total }),
-    }).catch(async (error: unknown) => {
+      onProgress: (received: number, total: number | undefined) => report({ type: 'download', asset, received, total }),
+    };
+    // Only a URL is downloaded (and kept in .partial to resume); a mirror folder's file is read where it is.
+    const download = await (location.kind === 'url'
+      ? downloadAsset(deps.client, { ...pass, location: location.url.href, ...sourceCredentials(source) })
+      : readLocalAsset({ ...pass, location: location.path })
+    ).catch(async (error: unknown) => {
       // A damaged archive (not a network failure) would only fail again when resumed.
       if (isGlideError(error) && error.code === 'EUNSAFEARCHIVE') await rm(paths.partial, { force: true });
       throw error;
@@ -212,7 +214,7 @@ async function downloadAndPlace(
       await rm(paths.partial, { force: true });
       throw error;
     });
-    const binary = streamedBinary ?? (await extractZipMember(isUrl(location) ? paths.partial : location, member, stagedBinary));
+    const binary = streamedBinary ?? (await extractZipMember(location.kind === 'url' ? paths.partial : location.path, member, stagedBinary));
     // The bytes are verified and unpacked: whatever fails from here, resuming them cannot help.
     await rm(paths.partial, { force: true });
 
@@ -227,7 +229,7 @@ async function downloadAndPlace(
       verified: expectedSha256 !== undefined,
       binarySize: binary.bytes,
       binarySha256: binary.sha256,
-      source: isUrl(location) ? redactUrl(location) : location,
+      source: describeLocation(location),
       installedAt: (deps.now?.() ?? new Date()).toISOString(),
     };
     await writeFile(join(staging, RECEIPT_FILE), `${JSON.stringify(receipt, null, 2)}\n`);
@@ -251,10 +253,10 @@ export async function readChecksum(
 ): Promise<string> {
   const name = checksumsName(request.version);
   const location = assetLocation(request.source, request.version, name);
-  report({ type: 'checksums', location: isUrl(location) ? redactUrl(location) : location });
+  report({ type: 'checksums', location: describeLocation(location) });
   let text: string;
-  if (isUrl(location)) {
-    const response = await client.getText(location, sourceCredentials(request.source));
+  if (location.kind === 'url') {
+    const response = await client.getText(location.url.href, sourceCredentials(request.source));
     if (response.status === 404) {
       throw new GlideError('ECHECKSUM', `Glide ${request.version} has no checksums file (${name}) in ${describeSource(request.source)}.`, [
         'Check the version: every Glide release publishes one. Nothing was installed.',
@@ -265,9 +267,9 @@ export async function readChecksum(
     text = response.text;
   } else {
     try {
-      text = await readFile(location, 'utf8');
+      text = await readFile(location.path, 'utf8');
     } catch {
-      throw new GlideError('ENORELEASE', `${location} does not exist in the mirror folder.`, [
+      throw new GlideError('ENORELEASE', `${location.path} does not exist in the mirror folder.`, [
         `Check the version and --download-base-url: the folder must hold {tag}/${name} as \`glide-release build\` writes it.`,
       ]);
     }
@@ -345,8 +347,4 @@ async function acquireLock(paths: InstallPaths, report: (event: InstallEvent) =>
   return async () => {
     if (!compromised) await release().catch(() => {});
   };
-}
-
-function isUrl(location: string): boolean {
-  return /^https?:\/\//.test(location);
 }

@@ -56,16 +56,16 @@ function githubLookup(source: Extract<ReleaseSource, { kind: 'github' }>, client
 async function readMirrorIndex(source: Exclude<ReleaseSource, { kind: 'github' }>, client: HttpClient): Promise<readonly ListedRelease[]> {
   const location = mirrorIndexLocation(source);
   let text: string;
-  if (source.kind === 'folder') {
+  if (location.kind === 'file') {
     try {
-      text = await readFile(location, 'utf8');
+      text = await readFile(location.path, 'utf8');
     } catch {
-      throw new GlideError('ENORELEASE', `The mirror folder has no index.json (${location}).`, [
+      throw new GlideError('ENORELEASE', `The mirror folder has no index.json (${location.path}).`, [
         'Pass an exact version (it needs no index), or point --download-base-url at the output folder of `glide-release build`.',
       ]);
     }
   } else {
-    const response = await client.getText(location, sourceCredentials(source));
+    const response = await client.getText(location.url.href, sourceCredentials(source));
     await client.expectOk(response, 'the mirror index (index.json)');
     text = response.text;
   }

@@ -22,7 +22,7 @@ import { HttpClient, proxyFromEnv, redactUrl } from '../../src/net/http.js';
 import { readSettings } from '../../src/settings.js';
 import { hostTarget, targetFromWords, type HostFacts } from '../../src/platform/detect.js';
 import { highestStable, parseVersionRequest, resolveVersion, type ReleaseLookup } from '../../src/releases/resolve.js';
-import { assetLocation, describeSource, mirrorIndexLocation, releaseSource, sourceCredentials } from '../../src/releases/source.js';
+import { assetLocation, describeLocation, describeSource, mirrorIndexLocation, releaseSource, sourceCredentials, type AssetLocation } from '../../src/releases/source.js';
 import { parseCreateOptions } from '../../src/create-glide/options.js';
 import { binaryProjectFiles, dotenv, glideConfig, projectFileActions, unsetVariables, type ProjectFile } from '../../src/scaffold/project.js';
 import { quoteForShell } from '../../src/create-glide/steps.js';
@@ -42,6 +42,9 @@ function codeOf(run: () => unknown): string | undefined {
   if (error === undefined) return undefined;
   return isGlideError(error) ? error.code : `not a GlideError: ${String(error)}`;
 }
+
+/** A location as `kind what`, so a URL and a path that spell the same are told apart. */
+const located = (location: AssetLocation): string => (location.kind === 'url' ? `url ${location.url.href}` : `file ${location.path}`);
 
 const facts = (platform: string, arch: string, extra: Partial<HostFacts> = {}): HostFacts => ({ platform, arch, translated: false, ...extra });
 
@@ -77,8 +80,8 @@ describe('host platform → the asset Glide publishes for it (0.1.0-rc.1)', () =
   it('builds the exact download URL Glide uses on GitHub (no v on the tag, v in the asset)', () => {
     const source = releaseSource({ repo: 'einstack/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com', cwd: '/' });
     const asset = archiveName('0.1.0-rc.1', hostTarget(facts('darwin', 'arm64')));
-    expect(assetLocation(source, '0.1.0-rc.1', asset)).toBe(
-      'https://github.com/einstack/glide/releases/download/0.1.0-rc.1/glide_v0.1.0-rc.1_darwin_arm64.tar.gz',
+    expect(located(assetLocation(source, '0.1.0-rc.1', asset))).toBe(
+      'url https://github.com/einstack/glide/releases/download/0.1.0-rc.1/glide_v0.1.0-rc.1_darwin_arm64.tar.gz',
     );
   });
 });
@@ -333,12 +336,21 @@ describe('cache layout', () => {
 describe('release sources', () => {
   const base = { repo: 'EinStack/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com', cwd: '/work' };
   it.each([
-    ['http://127.0.0.1:8080/mirror/', 'http://127.0.0.1:8080/mirror/0.0.3/a.tar.gz'],
-    ['./mirror', '/work/mirror/0.0.3/a.tar.gz'],
-    ['/srv/glide', '/srv/glide/0.0.3/a.tar.gz'],
-    ['file:///srv/glide', '/srv/glide/0.0.3/a.tar.gz'],
+    ['http://127.0.0.1:8080/mirror/', 'url http://127.0.0.1:8080/mirror/0.0.3/a.tar.gz'],
+    ['./mirror', 'file /work/mirror/0.0.3/a.tar.gz'],
+    ['/srv/glide', 'file /srv/glide/0.0.3/a.tar.gz'],
+    ['file:///srv/glide', 'file /srv/glide/0.0.3/a.tar.gz'],
   ])('%s', (downloadBaseUrl, expected) => {
-    expect(assetLocation(releaseSource({ ...base, downloadBaseUrl }), '0.0.3', 'a.tar.gz')).toBe(expected);
+    expect(located(assetLocation(releaseSource({ ...base, downloadBaseUrl }), '0.0.3', 'a.tar.gz'))).toBe(expected);
+  });
+  it.each([
+    ['GLIDE_GITHUB_URL', { githubUrl: 'not a url' }],
+    ['GLIDE_GITHUB_URL', { githubUrl: 'ftp://github.example.com' }],
+    ['GLIDE_GITHUB_API_URL', { githubApiUrl: 'api.github.com' }],
+  ])('%s that is no http(s) URL is EUSAGE, not a mirror folder', (variable, settings) => {
+    const error = thrownBy(() => releaseSource({ ...base, ...settings }));
+    expect(isGlideError(error) && error.code).toBe('EUSAGE');
+    expect(String((error as Error).message)).toContain(`${variable}=`);
   });
   it("a mirror's index.json: entries that name no release (null, a number, a tag that is no version) are passed over", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'glide-index-'));
@@ -366,7 +378,11 @@ describe('release sources', () => {
     });
     it('names no secret in the asset URL, the index URL, the description or the request options it hands out', () => {
       const source = releaseSource({ ...base, downloadBaseUrl: withCredentials });
-      const shown = [assetLocation(source, '0.0.3', 'a.tar.gz'), mirrorIndexLocation(source as Exclude<typeof source, { kind: 'github' }>), describeSource(source)];
+      const shown = [
+        describeLocation(assetLocation(source, '0.0.3', 'a.tar.gz')),
+        describeLocation(mirrorIndexLocation(source as Exclude<typeof source, { kind: 'github' }>)),
+        describeSource(source),
+      ];
       expect(shown).toEqual(['https://mirror.example.com/glide/0.0.3/a.tar.gz', 'https://mirror.example.com/glide/index.json', 'mirror https://mirror.example.com/glide']);
       expect(sourceCredentials(source)).toEqual({ credentials: { username: 'alice', password } });
       expect(sourceCredentials(releaseSource(base))).toEqual({});
