@@ -36,9 +36,6 @@ export function checksumsName(version: string): string {
   return `glide_v${version}_checksums.txt`;
 }
 
-/** Files copied from the repository root into every archive when present. */
-export const ARCHIVE_EXTRA_FILES = ['LICENSE', 'CHANGELOG.md', 'ROADMAP.md'] as const;
-
 export interface ChecksumEntry {
   readonly sha256: string;
   readonly name: string;
