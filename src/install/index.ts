@@ -183,7 +183,7 @@ async function downloadAndPlace(
     const location = assetLocation(source, version, asset);
     const streamed = archiveFormat(target.os) === 'tar.gz';
     if (kept > 0 && location.kind === 'url') report({ type: 'resume', asset, from: kept });
-    const pass = {
+    const assetRead = {
       what: asset,
       partialPath: paths.partial,
       ...(streamed ? { createSink: () => createTarGzMemberExtractor(member, stagedBinary) } : {}),
@@ -191,8 +191,8 @@ async function downloadAndPlace(
     };
     // Only a URL is downloaded (and kept in .partial to resume); a mirror folder's file is read where it is.
     const download = await (location.kind === 'url'
-      ? downloadAsset(deps.client, { ...pass, location: location.url.href, ...sourceCredentials(source) })
-      : readLocalAsset({ ...pass, location: location.path })
+      ? downloadAsset(deps.client, { ...assetRead, location: location.url.href, ...sourceCredentials(source) })
+      : readLocalAsset({ ...assetRead, location: location.path })
     ).catch(async (error: unknown) => {
       // A damaged archive (not a network failure) would only fail again when resumed.
       if (isGlideError(error) && error.code === 'EUNSAFEARCHIVE') await rm(paths.partial, { force: true });
