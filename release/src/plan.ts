@@ -10,10 +10,10 @@ import {
   imageTag,
   RELEASE_LEDGER,
   type Distro,
-  type SkippedTarget,
   type Target,
 } from '#contract';
 import { planImageTags } from './images/tags.js';
+import type { SkippedTarget } from './targets.js';
 import type { GateResult } from './version/gates.js';
 
 /** The folder of the release where the images stage writes its OCI image layout. */

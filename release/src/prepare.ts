@@ -4,13 +4,12 @@ import {
   GlideError,
   isGlideError,
   parseReleaseVersion,
-  resolveMatrix,
   tryParseReleaseVersion,
-  type ResolvedMatrix,
 } from '#contract';
 import type { ReleaseConfig } from './config.js';
 import { branchContains, readRepoFacts, regularFileAt, repoRoot } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';
+import { resolveMatrix, type ResolvedMatrix } from './targets.js';
 import { checkGoRequirement, readGoRequirement, readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
 import { evaluateGates, type GateResult, type TagRecord } from './version/gates.js';
 

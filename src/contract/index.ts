@@ -8,3 +8,4 @@ export * from './mirror.js';
 export * from './binary-header.js';
 export * from './binary-head-file.js';
 export * from './network.js';
+export * from './glide.js';

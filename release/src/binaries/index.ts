@@ -7,10 +7,12 @@ import {
   binaryName,
   checksumsName,
   formatChecksums,
+  formatMirrorIndex,
   formatTarget,
   GlideError,
   MIRROR_INDEX,
   mirrorAssetPath,
+  parseMirrorIndex,
   upsertMirrorIndex,
   assetArch,
   type MirrorIndexEntry,
@@ -213,11 +215,11 @@ async function updateIndex(outDir: string, entry: MirrorIndexEntry): Promise<voi
   const path = join(outDir, MIRROR_INDEX);
   let index: MirrorIndexEntry[] = [];
   try {
-    index = JSON.parse(await readFile(path, 'utf8')) as MirrorIndexEntry[];
+    index = parseMirrorIndex(await readFile(path, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new GlideError('EBUILD', `${path} is not a valid mirror index (${(error as Error).message}). Move it away and build again.`);
     }
   }
-  await writeFileAtomic(path, `${JSON.stringify(upsertMirrorIndex(index, entry), null, 2)}\n`);
+  await writeFileAtomic(path, formatMirrorIndex(upsertMirrorIndex(index, entry)));
 }
