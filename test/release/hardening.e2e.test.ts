@@ -319,8 +319,7 @@ describe('every stage is cancellable: exit 130, no process left, nothing left be
       const out = await tempDir('glide-out-');
       expect((await repo.release(['build', '--out', out])).exitCode).toBe(0);
       const started = Date.now();
-      const result = await interrupt(repo.release(['build', '--only', 'images', '--out', out]), times);
-      const ended = await result;
+      const ended = await interrupt(repo.release(['build', '--only', 'images', '--out', out]), times);
       expect(ended.exitCode, ended.all).toBe(130);
       // The registry client's stall timeout is 60 s: the cancel did not wait for it.
       expect(Date.now() - started).toBeLessThan(30_000);
@@ -334,8 +333,7 @@ describe('every stage is cancellable: exit 130, no process left, nothing left be
       const out = await tempDir('glide-out-');
       const built = await repo.release(['build', '--only', 'binaries,images', '--out', out]);
       expect(built.exitCode, built.all).toBe(0);
-      const ended = await interrupt(repo.release(['publish', '--only', 'images', '--dry-run', '--out', out]), 1);
-      const result = await ended;
+      const result = await interrupt(repo.release(['publish', '--only', 'images', '--dry-run', '--out', out]), 1);
       expect(result.exitCode, result.all).toBe(130);
       expect(result.stderr).not.toContain('what was pushed stays pushed');
       expect(result.stderr).toContain('cancelled');
