@@ -15,8 +15,8 @@ const run = promisify(execFile);
 
 let work: string;
 beforeAll(async () => {
-  requireTools('skopeo');
   work = await mkdtemp(join(tmpdir(), 'glide-images-'));
+  requireTools('skopeo');
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });

@@ -25,9 +25,9 @@ async function build(tag: string, outDir = out, target = repo) {
 }
 
 beforeAll(async () => {
-  requireTools('go', 'qemu-aarch64-static', 'qemu-s390x-static', 'python3');
   repo = await StandinRepo.create();
   out = await mkdtemp(join(tmpdir(), 'glide-mirror-'));
+  requireTools('go', 'qemu-aarch64-static', 'qemu-s390x-static', 'python3');
 });
 
 afterAll(async () => {
