@@ -1,6 +1,6 @@
 /**
  * Every environment variable the installers read, read here and nowhere else
- * (../shared/reference/interface.md, "Environment").
+ * (docs/install.md, "Networks" and "The cache", says what each does).
  */
 import { GLIDE_REPO } from '#contract';
 import { cacheDir, homeFolder } from './install/cache.js';

@@ -3,7 +3,7 @@
  * output depend on it); `message` tells the user what to do next.
  */
 export const ERROR_CODES = [
-  // release gates (../shared/reference/interface.md)
+  // release gates (docs/release.md)
   'ENOTSEMVER',
   'EPRERELEASEFORM',
   'EDIRTY',

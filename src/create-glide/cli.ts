@@ -1,5 +1,5 @@
 /**
- * create-glide: ask → plan → apply (../shared/reference/interface.md). Returns the exit
+ * create-glide: ask → plan → apply (README.md, "create-glide"). Returns the exit
  * code: 0 done, 1 failed, 2 usage, 130 cancelled.
  */
 import { GLIDE_PORT, isGlideError } from '#contract';

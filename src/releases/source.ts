@@ -1,6 +1,6 @@
 /**
  * Where releases come from: GitHub (the default), or a mirror laid out like GitHub's
- * download URLs, over http(s) or as a local folder (../shared/reference/interface.md).
+ * download URLs, over http(s) or as a local folder (docs/install.md, "Mirrors and air gaps").
  * Pure: builds locations, fetches nothing.
  */
 import { isAbsolute, join, resolve } from 'node:path';
