@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extract } from 'tar';
 import type { Distro } from '#contract';
-import type { LedgerArchive, ReleaseLedger } from '../release/src/build/ledger.js';
+import type { LedgerArchive, ReleaseLedger } from '../release/src/ledger.js';
 import { type BaseImageSpec, pushBaseImages } from '../test/helpers/base-images.js';
 import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-engine.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';

@@ -1,5 +1,5 @@
 // Builds each published package's dist/: the CLI bundled by esbuild, so `npx` installs one
-// small tarball with no dependency tree to resolve (../shared/reference/interface.md), split
+// small tarball with no dependency tree to resolve (decision 0001), split
 // so that a command loads only the code it needs (decision 0016); the third-party notices of
 // everything bundled; and the project's LICENSE copied beside the package.json. Each
 // package's `prepack` runs it, so `npm pack` and `npm publish` always ship a fresh build.

@@ -13,7 +13,7 @@ if [ "$missing" -eq 1 ]; then
     ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx shellcheck >/dev/null
 fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
-# Without it (not Debian, no network) those tests are skipped here; CI (.ci/run) fails instead.
+# Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||
-  echo "setup: Go 1.24 was not fetched (above); the tests on a current Go will be skipped." >&2
+  echo "setup: Go 1.24 was not fetched (above); the tests on a current Go (npm run test:e2e) will fail until it is." >&2
 npm ci --no-audit --no-fund

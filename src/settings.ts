@@ -1,7 +1,8 @@
 /**
  * Every environment variable the installers read, read here and nowhere else
- * (../shared/reference/interface.md, "Environment").
+ * (docs/install.md, "Networks" and "The cache", says what each does).
  */
+import { GLIDE_REPO } from '#contract';
 import { cacheDir, homeFolder } from './install/cache.js';
 import { proxyFromEnv, type ProxySettings } from './net/http.js';
 
@@ -23,7 +24,7 @@ export function readSettings(env: NodeJS.ProcessEnv, platform: string = process.
   const tokenSource = TOKEN_VARIABLES.find((name) => env[name]?.trim());
   const downloadBaseUrl = env.GLIDE_DOWNLOAD_BASE_URL?.trim();
   return {
-    repo: env.GLIDE_REPO?.trim() || 'EinStack/glide',
+    repo: env.GLIDE_REPO?.trim() || GLIDE_REPO,
     ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
     ...(tokenSource ? { token: { value: (env[tokenSource] ?? '').trim(), source: tokenSource } } : {}),
     proxy: proxyFromEnv(env),

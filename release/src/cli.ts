@@ -1,10 +1,9 @@
-import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatTarget, GlideError, isGlideError } from '#contract';
+import { GlideError, isGlideError } from '#contract';
 import { isFileSystemError, isFullDisk } from '../../src/platform/folders.js';
-import { unpinnedBases } from './images/bases.js';
-import type { ReleasePlan } from './plan.js';
-import type { CheckedSetup } from './prepare.js';
+import type { CliIo } from './commands/io.js';
+import { usage } from './commands/usage.js';
+import type { PrepareOptions } from './prepare.js';
 
 declare const RELEASE_VERSION: string | undefined;
 
@@ -50,20 +49,11 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
-const BUILD_STAGES = ['binaries', 'images'] as const;
-
-export interface CliIo {
-  /** Registry credentials are read from here (GITHUB_TOKEN, DOCKER_CONFIG, …); defaults to process.env. */
-  readonly env?: NodeJS.ProcessEnv;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly cwd: string;
-  readonly signal: AbortSignal;
-}
+type Values = ReturnType<typeof parse>['values'];
 
 /** Runs one command line; returns the exit code. Never calls process.exit, so tests can drive it. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
+  let values: Values;
   let positionals: string[];
   try {
     ({ values, positionals } = parse(argv));
@@ -81,105 +71,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 
   try {
-    const command = positionals[0];
     if (positionals.length > 1) throw usage(`unexpected argument "${positionals[1]}"`);
-    if (values.snapshot && values.tag) throw usage('--tag and --snapshot exclude each other: a snapshot is built from HEAD');
-    if (values['skip-soak'] && !values.reason?.trim()) throw usage('--skip-soak needs --reason "why the soak is cut short"');
-    if (values.reason && !values['skip-soak']) throw usage('--reason goes with --skip-soak');
-    const prepareOptions = {
-      cwd: io.cwd,
-      ...(values.tag ? { tag: values.tag } : {}),
-      ...(values.snapshot ? { snapshot: true } : {}),
-      ...(values.out ? { out: values.out } : {}),
-      ...(values['skip-soak'] ? { soakOverrideReason: values.reason!.trim() } : {}),
-    };
-    // Loaded only for a command: --help and --version need none of git, Go, YAML or the archives.
-    const { assertGatesPass, checkSetup, prepareRelease } = await import('./prepare.js');
-    switch (command) {
-      case 'check': {
-        const setup = await checkSetup(io.cwd);
-        const summary = {
-          config: setup.configFile ?? '(defaults)',
-          goVersion: setup.toolchain.version,
-          versionPackage: setup.versionImportPath,
-          targets: setup.matrix.build.map(formatTarget),
-          skipped: setup.matrix.skipped,
-          warnings: [...skippedButBuildable(setup), ...unpinnedBases(setup.config.images.distros)],
-        };
-        if (values.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
-        else {
-          io.stdout(
-            [
-              `config: ${summary.config}`,
-              `toolchain: ${summary.goVersion}`,
-              `version variables in: ${summary.versionPackage}`,
-              `targets (${summary.targets.length}): ${summary.targets.join(' ')}`,
-              ...summary.skipped.map((s) => `skipped ${s.target}: ${s.reason}`),
-              ...summary.warnings.map((w) => `warning: ${w}`),
-              'ok',
-              '',
-            ].join('\n'),
-          );
-        }
-        return 0;
-      }
-      case 'plan': {
-        const { plan, outDir } = await prepareRelease(prepareOptions);
-        io.stdout(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan, relative(io.cwd, outDir) || '.'));
-        return plan.gates.every((g) => g.ok) ? 0 : 1;
-      }
-      case 'build': {
-        const stages = (values.only ?? 'binaries').split(',').map((s) => s.trim());
-        const unknown = stages.filter((s) => !(BUILD_STAGES as readonly string[]).includes(s));
-        if (unknown.length > 0) throw usage(`--only: unknown stage "${unknown[0]}"; this version builds: ${BUILD_STAGES.join(', ')}`);
-        const prepared = await prepareRelease(prepareOptions);
-        // Every stage refuses a release a gate fails (a bad tag, a dirty tree, an unsoaked RC…), before saying what it builds.
-        assertGatesPass(prepared.plan, 'built');
-        if (stages.includes('binaries')) {
-          io.stderr(`building ${prepared.plan.tag} (${prepared.plan.stage}) for ${prepared.plan.targets.length} targets with ${prepared.toolchain.version}\n`);
-          const { runBuild } = await import('./build/index.js');
-          const { ledger, releaseDir } = await runBuild(prepared, {
-            log: (line) => io.stderr(`${line}\n`),
-            signal: io.signal,
-            ...(values.trace ? { trace: values.trace } : {}),
-          });
-          const archives = ledger.artifacts.filter((a) => a.kind === 'archive').length;
-          io.stdout(`built ${ledger.tag}: ${archives} archives, checksums and release.json in ${relative(io.cwd, releaseDir) || '.'}\n`);
-        }
-        if (stages.includes('images')) {
-          // Loaded only for image builds: the registry client and layer code are not needed otherwise.
-          const { runImagesStage } = await import('./images/stage.js');
-          const report = await runImagesStage(prepared, { log: (line) => io.stderr(`${line}\n`), signal: io.signal });
-          io.stdout(`built ${report.images.length} images of ${prepared.plan.tag} in ${relative(io.cwd, report.layout) || '.'}: ${report.images.map((i) => i.tag).join(', ')}\n`);
-        }
-        return 0;
-      }
-      case 'publish': {
-        // This version publishes images only; the full publish (GitHub release, chart, …) comes later.
-        if (values.only?.trim() !== 'images') throw usage('publish needs --only images (the only stage this version publishes)');
-        if (values.snapshot) throw usage('snapshots are never published');
-        const prepared = await prepareRelease(prepareOptions);
-        assertGatesPass(prepared.plan, 'published');
-        const { runPublishImages } = await import('./images/publish-stage.js');
-        const dryRun = values['dry-run'] === true;
-        const report = await runPublishImages(prepared, { dryRun, env: io.env ?? process.env, log: (line) => io.stderr(`${line}\n`), signal: io.signal });
-        const verb = dryRun ? 'would push' : 'pushed';
-        for (const step of report.steps) {
-          const what =
-            step.kind === 'tag'
-              ? `tag ${step.tag} → ${step.digest}${step.previous ? ` (was ${step.previous})` : ''}`
-              : `${step.kind} ${step.digest}${step.kind === 'blob' && step.mountFrom ? ` (mount from ${step.mountFrom})` : ''}`;
-          io.stdout(`${step.action === 'push' ? verb : 'identical'}  ${what}\n`);
-        }
-        const pushed = report.steps.filter((step) => step.action === 'push').length;
-        io.stdout(`${dryRun ? 'dry run: ' : ''}${report.images.length} images of ${prepared.plan.tag} in ${report.repository}: ${pushed} ${dryRun ? 'pushes planned' : 'pushes'}, ${report.steps.length - pushed} already there\n`);
-        return 0;
-      }
-      case undefined:
-        throw usage('name a command: check, plan, build or publish');
-      default:
-        throw usage(`unknown command "${command}"; use check, plan, build or publish`);
-    }
+    return await dispatch(positionals[0], values, io);
   } catch (error) {
     if (io.signal.aborted) {
       const pushing = positionals[0] === 'publish' && !values['dry-run'];
@@ -194,6 +87,35 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/** Checks the options every command shares, then hands the command its own; each module is loaded only when run. */
+async function dispatch(command: string | undefined, values: Values, io: CliIo): Promise<number> {
+  if (values.snapshot && values.tag) throw usage('--tag and --snapshot exclude each other: a snapshot is built from HEAD');
+  if (values['skip-soak'] && !values.reason?.trim()) throw usage('--skip-soak needs --reason "why the soak is cut short"');
+  if (values.reason && !values['skip-soak']) throw usage('--reason goes with --skip-soak');
+  const prepare: PrepareOptions = {
+    cwd: io.cwd,
+    ...(values.tag ? { tag: values.tag } : {}),
+    ...(values.snapshot ? { snapshot: true } : {}),
+    ...(values.out ? { out: values.out } : {}),
+    ...(values['skip-soak'] ? { soakOverrideReason: values.reason!.trim() } : {}),
+  };
+  const json = values.json === true;
+  switch (command) {
+    case 'check':
+      return (await import('./commands/check.js')).checkCommand(io, { json });
+    case 'plan':
+      return (await import('./commands/plan.js')).planCommand(io, { json, prepare });
+    case 'build':
+      return (await import('./commands/build.js')).buildCommand(io, { only: values.only ?? 'binaries', prepare, ...(values.trace ? { trace: values.trace } : {}) });
+    case 'publish':
+      return (await import('./commands/publish.js')).publishCommand(io, { only: values.only, snapshot: values.snapshot === true, dryRun: values['dry-run'] === true, prepare });
+    case undefined:
+      throw usage('name a command: check, plan, build or publish');
+    default:
+      throw usage(`unknown command "${command}"; use check, plan, build or publish`);
+  }
+}
+
 /** A file the run could not write (a full disk, a read-only place) is said as such, not as a crash. */
 function fileSystemFailure(error: unknown): unknown {
   if (!isFileSystemError(error)) return error;
@@ -204,33 +126,4 @@ function fileSystemFailure(error: unknown): unknown {
 
 function parse(argv: readonly string[]) {
   return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-}
-
-function usage(message: string): GlideError {
-  return new GlideError('EUSAGE', `${message}. Run glide-release --help for usage.`);
-}
-
-function skippedButBuildable(setup: CheckedSetup): string[] {
-  const ports = new Set(setup.toolchain.ports.map((p) => `${p.GOOS}/${p.GOARCH}`));
-  return setup.matrix.skipped
-    .filter((s) => ports.has(s.target.split('/').slice(0, 2).join('/')))
-    .map((s) => `${s.target} is skipped, but ${setup.toolchain.version} can build it; remove it from targets.skip to ship it`);
-}
-
-export function formatPlan(plan: ReleasePlan, outDir: string): string {
-  const lines = [
-    `${plan.tag}: ${plan.stage === 'invalid' ? 'not a release version' : plan.stage}${plan.publishable ? '' : ' (not publishable)'}, commit ${plan.commit.slice(0, 12)} of ${plan.date}, ${plan.goVersion}`,
-    '',
-    'gates:',
-    ...(plan.gates.length === 0 ? ['  (none for a snapshot)'] : plan.gates.map((g) => `  ${g.ok ? 'pass' : 'FAIL'} ${g.gate.padEnd(18)} ${g.ok ? '' : `${g.code}: `}${g.message}`)),
-    '',
-    `artifacts in ${outDir}/:`,
-    ...(plan.stage === 'invalid'
-      ? [`  none: ${plan.tag} is not a release version (see the version gate)`]
-      : plan.artifacts.map((a) => `  ${a.path}${a.target ? `  (${a.target})` : ''}`)),
-  ];
-  if (plan.skipped.length > 0) {
-    lines.push('', 'knowingly skipped:', ...plan.skipped.map((s) => `  ${s.target}: ${s.reason}`));
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,10 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 
 z.config(en());
-import { ARCHIVE_EXTRA_FILES, DEFAULT_DISTRO, DISTROS, GlideError } from '#contract';
+import { DEFAULT_DISTRO, DISTROS, GLIDE_REPO, GlideError } from '#contract';
+
+/** Files copied from the repository root into every archive when present (the release's own choice: installers unpack only the binary). */
+const ARCHIVE_EXTRA_FILES = ['LICENSE', 'CHANGELOG.md', 'ROADMAP.md'] as const;
 
 export const CONFIG_FILES = ['glide-release.config.json', 'glide-release.config.yaml', 'glide-release.config.yml'] as const;
 
@@ -49,7 +52,7 @@ export const GLIDE_BASES = {
 
 // zod/mini: the same validator as zod with a fraction of its size, so the bundled CLI starts fast.
 const configSchema = z.strictObject({
-  repo: withDefault(z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, 'write it as owner/name')), 'EinStack/glide'),
+  repo: withDefault(z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, 'write it as owner/name')), GLIDE_REPO),
   branch: withDefault(text(), 'main'),
   soakDays: withDefault(z.number().check(z.minimum(0)), 3),
   requireRc: withDefault(z.boolean(), true),

@@ -6,11 +6,18 @@ import {
   formatTarget,
   MIRROR_INDEX,
   mirrorAssetPath,
+  DISTROS,
+  imageTag,
   RELEASE_LEDGER,
-  type SkippedTarget,
+  type Distro,
   type Target,
 } from '#contract';
+import { planImageTags } from './images/tags.js';
+import type { SkippedTarget } from './targets.js';
 import type { GateResult } from './version/gates.js';
+
+/** The folder of the release where the images stage writes its OCI image layout. */
+export const IMAGES_LAYOUT = 'images';
 
 /** `invalid`: the tag is no release version (the version gate says why), so nothing would be built. */
 export type Stage = 'rc' | 'stable' | 'snapshot' | 'invalid';
@@ -22,6 +29,33 @@ export interface PlannedArtifact {
   readonly target?: string;
   readonly format?: string;
   readonly binary?: string;
+}
+
+/** What the images stage writes (`build --only images`) and `publish --only images` pushes. */
+export interface PlannedImages {
+  /** The OCI image layout, inside the output folder: `{tag}/images/`. */
+  readonly layout: string;
+  readonly repository: string;
+  readonly distros: readonly PlannedImage[];
+}
+
+export interface PlannedImage {
+  readonly distro: Distro;
+  readonly base: string;
+  /** `{version}-{distro}`: the layout's ref, and the tag publish puts once and never moves. */
+  readonly tag: string;
+  /** One manifest per Linux target, less those the base has no image for (known when it is read). */
+  readonly platforms: readonly string[];
+  /** `{repository}:{tag}` publish pushes; none for a snapshot, which is never published. */
+  readonly pushes: readonly string[];
+  /** Moving tags publish points here only if this version is then the highest stable in the registry; never for an RC. */
+  readonly movesIfHighestStable: readonly string[];
+}
+
+export interface ImagesConfig {
+  readonly repository: string;
+  readonly defaultDistro: Distro;
+  readonly distros: Readonly<Partial<Record<Distro, { readonly base: string }>>>;
 }
 
 export interface ReleasePlan {
@@ -40,7 +74,10 @@ export interface ReleasePlan {
   readonly gates: readonly GateResult[];
   readonly targets: readonly string[];
   readonly skipped: readonly SkippedTarget[];
+  /** What the binaries stage writes. */
   readonly artifacts: readonly PlannedArtifact[];
+  /** What the images stage writes and publish pushes; none for a tag that is no release version. */
+  readonly images?: PlannedImages;
 }
 
 export interface PlanInput {
@@ -54,6 +91,7 @@ export interface PlanInput {
   readonly gates: readonly GateResult[];
   readonly targets: readonly Target[];
   readonly skipped: readonly SkippedTarget[];
+  readonly images: ImagesConfig;
 }
 
 /** Pure: everything `build` will write, decided before anything is built. */
@@ -88,5 +126,36 @@ export function makePlan(input: PlanInput): ReleasePlan {
     targets: input.targets.map(formatTarget),
     skipped: input.skipped,
     artifacts,
+    ...(input.stage === 'invalid' ? {} : { images: planImages(input, archives) }),
+  };
+}
+
+/** The images of every configured distro, in the order the images stage builds them, on the platforms of the Linux archives. */
+function planImages(input: PlanInput, archives: readonly PlannedArtifact[]): PlannedImages {
+  const { repository, defaultDistro, distros } = input.images;
+  const platforms = archives
+    .filter((archive) => archive.target?.startsWith('linux/'))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((archive) => archive.target!);
+  const published = input.stage === 'rc' || input.stage === 'stable';
+  return {
+    layout: `${mirrorAssetPath(input.tag, IMAGES_LAYOUT)}/`,
+    repository,
+    distros: DISTROS.flatMap((distro) => {
+      const base = distros[distro]?.base;
+      if (base === undefined) return [];
+      // With no tag in the registry yet, the rule says what a publish would move were this the highest stable.
+      const tags = published ? planImageTags({ version: input.version, distro, defaultDistro, registryTags: [] }) : { immutable: [], moving: [] };
+      return [
+        {
+          distro,
+          base,
+          tag: imageTag(input.version, distro),
+          platforms,
+          pushes: tags.immutable.map((tag) => `${repository}:${tag}`),
+          movesIfHighestStable: tags.moving.map((tag) => `${repository}:${tag}`),
+        },
+      ];
+    }),
   };
 }

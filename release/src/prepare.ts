@@ -4,13 +4,12 @@ import {
   GlideError,
   isGlideError,
   parseReleaseVersion,
-  resolveMatrix,
   tryParseReleaseVersion,
-  type ResolvedMatrix,
 } from '#contract';
 import type { ReleaseConfig } from './config.js';
 import { branchContains, readRepoFacts, regularFileAt, repoRoot } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';
+import { resolveMatrix, type ResolvedMatrix } from './targets.js';
 import { checkGoRequirement, readGoRequirement, readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
 import { evaluateGates, type GateResult, type TagRecord } from './version/gates.js';
 
@@ -120,6 +119,7 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
     gates,
     targets: setup.matrix.build,
     skipped: setup.matrix.skipped,
+    images: config.images,
   });
   return { ...setup, outDir, plan };
 }
@@ -154,8 +154,8 @@ function whyNotARelease(tag: string): GlideError {
   throw new Error(`${tag} is a release version`);
 }
 
-/** Refuses to go on (build, publish) while any gate fails, listing every failing gate. */
-export function assertGatesPass(plan: ReleasePlan, action: string): void {
+/** Refuses to go on (build, publish) while any gate fails, listing every failing gate. An `invalid` tag fails the version gate. */
+export function assertGatesPass(plan: ReleasePlan, action: string): asserts plan is ReleasePlan & { readonly stage: Exclude<Stage, 'invalid'> } {
   const failed = plan.gates.filter((gate) => !gate.ok);
   if (failed.length > 0) {
     throw new GlideError(failed[0]!.code!, `${plan.tag} cannot be ${action}:`, failed.map((g) => `${g.code}: ${g.message}`));

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { GlideError, type GoPort } from '#contract';
+import { GlideError } from '#contract';
+import type { GoPort } from './targets.js';
 
 export interface GoToolchain {
   /** e.g. go1.19.8 */

@@ -3,7 +3,7 @@
  * output depend on it); `message` tells the user what to do next.
  */
 export const ERROR_CODES = [
-  // release gates (../shared/reference/interface.md)
+  // release gates (docs/release.md)
   'ENOTSEMVER',
   'EPRERELEASEFORM',
   'EDIRTY',
@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'EGOVERSION',
   'EUNSAFEPATH',
   'EOUTDIR',
+  'ELEDGER',
   // the installers (create-glide, glide-up)
   'EUNSUPPORTEDPLATFORM',
   'ENORELEASE',

@@ -7,3 +7,4 @@ export * from './channels.js';
 export * from './mirror.js';
 export * from './binary-header.js';
 export * from './binary-head-file.js';
+export * from './glide.js';

@@ -1,8 +1,8 @@
 /**
- * create-glide: ask → plan → apply (../shared/reference/interface.md). Returns the exit
+ * create-glide: ask → plan → apply (README.md, "create-glide"). Returns the exit
  * code: 0 done, 1 failed, 2 usage, 130 cancelled.
  */
-import { isGlideError } from '#contract';
+import { GLIDE_PORT, isGlideError } from '#contract';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
 import { HELP, parseCreateOptions } from './options.js';
 import type { CreateContext } from './steps.js';
@@ -74,7 +74,7 @@ async function create(ctx: CreateContext): Promise<number> {
   const project = await steps.askProjectDir(ctx);
   const provider = await steps.askProvider(ctx);
   const values = await steps.askProviderValues(ctx, provider);
-  const answers = { provider, values, port: 9099 };
+  const answers = { provider, values, port: GLIDE_PORT };
   const actions = await planProjectWrite(project.dir, binaryProjectFiles(answers));
 
   const plan = await steps.planInstall(ctx);

@@ -1,5 +1,5 @@
 /**
- * create-glide's command line → a plain options object (../shared/reference/interface.md).
+ * create-glide's command line → a plain options object (README.md, "create-glide").
  * Pure: bad flags become EUSAGE errors (exit 2) that name what to pass instead.
  */
 import { parseArgs } from 'node:util';

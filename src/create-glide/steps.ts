@@ -4,7 +4,7 @@
  * trace and `--dry-run` is the plan printed.
  */
 import { relative, resolve } from 'node:path';
-import { archiveName, formatTarget, GlideError, type Target } from '#contract';
+import { archiveName, checksumsName, formatTarget, GLIDE_PORT, GlideError, type Target } from '#contract';
 import { checkCacheWritable, inspectInstall, installGlide, readChecksum, type InstallEvent, type InstallResult } from '../install/index.js';
 import { installPaths } from '../install/cache.js';
 import { findForeignGlide } from '../install/path-check.js';
@@ -12,7 +12,7 @@ import type { HttpClient } from '../net/http.js';
 import { sameTarget, targetFromWords } from '../platform/detect.js';
 import { releaseLookup } from '../releases/lookup.js';
 import { resolveVersion } from '../releases/resolve.js';
-import { assetLocation, describeSource, releaseSource, type ReleaseSource } from '../releases/source.js';
+import { assetLocation, describeLocation, describeSource, releaseSource, type AssetLocation, type ReleaseSource } from '../releases/source.js';
 import type { FileAction } from '../scaffold/project.js';
 import { DEFAULT_PROVIDER, PROVIDER_SPECS, PROVIDERS, type Provider } from '../scaffold/providers.js';
 import { checkProjectFolder, folderState } from '../scaffold/write.js';
@@ -31,7 +31,6 @@ export interface CreateContext {
 }
 
 const DEFAULT_DIR = 'glide-demo';
-const GLIDE_PORT = 9099;
 
 export interface ProjectAnswer {
   readonly dir: string;
@@ -107,7 +106,7 @@ export interface InstallPlan {
   readonly runnable: boolean;
   readonly source: ReleaseSource;
   readonly asset: string;
-  readonly location: string;
+  readonly location: AssetLocation;
   readonly installDir: string;
   /** An install in the cache that passed inspectInstall: nothing to download. */
   readonly cached?: InstallResult;
@@ -174,10 +173,10 @@ function installLines(plan: InstallPlan, insecureSkipVerify: boolean): string[] 
   }
   return [
     ...(plan.replacing ? [`  reinstall ${plan.replacing}`] : []),
-    `  download  ${plan.location}`,
+    `  download  ${describeLocation(plan.location)}`,
     insecureSkipVerify
       ? '  verify    SKIPPED (--insecure-skip-verify): the archive is not checked against the release checksums'
-      : `  verify    sha256 ${plan.expectedSha256} (glide_v${plan.version}_checksums.txt)`,
+      : `  verify    sha256 ${plan.expectedSha256} (${checksumsName(plan.version)})`,
     `  check     ${plan.runnable ? 'run `glide --version` (exit 0)' : `header must be a ${formatTarget(plan.target)} binary (not this machine's platform, so it is not run)`}`,
     `  install   ${plan.installDir}`,
   ];

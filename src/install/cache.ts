@@ -39,6 +39,9 @@ export function cacheDir({ env, platform, home }: CacheEnvironment): string {
   return join(home, '.cache', 'glide');
 }
 
+/** What an install records about itself, beside its binary. */
+export const RECEIPT_FILE = 'receipt.json';
+
 export interface InstallPaths {
   /** The finished install: appears whole (a rename) or not at all. */
   readonly dir: string;
@@ -61,7 +64,7 @@ export function installPaths(cache: string, version: string, target: Target, ass
   return {
     dir,
     binary: join(dir, binaryName(target.os)),
-    receipt: join(dir, 'receipt.json'),
+    receipt: join(dir, RECEIPT_FILE),
     lock: `${dir}.lock`,
     partial: join(cache, 'downloads', `${asset}.partial`),
     versionDir,

@@ -18,16 +18,16 @@ import {
   formatTarget,
   GlideError,
   isGlideError,
+  parseChecksums,
   type Target,
 } from '#contract';
-import { downloadAsset } from '../net/download.js';
+import { downloadAsset, readLocalAsset } from '../net/download.js';
 import type { HttpClient } from '../net/http.js';
-import { redactUrl } from '../net/http.js';
 import { describeFolderProblem, folderProblem, isFileSystemError, isFullDisk, type FolderProblem } from '../platform/folders.js';
-import { assetLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
-import { installPaths, type InstallPaths, type InstallReceipt } from './cache.js';
+import { assetLocation, describeLocation, describeSource, sourceCredentials, type ReleaseSource } from '../releases/source.js';
+import { installPaths, RECEIPT_FILE, type InstallPaths, type InstallReceipt } from './cache.js';
 import { checkInstalledBinary, type BinaryCheck } from './check-binary.js';
-import { expectedArchive, parseChecksums } from './checksums.js';
+import { expectedArchive } from './checksums.js';
 import { createTarGzMemberExtractor, extractZipMember } from './extract.js';
 
 export interface InstallRequest {
@@ -182,15 +182,18 @@ async function downloadAndPlace(
   try {
     const location = assetLocation(source, version, asset);
     const streamed = archiveFormat(target.os) === 'tar.gz';
-    if (kept > 0 && isUrl(location)) report({ type: 'resume', asset, from: kept });
-    const download = await downloadAsset(deps.client, {
-      location,
+    if (kept > 0 && location.kind === 'url') report({ type: 'resume', asset, from: kept });
+    const assetRead = {
       what: asset,
       partialPath: paths.partial,
-      ...sourceCredentials(source),
       ...(streamed ? { createSink: () => createTarGzMemberExtractor(member, stagedBinary) } : {}),
-      onProgress: (received, total) => report({ type: 'download', asset, received, total }),
-    }).catch(async (error: unknown) => {
+      onProgress: (received: number, total: number | undefined) => report({ type: 'download', asset, received, total }),
+    };
+    // Only a URL is downloaded (and kept in .partial to resume); a mirror folder's file is read where it is.
+    const download = await (location.kind === 'url'
+      ? downloadAsset(deps.client, { ...assetRead, location: location.url.href, ...sourceCredentials(source) })
+      : readLocalAsset({ ...assetRead, location: location.path })
+    ).catch(async (error: unknown) => {
       // A damaged archive (not a network failure) would only fail again when resumed.
       if (isGlideError(error) && error.code === 'EUNSAFEARCHIVE') await rm(paths.partial, { force: true });
       throw error;
@@ -211,7 +214,7 @@ async function downloadAndPlace(
       await rm(paths.partial, { force: true });
       throw error;
     });
-    const binary = streamedBinary ?? (await extractZipMember(isUrl(location) ? paths.partial : location, member, stagedBinary));
+    const binary = streamedBinary ?? (await extractZipMember(location.kind === 'url' ? paths.partial : location.path, member, stagedBinary));
     // The bytes are verified and unpacked: whatever fails from here, resuming them cannot help.
     await rm(paths.partial, { force: true });
 
@@ -226,10 +229,10 @@ async function downloadAndPlace(
       verified: expectedSha256 !== undefined,
       binarySize: binary.bytes,
       binarySha256: binary.sha256,
-      source: isUrl(location) ? redactUrl(location) : location,
+      source: describeLocation(location),
       installedAt: (deps.now?.() ?? new Date()).toISOString(),
     };
-    await writeFile(join(staging, 'receipt.json'), `${JSON.stringify(receipt, null, 2)}\n`);
+    await writeFile(join(staging, RECEIPT_FILE), `${JSON.stringify(receipt, null, 2)}\n`);
     // An install inspectInstall refused (no valid receipt, unverified, damaged) is replaced.
     await rm(paths.dir, { recursive: true, force: true });
     await rename(staging, paths.dir);
@@ -250,10 +253,10 @@ export async function readChecksum(
 ): Promise<string> {
   const name = checksumsName(request.version);
   const location = assetLocation(request.source, request.version, name);
-  report({ type: 'checksums', location: isUrl(location) ? redactUrl(location) : location });
+  report({ type: 'checksums', location: describeLocation(location) });
   let text: string;
-  if (isUrl(location)) {
-    const response = await client.getText(location, sourceCredentials(request.source));
+  if (location.kind === 'url') {
+    const response = await client.getText(location.url.href, sourceCredentials(request.source));
     if (response.status === 404) {
       throw new GlideError('ECHECKSUM', `Glide ${request.version} has no checksums file (${name}) in ${describeSource(request.source)}.`, [
         'Check the version: every Glide release publishes one. Nothing was installed.',
@@ -264,9 +267,9 @@ export async function readChecksum(
     text = response.text;
   } else {
     try {
-      text = await readFile(location, 'utf8');
+      text = await readFile(location.path, 'utf8');
     } catch {
-      throw new GlideError('ENORELEASE', `${location} does not exist in the mirror folder.`, [
+      throw new GlideError('ENORELEASE', `${location.path} does not exist in the mirror folder.`, [
         `Check the version and --download-base-url: the folder must hold {tag}/${name} as \`glide-release build\` writes it.`,
       ]);
     }
@@ -344,8 +347,4 @@ async function acquireLock(paths: InstallPaths, report: (event: InstallEvent) =>
   return async () => {
     if (!compromised) await release().catch(() => {});
   };
-}
-
-function isUrl(location: string): boolean {
-  return /^https?:\/\//.test(location);
 }

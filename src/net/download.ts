@@ -26,7 +26,7 @@ export interface AssetSink<T> {
 }
 
 export interface DownloadRequest<T> {
-  /** An http(s) URL, or an absolute path in a mirror folder. */
+  /** An http(s) URL (downloadAsset), or an absolute path in a mirror folder (readLocalAsset). */
   readonly location: string;
   /** What the messages call it (`glide_v0.1.0_linux_amd64.tar.gz`). */
   readonly what: string;
@@ -105,8 +105,6 @@ function drained<T>(target: AssetSink<T>): Promise<void> {
 }
 
 export async function downloadAsset<T>(client: HttpClient, request: DownloadRequest<T>): Promise<DownloadResult<T>> {
-  if (!/^https?:\/\//.test(request.location)) return readLocalAsset(request);
-
   let pass = new Pass<T>(request.createSink);
   if ((await fileSize(request.partialPath)) > 0) {
     for await (const chunk of createReadStream(request.partialPath)) await pass.feed(chunk as Buffer);
@@ -190,7 +188,8 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
   }
 }
 
-async function readLocalAsset<T>(request: DownloadRequest<T>): Promise<DownloadResult<T>> {
+/** A mirror folder's file, in the same one pass (hash, sink, progress) as a download; `location` is its path. */
+export async function readLocalAsset<T>(request: Omit<DownloadRequest<T>, 'credentials'>): Promise<DownloadResult<T>> {
   const total = await fileSize(request.location, true);
   const pass = new Pass<T>(request.createSink);
   try {

@@ -1,4 +1,4 @@
-import { GlideError, type Target } from '#contract';
+import { GlideError, INSTALLABLE_ASSET_ARCHES, INSTALLABLE_OSES, type Target } from '#contract';
 
 /** What Node tells us about the machine, plus whether the process runs under Rosetta 2. */
 export interface HostFacts {
@@ -28,11 +28,6 @@ const ARCH_BY_NODE_ARCH: Readonly<Record<string, string>> = {
   riscv64: 'riscv64',
 };
 
-/** Go's OS words the installers accept for `--os`. */
-export const INSTALL_OSES = ['linux', 'darwin', 'windows', 'freebsd', 'openbsd'] as const;
-/** The arch words of Glide's asset names, accepted by `--arch`. */
-export const INSTALL_ARCHES = ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64', 'armv6', 'armv7'] as const;
-
 /** The Go target of this machine. Under Rosetta 2 it is darwin/arm64: the native build runs faster and is what Apple silicon needs once Rosetta is gone. */
 export function hostTarget(facts: HostFacts): Target {
   const os = OS_BY_NODE_PLATFORM[facts.platform];
@@ -59,8 +54,8 @@ const GO_ARCHES = ['386', 'amd64', 'arm', 'arm64', 'loong64', 'mips', 'mips64', 
 
 /** `--os`/`--arch` in Go's words (`armv6`/`armv7` as in asset names) → a target; anything else is a usage error listing the words. */
 export function targetFromWords(os: string, arch: string): Target {
-  if (!(INSTALL_OSES as readonly string[]).includes(os)) {
-    throw new GlideError('EUSAGE', `--os ${os} is not an OS Glide is built for.`, [`Use one of: ${INSTALL_OSES.join(', ')}`]);
+  if (!(INSTALLABLE_OSES as readonly string[]).includes(os)) {
+    throw new GlideError('EUSAGE', `--os ${os} is not an OS Glide is built for.`, [`Use one of: ${INSTALLABLE_OSES.join(', ')}`]);
   }
   if (arch === 'armv6' || arch === 'armv7') return { os, arch: 'arm', arm: arch === 'armv6' ? '6' : '7' };
   if (arch === 'arm') {
@@ -69,10 +64,10 @@ export function targetFromWords(os: string, arch: string): Target {
       'Use --arch armv7 (ARMv7 and later, e.g. a Raspberry Pi 2 or newer on a 32-bit OS) or --arch armv6 (a Raspberry Pi Zero or 1).',
     ]);
   }
-  if (!(INSTALL_ARCHES as readonly string[]).includes(arch)) {
+  if (!INSTALLABLE_ASSET_ARCHES.includes(arch)) {
     const known = GO_ARCHES.includes(arch);
     throw new GlideError('EUSAGE', known ? `--arch ${arch}: Glide does not ship a build for ${arch}.` : `--arch ${arch} is not an architecture in Go's words.`, [
-      `Use one of: ${INSTALL_ARCHES.join(', ')}${known ? '' : ' (not x86_64 or aarch64)'}`,
+      `Use one of: ${INSTALLABLE_ASSET_ARCHES.join(', ')}${known ? '' : ' (not x86_64 or aarch64)'}`,
     ]);
   }
   return { os, arch };

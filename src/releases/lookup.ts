@@ -3,7 +3,7 @@
  * releases API only to list RCs) or a mirror's `index.json`.
  */
 import { readFile } from 'node:fs/promises';
-import { GlideError, tryParseReleaseVersion, type MirrorIndexEntry } from '#contract';
+import { GlideError, MIRROR_INDEX, parseMirrorIndex } from '#contract';
 import { header, type HttpClient } from '../net/http.js';
 import { highestStable, type ListedRelease, type ReleaseLookup } from './resolve.js';
 import { mirrorIndexLocation, sourceCredentials, type ReleaseSource } from './source.js';
@@ -56,23 +56,24 @@ function githubLookup(source: Extract<ReleaseSource, { kind: 'github' }>, client
 async function readMirrorIndex(source: Exclude<ReleaseSource, { kind: 'github' }>, client: HttpClient): Promise<readonly ListedRelease[]> {
   const location = mirrorIndexLocation(source);
   let text: string;
-  if (source.kind === 'folder') {
+  if (location.kind === 'file') {
     try {
-      text = await readFile(location, 'utf8');
+      text = await readFile(location.path, 'utf8');
     } catch {
-      throw new GlideError('ENORELEASE', `The mirror folder has no index.json (${location}).`, [
+      throw new GlideError('ENORELEASE', `The mirror folder has no index.json (${location.path}).`, [
         'Pass an exact version (it needs no index), or point --download-base-url at the output folder of `glide-release build`.',
       ]);
     }
   } else {
-    const response = await client.getText(location, sourceCredentials(source));
+    const response = await client.getText(location.url.href, sourceCredentials(source));
     await client.expectOk(response, 'the mirror index (index.json)');
     text = response.text;
   }
-  return parseJsonArray(text, 'index.json').flatMap((entry) => {
-    const { tag, prerelease } = entry as Partial<MirrorIndexEntry>;
-    return typeof tag === 'string' && tryParseReleaseVersion(tag) ? [{ tag, prerelease: prerelease === true }] : [];
-  });
+  try {
+    return parseMirrorIndex(text);
+  } catch {
+    throw notReleaseList(MIRROR_INDEX);
+  }
 }
 
 function parseJsonArray(text: string, what: string): unknown[] {
@@ -82,12 +83,14 @@ function parseJsonArray(text: string, what: string): unknown[] {
   } catch {
     parsed = undefined;
   }
-  if (!Array.isArray(parsed)) {
-    throw new GlideError('ENORELEASE', `${what} is not a JSON array of releases.`, [
-      'Check --download-base-url (or the proxy in between); pass an exact version to skip it.',
-    ]);
-  }
+  if (!Array.isArray(parsed)) throw notReleaseList(what);
   return parsed;
+}
+
+function notReleaseList(what: string): GlideError {
+  return new GlideError('ENORELEASE', `${what} is not a JSON array of releases.`, [
+    'Check --download-base-url (or the proxy in between); pass an exact version to skip it.',
+  ]);
 }
 
 /** `<…?page=2>; rel="next", <…>; rel="last"` → the next page's URL. */

@@ -1,11 +1,11 @@
 /**
  * Where releases come from: GitHub (the default), or a mirror laid out like GitHub's
- * download URLs, over http(s) or as a local folder (../shared/reference/interface.md).
+ * download URLs, over http(s) or as a local folder (docs/install.md, "Mirrors and air gaps").
  * Pure: builds locations, fetches nothing.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GlideError, MIRROR_INDEX, mirrorAssetPath } from '#contract';
+import { GLIDE_REPO, GlideError, MIRROR_INDEX, mirrorAssetPath } from '#contract';
 import { redactUrl, type BasicCredentials } from '../net/http.js';
 
 export type ReleaseSource =
@@ -13,6 +13,9 @@ export type ReleaseSource =
   /** `base` never holds credentials: `user:password@` in the URL given is kept apart, for that origin only. */
   | { readonly kind: 'mirror'; readonly base: string; readonly credentials?: BasicCredentials }
   | { readonly kind: 'folder'; readonly dir: string };
+
+/** Where a release file is: fetched over http(s), or read from a mirror folder. Decided once, by the source's kind. */
+export type AssetLocation = { readonly kind: 'url'; readonly url: URL } | { readonly kind: 'file'; readonly path: string };
 
 export interface SourceSettings {
   readonly repo: string;
@@ -35,14 +38,30 @@ export function releaseSource(settings: SourceSettings): ReleaseSource {
     return { kind: 'folder', dir: isAbsolute(base) ? base : resolve(settings.cwd, base) };
   }
   if (!REPO_PATTERN.test(settings.repo)) {
-    throw new GlideError('EUSAGE', `GLIDE_REPO=${settings.repo} is not owner/name.`, ['Unset it to use EinStack/glide.']);
+    throw new GlideError('EUSAGE', `GLIDE_REPO=${settings.repo} is not owner/name.`, [`Unset it to use ${GLIDE_REPO}.`]);
   }
   return {
     kind: 'github',
     repo: settings.repo,
-    webUrl: settings.githubUrl.replace(/\/+$/, ''),
-    apiUrl: settings.githubApiUrl.replace(/\/+$/, ''),
+    webUrl: githubOrigin('GLIDE_GITHUB_URL', settings.githubUrl),
+    apiUrl: githubOrigin('GLIDE_GITHUB_API_URL', settings.githubApiUrl),
   };
+}
+
+/** GitHub's web or API origin (GitHub Enterprise's, or a test server's), which must be an http(s) URL. */
+function githubOrigin(variable: string, value: string): string {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new GlideError('EUSAGE', `${variable}=${redactUrl(value)} is not an http(s) URL.`, [
+      'Unset it to use GitHub, or set it to your GitHub Enterprise server, e.g. https://github.example.com.',
+    ]);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function mirrorSource(base: string): ReleaseSource {
@@ -64,19 +83,24 @@ function mirrorSource(base: string): ReleaseSource {
 }
 
 /** Where `asset` of `tag` lives: a URL, or a path in a mirror folder. */
-export function assetLocation(source: ReleaseSource, tag: string, asset: string): string {
+export function assetLocation(source: ReleaseSource, tag: string, asset: string): AssetLocation {
   switch (source.kind) {
     case 'github':
-      return `${source.webUrl}/${source.repo}/releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(asset)}`;
+      return { kind: 'url', url: new URL(`${source.webUrl}/${source.repo}/releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(asset)}`) };
     case 'mirror':
-      return `${source.base}/${mirrorAssetPath(encodeURIComponent(tag), encodeURIComponent(asset))}`;
+      return { kind: 'url', url: new URL(`${source.base}/${mirrorAssetPath(encodeURIComponent(tag), encodeURIComponent(asset))}`) };
     case 'folder':
-      return join(source.dir, tag, asset);
+      return { kind: 'file', path: join(source.dir, tag, asset) };
   }
 }
 
-export function mirrorIndexLocation(source: Exclude<ReleaseSource, { kind: 'github' }>): string {
-  return source.kind === 'mirror' ? `${source.base}/${MIRROR_INDEX}` : join(source.dir, MIRROR_INDEX);
+export function mirrorIndexLocation(source: Exclude<ReleaseSource, { kind: 'github' }>): AssetLocation {
+  return source.kind === 'mirror' ? { kind: 'url', url: new URL(`${source.base}/${MIRROR_INDEX}`) } : { kind: 'file', path: join(source.dir, MIRROR_INDEX) };
+}
+
+/** A location for the plan, progress and the receipt: a URL without credentials or signatures, or the path. */
+export function describeLocation(location: AssetLocation): string {
+  return location.kind === 'url' ? redactUrl(location.url.href) : location.path;
 }
 
 /** The mirror's credentials as request options (for `HttpClient.getText`, `downloadAsset`): none for GitHub or a folder. */

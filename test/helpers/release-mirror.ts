@@ -1,6 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checksumsName, parseChecksums } from '#contract';
 import { RELEASE_CLI, StandinRepo } from './repo.js';
 
 /** The platforms the installer tests need: the host, a foreign Linux, a Mac and a Windows zip. */
@@ -11,7 +12,7 @@ export interface ReleaseMirror {
   readonly dir: string;
   readonly rc: string;
   readonly stable: string;
-  checksums(tag: string): Promise<Map<string, string>>;
+  checksums(tag: string): Promise<ReadonlyMap<string, string>>;
 }
 
 /**
@@ -37,8 +38,7 @@ export async function buildReleaseMirror(cli = RELEASE_CLI): Promise<ReleaseMirr
     rc,
     stable,
     async checksums(tag) {
-      const text = await readFile(join(dir, tag, `glide_v${tag}_checksums.txt`), 'utf8');
-      return new Map(text.trim().split('\n').map((line) => [line.slice(66), line.slice(0, 64)] as [string, string]));
+      return parseChecksums(await readFile(join(dir, tag, checksumsName(tag)), 'utf8'));
     },
   };
 }

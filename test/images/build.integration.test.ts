@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { Parser } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTROS, GlideError, RELEASE_LEDGER, type Distro } from '#contract';
-import type { LedgerArchive, ReleaseLedger } from '../../release/src/build/ledger.js';
+import type { LedgerArchive, ReleaseLedger } from '../../release/src/ledger.js';
 import { buildImages, type ImagesInput, type ImagesReport } from '../../release/src/images/build.js';
 import { CA_LAYER_CREATED_BY, GLIDE_LAYER_CREATED_BY, type ImageConfig } from '../../release/src/images/config.js';
 import { readOciLayout } from '../../release/src/images/layout.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DISTRO, DISTROS, GlideError, RELEASE_LEDGER, type Distro } from '#contract';
-import type { ReleaseLedger } from '../../release/src/build/ledger.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
 import { buildImages, type ImagesReport } from '../../release/src/images/build.js';
 import { readOciLayout } from '../../release/src/images/layout.js';
 import { publishImages, type PublishImagesReport, type PublishStep } from '../../release/src/images/publish.js';

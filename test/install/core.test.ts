@@ -1,15 +1,28 @@
 // The installer's pure core: platform → asset, version requests, checksums, sources.
 import { describe, expect, it } from 'vitest';
-import { archiveName, GEP_MATRIX, isGlideError, parseTarget } from '#contract';
-import { expectedArchive, parseChecksums, platformsInChecksums } from '../../src/install/checksums.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  archiveName,
+  assetArch,
+  formatChecksums,
+  INSTALLABLE_ARCHES,
+  INSTALLABLE_OSES,
+  isGlideError,
+  parseArchiveName,
+  parseChecksums,
+  parseTarget,
+} from '#contract';
+import { expectedArchive, platformsInChecksums } from '../../src/install/checksums.js';
 import { cacheDir, installPaths } from '../../src/install/cache.js';
 import { looksLikeGlideGateway } from '../../src/install/path-check.js';
-import { nextPage } from '../../src/releases/lookup.js';
-import { proxyFromEnv, redactUrl } from '../../src/net/http.js';
+import { nextPage, releaseLookup } from '../../src/releases/lookup.js';
+import { HttpClient, proxyFromEnv, redactUrl } from '../../src/net/http.js';
 import { readSettings } from '../../src/settings.js';
 import { hostTarget, targetFromWords, type HostFacts } from '../../src/platform/detect.js';
 import { highestStable, parseVersionRequest, resolveVersion, type ReleaseLookup } from '../../src/releases/resolve.js';
-import { assetLocation, describeSource, mirrorIndexLocation, releaseSource, sourceCredentials } from '../../src/releases/source.js';
+import { assetLocation, describeLocation, describeSource, mirrorIndexLocation, releaseSource, sourceCredentials, type AssetLocation } from '../../src/releases/source.js';
 import { parseCreateOptions } from '../../src/create-glide/options.js';
 import { binaryProjectFiles, dotenv, glideConfig, projectFileActions, unsetVariables, type ProjectFile } from '../../src/scaffold/project.js';
 import { quoteForShell } from '../../src/create-glide/steps.js';
@@ -29,6 +42,9 @@ function codeOf(run: () => unknown): string | undefined {
   if (error === undefined) return undefined;
   return isGlideError(error) ? error.code : `not a GlideError: ${String(error)}`;
 }
+
+/** A location as `kind what`, so a URL and a path that spell the same are told apart. */
+const located = (location: AssetLocation): string => (location.kind === 'url' ? `url ${location.url.href}` : `file ${location.path}`);
 
 const facts = (platform: string, arch: string, extra: Partial<HostFacts> = {}): HostFacts => ({ platform, arch, translated: false, ...extra });
 
@@ -64,32 +80,74 @@ describe('host platform → the asset Glide publishes for it (0.1.0-rc.1)', () =
   it('builds the exact download URL Glide uses on GitHub (no v on the tag, v in the asset)', () => {
     const source = releaseSource({ repo: 'einstack/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com', cwd: '/' });
     const asset = archiveName('0.1.0-rc.1', hostTarget(facts('darwin', 'arm64')));
-    expect(assetLocation(source, '0.1.0-rc.1', asset)).toBe(
-      'https://github.com/einstack/glide/releases/download/0.1.0-rc.1/glide_v0.1.0-rc.1_darwin_arm64.tar.gz',
+    expect(located(assetLocation(source, '0.1.0-rc.1', asset))).toBe(
+      'url https://github.com/einstack/glide/releases/download/0.1.0-rc.1/glide_v0.1.0-rc.1_darwin_arm64.tar.gz',
     );
   });
 });
 
-describe('every release Glide has published × the platforms its matrix built', () => {
-  const tags = ['0.0.1-rc.1', '0.0.1-rc.2', '0.0.1', '0.0.2-rc.1', '0.0.2-rc.2', '0.0.2-rc.3', '0.0.2', '0.0.3-rc.1', '0.0.3-rc.2', '0.0.3', '0.1.0-rc.1'];
-  const platforms = [
-    ['darwin', 'amd64'], ['darwin', 'arm64'], ['linux', 'amd64'], ['linux', 'arm64'], ['linux', 'armv6'], ['linux', 'armv7'],
-    ['linux', 'ppc64le'], ['linux', 's390x'], ['linux', 'riscv64'], ['freebsd', 'amd64'], ['openbsd', 'amd64'], ['windows', 'amd64'],
-  ] as const;
-  const cases = tags.flatMap((tag) => platforms.map(([os, arch]) => [tag, os, arch] as const));
-  it.each(cases)('%s %s/%s', (tag, os, arch) => {
-    const ext = os === 'windows' ? 'zip' : 'tar.gz';
-    const asset = archiveName(tag, targetFromWords(os, arch));
-    expect(asset).toBe(`glide_v${tag}_${os}_${arch}.${ext}`);
-    expect(parseVersionRequest(tag)).toEqual({ kind: 'exact', version: tag });
+describe('asset names Glide has published (each OS, each archive format, RCs and stables)', () => {
+  it.each([
+    ['0.1.0-rc.1', 'linux', 'amd64', 'glide_v0.1.0-rc.1_linux_amd64.tar.gz'],
+    ['0.0.3', 'linux', 'arm64', 'glide_v0.0.3_linux_arm64.tar.gz'],
+    ['0.0.3', 'linux', 'armv6', 'glide_v0.0.3_linux_armv6.tar.gz'],
+    ['0.0.2-rc.3', 'linux', 'armv7', 'glide_v0.0.2-rc.3_linux_armv7.tar.gz'],
+    ['0.0.2', 'linux', 'ppc64le', 'glide_v0.0.2_linux_ppc64le.tar.gz'],
+    ['0.0.1-rc.2', 'linux', 's390x', 'glide_v0.0.1-rc.2_linux_s390x.tar.gz'],
+    ['0.0.3-rc.1', 'linux', 'riscv64', 'glide_v0.0.3-rc.1_linux_riscv64.tar.gz'],
+    ['0.0.1', 'darwin', 'amd64', 'glide_v0.0.1_darwin_amd64.tar.gz'],
+    ['0.1.0-rc.1', 'darwin', 'arm64', 'glide_v0.1.0-rc.1_darwin_arm64.tar.gz'],
+    ['0.0.3', 'windows', 'amd64', 'glide_v0.0.3_windows_amd64.zip'],
+    ['0.1.0-rc.1', 'windows', '386', 'glide_v0.1.0-rc.1_windows_386.zip'],
+    ['0.0.2-rc.1', 'freebsd', 'amd64', 'glide_v0.0.2-rc.1_freebsd_amd64.tar.gz'],
+    ['0.0.3-rc.2', 'openbsd', 'amd64', 'glide_v0.0.3-rc.2_openbsd_amd64.tar.gz'],
+  ])('%s %s/%s → %s', (version, os, arch, asset) => {
+    expect(archiveName(version, targetFromWords(os, arch))).toBe(asset);
+  });
+
+  it.each(['0.0.1-rc.1', '0.0.1-rc.2', '0.0.1', '0.0.2-rc.1', '0.0.2-rc.2', '0.0.2-rc.3', '0.0.2', '0.0.3-rc.1', '0.0.3-rc.2', '0.0.3', '0.1.0-rc.1'])(
+    'the published tag %s is an exact version request',
+    (tag) => {
+      expect(parseVersionRequest(tag)).toEqual({ kind: 'exact', version: tag });
+    },
+  );
+});
+
+describe('every installable pair (--os × --arch)', () => {
+  // In Go's words as the release's matrix writes them (linux/arm/7), beside the installers' (--arch armv7).
+  const pairs: [os: string, arch: string, target: string][] = INSTALLABLE_OSES.flatMap((os) =>
+    INSTALLABLE_ARCHES.flatMap((arch): [string, string, string][] =>
+      arch === 'arm' ? [[os, 'armv6', `${os}/arm/6`], [os, 'armv7', `${os}/arm/7`]] : [[os, arch, `${os}/${arch}`]],
+    ),
+  );
+
+  it.each(pairs)('--os %s --arch %s is the target %s', (os, arch, text) => {
+    const target = targetFromWords(os, arch);
+    expect(target).toEqual(parseTarget(text));
+    expect(assetArch(target)).toBe(arch);
+  });
+
+  it.each(['0.1.0-rc.1', '0.0.3'])('in %s, each has exactly one asset name, which the contract reads back to it', (version) => {
+    const names = pairs.map(([os, arch]) => archiveName(version, targetFromWords(os, arch)));
+    expect(new Set(names).size).toBe(pairs.length);
+    names.forEach((name, index) => {
+      const [os, arch] = pairs[index]!;
+      expect(parseArchiveName(name)).toEqual({ version, target: targetFromWords(os, arch) });
+    });
+  });
+
+  it('a checksums file the release writes lists each one, and the installer finds each in it', () => {
+    const version = '0.1.0-rc.1';
+    const entries = pairs.map(([os, arch], index) => ({ name: archiveName(version, targetFromWords(os, arch)), sha256: index.toString(16).padStart(64, '0') }));
+    const checksums = parseChecksums(formatChecksums(entries));
+    expect(platformsInChecksums(checksums, version)).toEqual(pairs.map(([os, arch]) => `${os}/${arch}`).sort());
+    for (const [index, [os, arch]] of pairs.entries()) {
+      expect(expectedArchive(checksums, version, targetFromWords(os, arch))).toEqual({ asset: entries[index]!.name, sha256: entries[index]!.sha256 });
+    }
   });
 });
 
-describe('--os/--arch for every target of the contract', () => {
-  it.each(GEP_MATRIX)('%s', (text) => {
-    const target = parseTarget(text);
-    expect(targetFromWords(target.os, target.arch)).toEqual(target);
-  });
+describe('--os/--arch outside the contract', () => {
   it.each([
     ['linux', 'x86_64', 'EUSAGE'],
     ['linux', 'aarch64', 'EUSAGE'],
@@ -215,6 +273,10 @@ describe('checksums file', () => {
   it('names the platforms a release has', () => {
     expect(platformsInChecksums(parseChecksums(text), '0.1.0-rc.1')).toEqual(['darwin/amd64', 'darwin/arm64', 'linux/armv6', 'windows/amd64']);
   });
+  it('names only what the release writes: a Windows .tar.gz or another version is no platform of this one', () => {
+    const odd = `${text}${hash('e')}  glide_v0.1.0-rc.1_windows_386.tar.gz\n${hash('f')}  glide_v0.0.3_linux_s390x.tar.gz\n`;
+    expect(platformsInChecksums(parseChecksums(odd), '0.1.0-rc.1')).toEqual(['darwin/amd64', 'darwin/arm64', 'linux/armv6', 'windows/amd64']);
+  });
   it('finds the archive for a target', () => {
     expect(expectedArchive(parseChecksums(text), '0.1.0-rc.1', targetFromWords('windows', 'amd64'))).toEqual({
       asset: 'glide_v0.1.0-rc.1_windows_amd64.zip',
@@ -274,12 +336,30 @@ describe('cache layout', () => {
 describe('release sources', () => {
   const base = { repo: 'EinStack/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com', cwd: '/work' };
   it.each([
-    ['http://127.0.0.1:8080/mirror/', 'http://127.0.0.1:8080/mirror/0.0.3/a.tar.gz'],
-    ['./mirror', '/work/mirror/0.0.3/a.tar.gz'],
-    ['/srv/glide', '/srv/glide/0.0.3/a.tar.gz'],
-    ['file:///srv/glide', '/srv/glide/0.0.3/a.tar.gz'],
+    ['http://127.0.0.1:8080/mirror/', 'url http://127.0.0.1:8080/mirror/0.0.3/a.tar.gz'],
+    ['./mirror', 'file /work/mirror/0.0.3/a.tar.gz'],
+    ['/srv/glide', 'file /srv/glide/0.0.3/a.tar.gz'],
+    ['file:///srv/glide', 'file /srv/glide/0.0.3/a.tar.gz'],
   ])('%s', (downloadBaseUrl, expected) => {
-    expect(assetLocation(releaseSource({ ...base, downloadBaseUrl }), '0.0.3', 'a.tar.gz')).toBe(expected);
+    expect(located(assetLocation(releaseSource({ ...base, downloadBaseUrl }), '0.0.3', 'a.tar.gz'))).toBe(expected);
+  });
+  it.each([
+    ['GLIDE_GITHUB_URL', { githubUrl: 'not a url' }],
+    ['GLIDE_GITHUB_URL', { githubUrl: 'ftp://github.example.com' }],
+    ['GLIDE_GITHUB_API_URL', { githubApiUrl: 'api.github.com' }],
+  ])('%s that is no http(s) URL is EUSAGE, not a mirror folder', (variable, settings) => {
+    const error = thrownBy(() => releaseSource({ ...base, ...settings }));
+    expect(isGlideError(error) && error.code).toBe('EUSAGE');
+    expect(String((error as Error).message)).toContain(`${variable}=`);
+  });
+  it("a mirror's index.json: entries that name no release (null, a number, a tag that is no version) are passed over", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'glide-index-'));
+    const entries = [null, 7, { tag: 'dev' }, { tag: '0.0.3', prerelease: false, published_at: '2024-06-01T00:00:00Z', notes: 'kept' }, { tag: '0.1.0-rc.1', prerelease: true }];
+    await writeFile(join(dir, 'index.json'), JSON.stringify(entries));
+    const client = new HttpClient({ proxy: {}, apiOrigin: 'https://api.github.com', userAgent: 'create-glide-test' });
+    const lookup = releaseLookup(releaseSource({ ...base, downloadBaseUrl: dir }), client);
+    expect(await lookup.latestStable()).toBe('0.0.3');
+    expect(await resolveVersion({ kind: 'rc' }, lookup)).toBe('0.1.0-rc.1');
   });
   it('refuses other schemes and a malformed GLIDE_REPO', () => {
     expect(codeOf(() => releaseSource({ ...base, downloadBaseUrl: 'ftp://x/y' }))).toBe('EUSAGE');
@@ -298,7 +378,11 @@ describe('release sources', () => {
     });
     it('names no secret in the asset URL, the index URL, the description or the request options it hands out', () => {
       const source = releaseSource({ ...base, downloadBaseUrl: withCredentials });
-      const shown = [assetLocation(source, '0.0.3', 'a.tar.gz'), mirrorIndexLocation(source as Exclude<typeof source, { kind: 'github' }>), describeSource(source)];
+      const shown = [
+        describeLocation(assetLocation(source, '0.0.3', 'a.tar.gz')),
+        describeLocation(mirrorIndexLocation(source as Exclude<typeof source, { kind: 'github' }>)),
+        describeSource(source),
+      ];
       expect(shown).toEqual(['https://mirror.example.com/glide/0.0.3/a.tar.gz', 'https://mirror.example.com/glide/index.json', 'mirror https://mirror.example.com/glide']);
       expect(sourceCredentials(source)).toEqual({ credentials: { username: 'alice', password } });
       expect(sourceCredentials(releaseSource(base))).toEqual({});

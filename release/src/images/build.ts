@@ -7,9 +7,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { list } from 'tar';
 import { DISTROS, GlideError, formatTarget, imageTag, parseTarget, type Distro, type Target } from '#contract';
-import { hashFile } from '../build/archive.js';
+import { hashFile } from '../files.js';
 import { trackScratch } from '../interrupt.js';
-import type { LedgerArchive, ReleaseLedger } from '../build/ledger.js';
+import type { LedgerArchive, ReleaseLedger } from '../ledger.js';
 import { readBaseIndex, readBasePlatform, type BaseIndex, type BaseManifest } from './base.js';
 import {
   CA_LAYER_CREATED_BY,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Target } from '#contract';
+import { GLIDE_PORT, type Target } from '#contract';
 
 export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
@@ -10,7 +10,7 @@ export const CA_LAYER_CREATED_BY = 'glide-release: COPY ca-certificates.crt /etc
 
 /** Any numeric uid works without a passwd entry; 65532 is distroless's `nonroot`. */
 export const NONROOT_USER = '65532:65532';
-export const GLIDE_PORT = '9099/tcp';
+const GLIDE_EXPOSED_PORT = `${GLIDE_PORT}/tcp`;
 
 export interface Platform {
   readonly os: string;
@@ -86,7 +86,7 @@ export function imageConfig(
     User: isRootUser(baseContainer.User) ? NONROOT_USER : baseContainer.User,
     Entrypoint: ['/bin/glide'],
     WorkingDir: '/bin',
-    ExposedPorts: { ...baseContainer.ExposedPorts, [GLIDE_PORT]: {} },
+    ExposedPorts: { ...baseContainer.ExposedPorts, [GLIDE_EXPOSED_PORT]: {} },
     Labels: { ...baseContainer.Labels, ...options.labels },
   };
   return {

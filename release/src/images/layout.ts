@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GlideError } from '#contract';
-import { writeHashed } from '../build/archive.js';
+import { replaceDir, writeHashed } from '../files.js';
 import { trackScratch } from '../interrupt.js';
 import { OCI_INDEX_MEDIA_TYPE, canonicalJson, type Descriptor } from './config.js';
 import type { ByteSource } from './layer.js';
@@ -57,24 +57,6 @@ export async function writeOciLayout(dir: string, layout: { blobs: ReadonlyMap<s
     await rm(temp, { recursive: true, force: true });
     forget();
   }
-}
-
-/** rename() cannot replace a non-empty folder: the old one is moved aside first. */
-async function replaceDir(from: string, to: string): Promise<void> {
-  const exists = await stat(to).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) return rename(from, to);
-  const old = `${from}.old`;
-  await rename(to, old);
-  try {
-    await rename(from, to);
-  } catch (error) {
-    await rename(old, to);
-    throw error;
-  }
-  await rm(old, { recursive: true, force: true });
 }
 
 async function writeBlob(path: string, digest: string, source: ByteSource): Promise<void> {

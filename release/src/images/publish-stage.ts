@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { GlideError, RELEASE_LEDGER } from '#contract';
-import type { ReleaseLedger } from '../build/ledger.js';
+import { GlideError } from '#contract';
+import { assertLedgerOf, readLedger } from '../ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { publishImages, type PublishImagesReport } from './publish.js';
 import { RegistryClient } from '../../../src/registry/client.js';
@@ -23,18 +23,16 @@ export interface PublishImagesOptions {
 export async function runPublishImages(prepared: PreparedRelease, options: PublishImagesOptions): Promise<PublishImagesReport> {
   const { plan, outDir, config } = prepared;
   const releaseDir = join(outDir, plan.tag);
-  let ledger: ReleaseLedger;
-  try {
-    ledger = JSON.parse(await readFile(join(releaseDir, RELEASE_LEDGER), 'utf8')) as ReleaseLedger;
-  } catch {
+  const ledger = await readLedger(releaseDir);
+  if (!ledger) {
     throw new GlideError('EBUILD', `Nothing was built for ${plan.tag} in ${releaseDir}.`, ['Run glide-release build --only binaries,images with the same --out first.']);
   }
-  if (ledger.stage === 'snapshot' || !ledger.publishable) {
-    throw new GlideError(
-      'EBUILD',
-      ledger.stage === 'snapshot' ? `${plan.tag} is a snapshot: snapshots are never published.` : `The ledger of ${plan.tag} says it is not publishable.`,
-      ['Tag a release (X.Y.Z-rc.N or X.Y.Z), build it with every gate passing, then publish it.'],
-    );
+  assertLedgerOf(ledger, plan, releaseDir);
+  // A ledger is publishable exactly when it is no snapshot (readLedger refuses one that says otherwise).
+  if (ledger.stage === 'snapshot') {
+    throw new GlideError('EBUILD', `${plan.tag} is a snapshot: snapshots are never published.`, [
+      'Tag a release (X.Y.Z-rc.N or X.Y.Z), build it with every gate passing, then publish it.',
+    ]);
   }
   if (!ledger.images) {
     throw new GlideError('EBUILD', `The images of ${plan.tag} were not built.`, ['Run glide-release build --only images with the same --out first.']);

@@ -4,15 +4,15 @@
  * (build.ts), writes the OCI layout to `{out}/{tag}/images/` and records every digest in the
  * ledger. Bases are read anonymously; pushing (and its credentials) is `publish`'s job.
  */
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GlideError, RELEASE_LEDGER } from '#contract';
-import type { LedgerImages, ReleaseLedger } from '../build/ledger.js';
+import { GlideError } from '#contract';
+import { replacedPrefix } from '../files.js';
+import { assertLedgerOf, readLedger, writeLedger, type LedgerImages } from '../ledger.js';
+import { IMAGES_LAYOUT } from '../plan.js';
 import type { PreparedRelease } from '../prepare.js';
 import { buildImages, type ImagesReport } from './build.js';
 import { RegistryClient } from '../../../src/registry/client.js';
-
-export const IMAGES_LAYOUT = 'images';
 
 // What the images say about themselves (org.opencontainers.image.* labels).
 const IMAGE_TITLE = 'Glide';
@@ -34,7 +34,8 @@ export interface ImagesStageOptions {
 /** Scratch folders of an images build that was killed (kill -9 skips the cleanup). */
 async function removeStaleScratch(releaseDir: string): Promise<void> {
   const names = await readdir(releaseDir).catch(() => []);
-  const stale = names.filter((name) => name.startsWith(`.${IMAGES_LAYOUT}.base-`) || name.startsWith(`.${IMAGES_LAYOUT}.tmp-`));
+  const prefixes = [`.${IMAGES_LAYOUT}.base-`, `.${IMAGES_LAYOUT}.tmp-`, replacedPrefix(IMAGES_LAYOUT)];
+  const stale = names.filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
   await Promise.all(stale.map((name) => rm(join(releaseDir, name), { recursive: true, force: true })));
 }
 
@@ -42,15 +43,13 @@ export async function runImagesStage(prepared: PreparedRelease, { log, signal }:
   const { plan, outDir, config } = prepared;
   const releaseDir = join(outDir, plan.tag);
   await removeStaleScratch(releaseDir);
-  const ledgerPath = join(releaseDir, RELEASE_LEDGER);
-  let ledger: ReleaseLedger;
-  try {
-    ledger = JSON.parse(await readFile(ledgerPath, 'utf8')) as ReleaseLedger;
-  } catch {
+  const ledger = await readLedger(releaseDir);
+  if (!ledger) {
     throw new GlideError('EBUILD', `There are no built binaries for ${plan.tag} in ${releaseDir}: images are made from them.`, [
       'Build both at once (--only binaries,images), or build the binaries first into the same --out folder.',
     ]);
   }
+  assertLedgerOf(ledger, plan, releaseDir);
   let caBundle: Buffer;
   try {
     caBundle = await readFile(config.images.caBundle);
@@ -99,10 +98,7 @@ export async function runImagesStage(prepared: PreparedRelease, { log, signal }:
       })),
       digests: report.digests,
     };
-    // The ledger is replaced whole (a rename), never left half-written.
-    const temp = `${ledgerPath}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify({ ...ledger, images }, null, 2)}\n`, { mode: 0o644 });
-    await rename(temp, ledgerPath);
+    await writeLedger(releaseDir, { ...ledger, images });
     return report;
   } finally {
     await Promise.all([...clients.values()].map((client) => client.close()));

@@ -2,7 +2,7 @@
  * Which tags an image gets. Pure: the registry's tags come in as data, so the "latest" rule is
  * decided from what the registry holds, never from what was pushed last.
  */
-import { DISTROS, imageTag, mayBeLatest, tryParseReleaseVersion, type Distro } from '#contract';
+import { imageTag, mayBeLatest, parseImageTag, tryParseReleaseVersion, type Distro } from '#contract';
 
 export interface ImageTagPlan {
   /** `{version}-{distro}`: put once, never moved (HEAD before PUT). */
@@ -37,9 +37,8 @@ export function releasedVersions(registryTags: readonly string[]): string[] {
       versions.add(bare.version);
       continue;
     }
-    const distro = DISTROS.find((name) => tag.endsWith(`-${name}`));
-    const version = distro && tryParseReleaseVersion(tag.slice(0, -distro.length - 1));
-    if (version) versions.add(version.version);
+    const image = parseImageTag(tag);
+    if (image) versions.add(image.version);
   }
   return [...versions];
 }

@@ -1,18 +1,18 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   archiveFormat,
   archiveName,
   binaryName,
   checksumsName,
   formatChecksums,
+  formatMirrorIndex,
   formatTarget,
   GlideError,
-  isGlideError,
   MIRROR_INDEX,
   mirrorAssetPath,
-  RELEASE_LEDGER,
+  parseMirrorIndex,
   upsertMirrorIndex,
   assetArch,
   type MirrorIndexEntry,
@@ -22,20 +22,21 @@ import { folderProblem, isFileSystemError, isFullDisk } from '../../../src/platf
 import { exportCommit, regularFileAt } from '../git.js';
 import { trackScratch } from '../interrupt.js';
 import { assertGatesPass, type PreparedRelease } from '../prepare.js';
-import { hashFile, writeArchive, writeHashed, type ArchiveMember } from './archive.js';
+import { hashFile, replaceDir, replacedPrefix, writeFileAtomic, writeHashed } from '../files.js';
+import { makeLedger, writeLedger, type LedgerArchive, type LedgerFacts, type ReleaseLedger } from '../ledger.js';
+import { writeArchive, type ArchiveMember } from './archive.js';
 import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
-import { makeLedger, type LedgerArchive, type ReleaseLedger } from './ledger.js';
 import { runPool } from './pool.js';
 import { chooseRunner, findQemuOnPath, proveBinary, type Runner } from './prove.js';
 
-export interface BuildOptions {
+export interface BinariesOptions {
   readonly log: (line: string) => void;
   readonly signal: AbortSignal;
   /** Where to write the timing of each `go build` (for bench/), if anywhere. */
   readonly trace?: string;
 }
 
-export interface BuildResult {
+export interface BinariesResult {
   readonly ledger: ReleaseLedger;
   /** The folder holding this release's assets: `{out}/{tag}`. */
   readonly releaseDir: string;
@@ -47,7 +48,7 @@ export interface BuildResult {
  * updates `index.json`. A build that fails or is cancelled removes its staging folder, so the
  * mirror never holds a partial release.
  */
-export async function runBuild(prepared: PreparedRelease, options: BuildOptions): Promise<BuildResult> {
+export async function runBinariesStage(prepared: PreparedRelease, options: BinariesOptions): Promise<BinariesResult> {
   const { plan, outDir, config } = prepared;
   assertGatesPass(plan, 'released');
 
@@ -69,72 +70,33 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
       commit: plan.commit,
       date: plan.date,
     });
-    // The host's own binary first: if the version did not get in, say so before building the
-    // rest. Then those run under qemu, so the last builds are the ones with the least to do after.
     const runners = new Map(prepared.matrix.build.map((target) => [target, chooseRunner(target, host, qemu)]));
-    const order = (target: Target) => ['native', 'qemu', 'none'].indexOf(runners.get(target)!.kind);
-    const targets = [...prepared.matrix.build].sort((a, b) => order(a) - order(b));
+    const targets = buildOrder(runners);
     const workers = Math.min(availableParallelism(), targets.length);
     const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
     const spans: CompileSpan[] = [];
-    const controller = new AbortController();
     const unproven: string[] = [];
-    const finish: FinishContext = { plan, staging, root, extras, mtime: new Date(plan.date), log: options.log, signal: controller.signal };
+    const finish = { plan, staging, root, extras, mtime: new Date(plan.date), log: options.log };
 
     // Compiles run back to back, `workers` at a time; each binary's proof and archive run beside
-    // the next compile, and the first failure of either cancels the rest.
-    const cancel = () => controller.abort(options.signal.reason);
-    options.signal.addEventListener('abort', cancel, { once: true });
-    const finishing: Promise<LedgerArchive>[] = [];
-    // Settles when a target's compile and proof are over, however they ended. A failed proof
-    // waits for the targets before it (the pool starts them in order) before cancelling, so the
-    // host's own failure is the one reported, not whichever lost the race.
-    const over = targets.map(() => {
-      let resolve!: () => void;
-      const promise = new Promise<void>((done) => (resolve = done));
-      return { promise, resolve };
-    });
-    let archives: LedgerArchive[];
-    try {
-      await runPool(
-        targets,
-        workers,
-        async (target, signal) => {
-          const index = targets.indexOf(target);
-          try {
-            const dir = join(work, `${target.os}_${assetArch(target)}`);
-            await mkdir(dir);
-            const binary = join(dir, binaryName(target.os));
-            spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
-            const runner = runners.get(target)!;
-            if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
-            const finished = finishTarget(finish, target, binary, runner);
-            finished.then(
-              () => over[index]!.resolve(),
-              async (error: unknown) => {
-                over[index]!.resolve();
-                await Promise.all(over.slice(0, index).map((earlier) => earlier.promise));
-                controller.abort(error);
-              },
-            );
-            finishing[index] = finished;
-          } catch (error) {
-            over[index]!.resolve();
-            throw error;
-          }
-        },
-        controller.signal,
-      );
-      archives = await Promise.all(finishing);
-    } catch (error) {
-      // Proofs of concurrent builds can fail together: report the earliest target's (the host's
-      // first), not whichever lost the race.
-      const settled = await Promise.allSettled(finishing);
-      const earliest = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected' && isGlideError(result.reason));
-      throw earliest ? earliest.reason : error;
-    } finally {
-      options.signal.removeEventListener('abort', cancel);
-    }
+    // the next compile. Proofs of concurrent builds can fail together: the earliest target's
+    // failure (the host's first) is the one reported, not whichever lost the race.
+    const archives = await runPool(
+      targets,
+      workers,
+      async (target, signal, releaseSlot) => {
+        const dir = join(work, `${target.os}_${assetArch(target)}`);
+        await mkdir(dir);
+        const binary = join(dir, binaryName(target.os));
+        spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
+        releaseSlot();
+        const runner = runners.get(target)!;
+        if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
+        return finishTarget({ ...finish, signal }, target, binary, runner);
+      },
+      options.signal,
+      { earliestFailureWins: true },
+    );
     if (unproven.length === archives.length) {
       throw new GlideError('EVERSIONNOTINJECTED', 'No binary of this release could be run here, so the injected version is unproven.', [
         'Build on a host whose platform is in the matrix, or install qemu-user-static to run the Linux binaries.',
@@ -143,14 +105,7 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
     if (unproven.length > 0) options.log(`header checked but not run: ${unproven.join(', ')}`);
 
     await rm(work, { recursive: true, force: true });
-    const checksums = checksumsName(plan.version);
-    const checksumsText = formatChecksums(archives.map((a) => ({ name: a.path.slice(plan.tag.length + 1), sha256: a.sha256 })));
-    const checksumsFile = await writeHashed([checksumsText], join(staging, checksums));
-    const ledger = makeLedger(plan, config.repo, [
-      ...archives,
-      { kind: 'checksums', path: mirrorAssetPath(plan.tag, checksums), ...checksumsFile },
-    ]);
-    await writeFile(join(staging, RELEASE_LEDGER), `${JSON.stringify(ledger, null, 2)}\n`, { mode: 0o644 });
+    const ledger = await writeChecksumsAndLedger(staging, plan, config.repo, archives);
 
     const releaseDir = join(outDir, plan.tag);
     await replaceDir(staging, releaseDir);
@@ -167,6 +122,25 @@ export async function runBuild(prepared: PreparedRelease, options: BuildOptions)
   } finally {
     forget();
   }
+}
+
+/**
+ * The host's own binary first: if the version did not get in, say so before building the
+ * rest. Then those run under qemu, so the last builds are the ones with the least to do after.
+ */
+function buildOrder(runners: ReadonlyMap<Target, Runner>): Target[] {
+  const order = (target: Target) => ['native', 'qemu', 'none'].indexOf(runners.get(target)!.kind);
+  return [...runners.keys()].sort((a, b) => order(a) - order(b));
+}
+
+/** The last files of the release folder: the checksums of the archives, then the ledger that lists them all. */
+async function writeChecksumsAndLedger(staging: string, plan: LedgerFacts, repo: string, archives: readonly LedgerArchive[]): Promise<ReleaseLedger> {
+  const name = checksumsName(plan.version);
+  const text = formatChecksums(archives.map((a) => ({ name: a.path.slice(plan.tag.length + 1), sha256: a.sha256 })));
+  const file = await writeHashed([text], join(staging, name));
+  const ledger = makeLedger(plan, repo, [...archives, { kind: 'checksums', path: mirrorAssetPath(plan.tag, name), ...file }]);
+  await writeLedger(staging, ledger);
+  return ledger;
 }
 
 /** Creates the output folder (true when it did); a place that cannot hold one is EOUTDIR, said plainly. */
@@ -232,31 +206,20 @@ async function removeStaleStaging(outDir: string, tag: string): Promise<void> {
   const names = await readdir(outDir);
   await Promise.all(
     names
-      .filter((name) => name.startsWith(`.staging-${tag}-`) || name.startsWith(`.replaced-${tag}-`))
+      .filter((name) => name.startsWith(`.staging-${tag}-`) || name.startsWith(replacedPrefix(tag)))
       .map((name) => rm(join(outDir, name), { recursive: true, force: true })),
   );
-}
-
-/** Puts the new release folder in place by renames only: a reader sees the old one or the new one. */
-async function replaceDir(from: string, to: string): Promise<void> {
-  const old = join(dirname(to), `.replaced-${basename(to)}-${process.pid}`);
-  const hadOld = await stat(to).then(() => true, () => false);
-  if (hadOld) await rename(to, old);
-  await rename(from, to);
-  if (hadOld) await rm(old, { recursive: true, force: true });
 }
 
 async function updateIndex(outDir: string, entry: MirrorIndexEntry): Promise<void> {
   const path = join(outDir, MIRROR_INDEX);
   let index: MirrorIndexEntry[] = [];
   try {
-    index = JSON.parse(await readFile(path, 'utf8')) as MirrorIndexEntry[];
+    index = parseMirrorIndex(await readFile(path, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new GlideError('EBUILD', `${path} is not a valid mirror index (${(error as Error).message}). Move it away and build again.`);
     }
   }
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(upsertMirrorIndex(index, entry), null, 2)}\n`, { mode: 0o644 });
-  await rename(temp, path);
+  await writeFileAtomic(path, formatMirrorIndex(upsertMirrorIndex(index, entry)));
 }

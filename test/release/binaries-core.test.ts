@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTarget } from '#contract';
-import { goBuildInvocation, goMaxProcsPerBuild, releaseLdflags } from '../../release/src/build/compile.js';
-import { runPool } from '../../release/src/build/pool.js';
-import { chooseRunner, proveBinary } from '../../release/src/build/prove.js';
+import { goBuildInvocation, goMaxProcsPerBuild, releaseLdflags } from '../../release/src/binaries/compile.js';
+import { runPool } from '../../release/src/binaries/pool.js';
+import { chooseRunner, proveBinary } from '../../release/src/binaries/prove.js';
 
 describe('go build invocation', () => {
   it('injects version, commit and date at the import path go list reported', () => {
@@ -116,6 +116,122 @@ describe('runPool', () => {
     );
     parent.abort(new Error('proof failed'));
     await expect(attempt).rejects.toThrow('proof failed');
+  });
+});
+
+describe('runPool: a slot given up early, and the earliest failure', () => {
+  const never = new AbortController().signal;
+  const deferred = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((done) => (resolve = done));
+    return { promise, resolve };
+  };
+  /** Item 2 fails at once; item 1 fails only after that. */
+  const twoFailures = (options: { earliestFailureWins?: boolean }) => {
+    const secondFailed = deferred();
+    return runPool(
+      [1, 2],
+      2,
+      async (n) => {
+        if (n === 2) {
+          secondFailed.resolve();
+          throw new Error('two failed');
+        }
+        await secondFailed.promise;
+        throw new Error('one failed');
+      },
+      never,
+      options,
+    );
+  };
+
+  it('by default, the first failure in time is reported', async () => {
+    await expect(twoFailures({})).rejects.toThrow('two failed');
+  });
+
+  it('earliestFailureWins: the failure of the earliest item is reported, whichever came first', async () => {
+    await expect(twoFailures({ earliestFailureWins: true })).rejects.toThrow('one failed');
+  });
+
+  it('earliestFailureWins: a failure cancels the rest only once the items before it have ended', async () => {
+    const events: string[] = [];
+    const secondFailed = deferred();
+    const thirdStarted = deferred();
+    const attempt = runPool(
+      [1, 2, 3],
+      3,
+      async (n, signal) => {
+        if (n === 1) {
+          await secondFailed.promise;
+          // A turn of the event loop: every reaction to item 2's failure has run by then.
+          await new Promise((resolve) => setImmediate(resolve));
+          events.push(`1 done, 3 ${signal.aborted ? 'aborted' : 'running'}`);
+          return n;
+        }
+        if (n === 2) {
+          await thirdStarted.promise;
+          secondFailed.resolve();
+          throw new Error('two failed');
+        }
+        thirdStarted.resolve();
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        events.push('3 saw the abort');
+        throw new Error('three killed');
+      },
+      never,
+      { earliestFailureWins: true },
+    );
+    await expect(attempt).rejects.toThrow('two failed');
+    expect(events).toEqual(['1 done, 3 running', '3 saw the abort']);
+  });
+
+  it('a task failing while the next waits for a slot is reported once, not as an unhandled rejection', async () => {
+    const secondStarted = deferred();
+    const firstFailed = deferred();
+    const attempt = runPool(
+      [1, 2, 3],
+      1,
+      async (n, _signal, releaseSlot) => {
+        if (n === 1) {
+          releaseSlot();
+          await secondStarted.promise;
+          firstFailed.resolve();
+          throw new Error('one failed');
+        }
+        secondStarted.resolve();
+        // Item 2 holds the only slot until item 1 has failed and a turn of the event loop has passed.
+        await firstFailed.promise;
+        await new Promise((resolve) => setImmediate(resolve));
+        return n;
+      },
+      never,
+      { earliestFailureWins: true },
+    );
+    await expect(attempt).rejects.toThrow('one failed');
+  });
+
+  it('a task that gives its slot up lets the next one start while it goes on', async () => {
+    const events: string[] = [];
+    const secondStarted = deferred();
+    const results = await runPool(
+      [1, 2],
+      1,
+      async (n, _signal, releaseSlot) => {
+        events.push(`${n} started`);
+        if (n === 2) {
+          secondStarted.resolve();
+          return n;
+        }
+        releaseSlot();
+        // With the slot still held, item 2 could never start and this would wait for ever.
+        await secondStarted.promise;
+        events.push('1 done');
+        return n;
+      },
+      never,
+    );
+    expect(results).toEqual([1, 2]);
+    expect(events).toEqual(['1 started', '2 started', '1 done']);
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseLedger } from '../../release/src/build/ledger.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
 import { pushBaseImages, TEST_CA_BUNDLE } from '../helpers/base-images.js';
 import { startDockerEngine, type DockerEngine } from '../helpers/docker-engine.js';
 import { startRegistry } from '../helpers/registry.js';

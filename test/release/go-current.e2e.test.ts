@@ -1,7 +1,7 @@
 // The release pipeline on a current Go, as real Glide needs it: Debian 13's Go 1.24 (fetched by
 // scripts/fetch-debian13.sh) on a stand-in whose go.mod asks for Go 1.22.4, as Glide 0.1.0-rc.1's
 // does. Gates, build, proofs, a byte-identical rebuild and the images stage; the same pipeline
-// on Debian 12's Go 1.19 is tested by build.integration.test.ts and the images tests.
+// on Debian 12's Go 1.19 is tested by build.e2e.test.ts and the images tests.
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseLedger } from '../../release/src/build/ledger.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
 import { pushBaseImages } from '../helpers/base-images.js';
-import { goCurrentEnv, requireGoCurrent, skipWithoutGoCurrent } from '../helpers/go-current.js';
+import { goCurrentEnv, requireGoCurrent } from '../helpers/go-current.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { BUILD_TIMEOUT, RELEASE_CLI, StandinRepo } from '../helpers/repo.js';
 
@@ -53,7 +53,7 @@ async function standinNeedingGo(goMod: string): Promise<StandinRepo> {
   return repo;
 }
 
-describe.skipIf(skipWithoutGoCurrent)('glide-release on Go 1.24, go.mod asking for go 1.22.4', () => {
+describe('glide-release on Go 1.24, go.mod asking for go 1.22.4', () => {
   let env: Record<string, string>;
   let goVersion: string;
   let registry: TestRegistry;
@@ -157,7 +157,7 @@ describe.skipIf(skipWithoutGoCurrent)('glide-release on Go 1.24, go.mod asking f
   });
 });
 
-describe.skipIf(skipWithoutGoCurrent)('Go 1.24 never fetches the toolchain go.mod asks for (GOTOOLCHAIN=local)', () => {
+describe('Go 1.24 never fetches the toolchain go.mod asks for (GOTOOLCHAIN=local)', () => {
   let proxy: Server;
   const requests: string[] = [];
 

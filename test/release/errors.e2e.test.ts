@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, symlink, mkdir, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -224,6 +224,20 @@ describe('a build that fails midway leaves no partial output', () => {
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toContain('cancelled');
     await expectNothingWritten();
+  });
+});
+
+describe('an output folder whose index.json is not a mirror index', () => {
+  it.each([
+    ['an object', '{ "tag": "0.0.1-rc.1" }\n', 'not a JSON array'],
+    ['not JSON', '<html>\n', 'is not valid JSON'],
+  ])('%s: EBUILD naming it, the index left as it was', { timeout: BUILD_TIMEOUT }, async (_what, text, reason) => {
+    await writeFile(join(out, 'index.json'), text);
+    const result = await repo.release(['build', '--out', out]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`error EBUILD: ${join(out, 'index.json')} is not a valid mirror index (`);
+    expect(result.stderr).toContain(reason);
+    expect(await readFile(join(out, 'index.json'), 'utf8')).toBe(text);
   });
 });
 

@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
 import { chmod, copyFile } from 'node:fs/promises';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { ArchiveFormat } from '#contract';
+import { writeHashed, type WrittenFile } from '../files.js';
 
 export interface ArchiveMember {
   /** Name at the archive root. */
   readonly name: string;
   readonly source: string;
   readonly executable: boolean;
-}
-
-export interface WrittenFile {
-  readonly size: number;
-  readonly sha256: string;
 }
 
 /**
@@ -33,33 +26,6 @@ export async function writeArchive(
   const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const source = format === 'zip' ? await zipStream(sorted, mtime) : await tarGzStream(sorted, mtime, stagingDir);
   return writeHashed(source, destination);
-}
-
-export async function writeHashed(source: Readable | Iterable<Buffer | string>, destination: string): Promise<WrittenFile> {
-  const tap = hashTap();
-  await pipeline(source, tap.stream, createWriteStream(destination, { mode: 0o644 }));
-  return tap.result();
-}
-
-/** The size and sha256 of a file, in one streaming read. */
-export async function hashFile(path: string): Promise<WrittenFile> {
-  const tap = hashTap();
-  await pipeline(createReadStream(path), tap.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
-  return tap.result();
-}
-
-/** A pass-through that hashes and counts what flows through it. */
-function hashTap() {
-  const hash = createHash('sha256');
-  let size = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  return { stream, result: (): WrittenFile => ({ size, sha256: hash.digest('hex') }) };
 }
 
 /** node-tar packs files from one folder with their own modes, so members are staged there first. */

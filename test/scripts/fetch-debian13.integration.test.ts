@@ -5,11 +5,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTools } from '../helpers/tools.js';
 
 const SCRIPT = resolve('scripts/fetch-debian13.sh');
 const CODENAME = /^VERSION_CODENAME=(.+)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]?.replace(/"/g, '') ?? '';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+beforeAll(() => requireTools('apt-get'));
 
 const cleanup: string[] = [];
 afterAll(async () => {

@@ -1,0 +1,207 @@
+/**
+ * `release.json`: the one manifest every stage after the binaries (images, publish, verify)
+ * reads. Its shape is a schema, checked on every read: a ledger that is missing a field,
+ * holds a wrong one or was written under another schema number is refused by name (ELEDGER),
+ * never half-used. Decision 0021.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
+import { DISTROS, GlideError, RELEASE_LEDGER } from '#contract';
+import { writeFileAtomic } from './files.js';
+import type { ReleasePlan } from './plan.js';
+
+// zod/mini carries no messages of its own: English, as the config's.
+z.config(en());
+
+/** Raised whenever the ledger's shape changes; a ledger of another number is refused, not guessed at. */
+export const LEDGER_SCHEMA = 1;
+
+const REBUILD = 'Rebuild the release with glide-release build (the same --tag and --out) to write it again.';
+
+const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'not a sha256 (64 hex digits)'));
+const digest = z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, 'not a sha256:<64 hex> digest'));
+const size = z.int().check(z.minimum(0));
+const text = z.string().check(z.minLength(1));
+
+const fileFields = { path: text, size, sha256 };
+
+const archiveSchema = z.strictObject({
+  kind: z.literal('archive'),
+  ...fileFields,
+  target: text,
+  format: text,
+  /** The binary inside the archive: images and installers check they carry these same bytes. */
+  binary: z.readonly(z.strictObject({ name: text, size, sha256 })),
+  proof: z.readonly(z.strictObject({ header: text, ran: text, versionOutput: z.optional(z.string()) })),
+});
+
+const checksumsSchema = z.strictObject({ kind: z.literal('checksums'), ...fileFields });
+
+const imagesSchema = z.strictObject({
+  /** The OCI image layout: a folder of the release folder, named by itself. */
+  layout: text.check(z.regex(/^(?!\.{1,2}$)[^/\\]+$/, 'a folder name inside the release folder')),
+  repository: text,
+  distros: z.readonly(
+    z.array(
+      z.readonly(
+        z.strictObject({
+          distro: z.enum(DISTROS),
+          tag: text,
+          index: digest,
+          base: z.readonly(z.strictObject({ name: text, digest })),
+          manifests: z.readonly(z.array(z.readonly(z.strictObject({ target: text, digest, caLayerAdded: z.boolean() })))),
+          lacking: z.readonly(z.array(text)),
+        }),
+      ),
+    ),
+  ),
+  digests: z.readonly(z.array(digest)),
+});
+
+const ledgerSchema = z.strictObject({
+  schema: z.literal(LEDGER_SCHEMA),
+  repo: text,
+  tag: text,
+  version: text,
+  /** No `invalid`: a tag that is no release version is never built. */
+  stage: z.enum(['rc', 'stable', 'snapshot']),
+  prerelease: z.boolean(),
+  publishable: z.boolean(),
+  commit: z.string().check(z.regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'not a full commit id')),
+  /** Commit time, ISO 8601. */
+  date: z.iso.datetime(),
+  goVersion: text,
+  artifacts: z.readonly(z.array(z.readonly(z.discriminatedUnion('kind', [archiveSchema, checksumsSchema])))),
+  skipped: z.readonly(z.array(z.readonly(z.strictObject({ target: text, reason: z.string() })))),
+  /** Written by the images stage: the OCI layout beside the assets, and every index and manifest digest. */
+  images: z.optional(z.readonly(imagesSchema)),
+});
+
+export type ReleaseLedger = Readonly<z.infer<typeof ledgerSchema>>;
+export type LedgerArtifact = ReleaseLedger['artifacts'][number];
+export type LedgerArchive = Extract<LedgerArtifact, { kind: 'archive' }>;
+export type LedgerImages = NonNullable<ReleaseLedger['images']>;
+export type LedgerStage = ReleaseLedger['stage'];
+
+/** What the ledger keeps of the plan of a release that was built. */
+export type LedgerFacts = Pick<ReleasePlan, 'tag' | 'version' | 'prerelease' | 'publishable' | 'commit' | 'date' | 'goVersion' | 'skipped'> & {
+  readonly stage: LedgerStage;
+};
+
+/** Pure: the ledger of a built plan, its artifacts in path order so a rebuild writes the same bytes. */
+export function makeLedger(plan: LedgerFacts, repo: string, artifacts: readonly LedgerArtifact[]): ReleaseLedger {
+  const { tag, version, stage, prerelease, publishable, commit, date, goVersion, skipped } = plan;
+  return {
+    schema: LEDGER_SCHEMA,
+    repo,
+    tag,
+    version,
+    stage,
+    prerelease,
+    publishable,
+    commit,
+    date,
+    goVersion,
+    artifacts: [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    skipped,
+  };
+}
+
+/** Writes `{releaseDir}/release.json` whole (a rename), never half. */
+export async function writeLedger(releaseDir: string, ledger: ReleaseLedger): Promise<void> {
+  await writeFileAtomic(join(releaseDir, RELEASE_LEDGER), `${JSON.stringify(ledger, null, 2)}\n`);
+}
+
+/**
+ * Reads and checks `{releaseDir}/release.json`. Undefined when there is none: what that means
+ * (build the binaries first, build at all) is the calling stage's to say. Anything else that
+ * is not a ledger of this schema is ELEDGER.
+ */
+export async function readLedger(releaseDir: string): Promise<ReleaseLedger | undefined> {
+  const path = join(releaseDir, RELEASE_LEDGER);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new GlideError('ELEDGER', `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, [
+      'Check that it is a file this user may read, or move it away and rebuild.',
+      REBUILD,
+    ]);
+  }
+  return parseLedger(text, path);
+}
+
+/** Pure: the ledger in `text`, or ELEDGER naming what is wrong with it; `path` is only for the message. */
+export function parseLedger(text: string, path: string): ReleaseLedger {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new GlideError('ELEDGER', `${path} is not valid JSON (${(error as Error).message}): it was cut short or edited.`, [REBUILD]);
+  }
+  const schema = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { schema?: unknown }).schema : undefined;
+  if (schema !== LEDGER_SCHEMA) {
+    if (typeof schema !== 'number') {
+      throw new GlideError('ELEDGER', `${path} is not a glide-release ledger: it has no "schema" number.`, [REBUILD]);
+    }
+    const newer = schema > LEDGER_SCHEMA;
+    throw new GlideError('ELEDGER', `${path} is a ledger of schema ${schema}, written by ${newer ? 'a newer' : 'an older'} glide-release; this one reads schema ${LEDGER_SCHEMA}.`, [
+      newer ? 'Run the glide-release that built it, or rebuild the release with this one (the same --tag and --out).' : REBUILD,
+    ]);
+  }
+  const result = ledgerSchema.safeParse(raw);
+  const problems = result.success ? inconsistencies(result.data) : result.error.issues.map(describeIssue);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 5);
+    if (problems.length > shown.length) shown.push(`… and ${problems.length - shown.length} more`);
+    throw new GlideError('ELEDGER', `${path} is not a ledger glide-release wrote (schema ${LEDGER_SCHEMA}):`, [...shown, REBUILD]);
+  }
+  return result.data!;
+}
+
+/** What the schema cannot say about one field alone: every file lies in the tag's folder, and only a release is publishable. */
+function inconsistencies(ledger: ReleaseLedger): string[] {
+  const problems = ledger.artifacts
+    .filter((artifact) => !isAssetOf(ledger.tag, artifact.path))
+    .map((artifact) => `${artifact.path} is not a file of ${ledger.tag}/`);
+  const stage = STAGE_NAMES[ledger.stage];
+  const release = ledger.stage !== 'snapshot';
+  if (ledger.publishable !== release) problems.push(`publishable is ${ledger.publishable}, but ${stage} is ${release ? 'always' : 'never'} publishable`);
+  const prerelease = ledger.stage !== 'stable';
+  if (ledger.prerelease !== prerelease) problems.push(`prerelease is ${ledger.prerelease}, but ${stage} ${prerelease ? 'is' : 'is not'} a pre-release`);
+  return problems;
+}
+
+const STAGE_NAMES: Readonly<Record<LedgerStage, string>> = { rc: 'an RC', stable: 'a stable release', snapshot: 'a snapshot' };
+
+function isAssetOf(tag: string, path: string): boolean {
+  const asset = path.startsWith(`${tag}/`) ? path.slice(tag.length + 1) : '';
+  return asset !== '' && asset !== '.' && asset !== '..' && !/[/\\]/.test(asset);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * The ledger in a tag's folder belongs to the release being run: the same tag, and the same
+ * commit (a tag moved since the build leaves a ledger of other bytes behind).
+ */
+export function assertLedgerOf(ledger: ReleaseLedger, plan: Pick<ReleasePlan, 'tag' | 'commit'>, releaseDir: string): void {
+  const path = join(releaseDir, RELEASE_LEDGER);
+  if (ledger.tag !== plan.tag) {
+    throw new GlideError('ELEDGER', `${path} is the ledger of ${ledger.tag}, not of ${plan.tag}.`, [REBUILD]);
+  }
+  if (ledger.commit !== plan.commit) {
+    throw new GlideError(
+      'ELEDGER',
+      `${path} was built from commit ${ledger.commit.slice(0, 12)}, but ${plan.tag} is now commit ${plan.commit.slice(0, 12)}: the tag moved after the build.`,
+      [REBUILD],
+    );
+  }
+}
