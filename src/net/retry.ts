@@ -75,7 +75,12 @@ export async function withRetries<T>(attempt: (retry: number) => Promise<T>, opt
       outcome = { error };
       verdict = retryError(error);
     }
-    const delay = verdict === 'final' || retry >= options.retries ? undefined : verdict === 'now' ? 0 : retryDelayMs(retry + 1, options.backoffMs, verdict.retryAfter, Date.now());
+    const delay =
+      verdict === 'final' || retry >= options.retries
+        ? undefined
+        : verdict === 'now'
+          ? 0
+          : retryDelayMs(retry + 1, options.backoffMs, verdict.retryAfter, Date.now());
     if (delay === undefined) {
       if ('error' in outcome) throw outcome.error;
       return outcome.result;

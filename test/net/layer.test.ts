@@ -51,14 +51,19 @@ afterAll(async () => {
 function getWithRetries(url: string, options: { retries?: number; backoffMs?: number; signal?: AbortSignal; onRetry?: (delayMs: number) => void } = {}) {
   return withRetries(
     async () => {
-      const { response } = await requestFollowingRedirects(new URL(url), { dispatcher, headers: () => ({}), ...(options.signal ? { signal: options.signal } : {}) });
+      const { response } = await requestFollowingRedirects(new URL(url), {
+        dispatcher,
+        headers: () => ({}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
     },
     {
       retries: options.retries ?? 4,
       backoffMs: options.backoffMs ?? 10,
       signal: options.signal,
-      retryResult: (result): Verdict => ([429, 500, 502, 503, 504].includes(result.status) ? { retryAfter: result.headers['retry-after'] as string | undefined } : 'final'),
+      retryResult: (result): Verdict =>
+        [429, 500, 502, 503, 504].includes(result.status) ? { retryAfter: result.headers['retry-after'] as string | undefined } : 'final',
       onRetry: (_retry, delay) => options.onRetry?.(delay),
     },
   );
@@ -177,7 +182,9 @@ describe('redirects', () => {
 
   it(`refuses the ${MAX_REDIRECTS + 1}th, saying so`, async () => {
     const server = await redirecting(MAX_REDIRECTS + 1);
-    await expect(requestFollowingRedirects(new URL(server.origin), { dispatcher, headers: () => ({}) })).rejects.toThrow(`More than ${MAX_REDIRECTS} redirects`);
+    await expect(requestFollowingRedirects(new URL(server.origin), { dispatcher, headers: () => ({}) })).rejects.toThrow(
+      `More than ${MAX_REDIRECTS} redirects`,
+    );
     expect(server.requests).toHaveLength(MAX_REDIRECTS + 1);
   });
 
@@ -199,7 +206,13 @@ describe('redirects', () => {
 
   it('follow: false hands the redirect back (a write is never sent twice)', async () => {
     const server = await redirecting(1);
-    const { response } = await requestFollowingRedirects(new URL(server.origin), { dispatcher, method: 'PUT', body: () => 'x', follow: false, headers: () => ({}) });
+    const { response } = await requestFollowingRedirects(new URL(server.origin), {
+      dispatcher,
+      method: 'PUT',
+      body: () => 'x',
+      follow: false,
+      headers: () => ({}),
+    });
     await response.body.dump();
     expect(response.statusCode).toBe(302);
     expect(server.requests).toHaveLength(1);
@@ -210,9 +223,14 @@ describe('deadline', () => {
   it("a request still unanswered at the deadline fails with the deadline's error, not the abort's", async () => {
     const server = await serve(() => {});
     const tooSlow = new GlideError('ENETWORK', 'too slow');
-    const fetching = withDeadline(200, () => tooSlow, undefined, async (signal) => {
-      await requestFollowingRedirects(new URL(server.origin), { dispatcher, headers: () => ({}), signal });
-    });
+    const fetching = withDeadline(
+      200,
+      () => tooSlow,
+      undefined,
+      async (signal) => {
+        await requestFollowingRedirects(new URL(server.origin), { dispatcher, headers: () => ({}), signal });
+      },
+    );
     await expect(fetching).rejects.toBe(tooSlow);
   });
 
@@ -220,11 +238,16 @@ describe('deadline', () => {
     const server = await serve(() => {});
     const cancel = new AbortController();
     const reason = new GlideError('ECANCELLED', 'Cancelled.');
-    const fetching = withDeadline(600_000, () => new GlideError('ENETWORK', 'too slow'), cancel.signal, async (signal) => {
-      const answer = requestFollowingRedirects(new URL(server.origin), { dispatcher, headers: () => ({}), signal });
-      cancel.abort(reason);
-      await answer;
-    });
+    const fetching = withDeadline(
+      600_000,
+      () => new GlideError('ENETWORK', 'too slow'),
+      cancel.signal,
+      async (signal) => {
+        const answer = requestFollowingRedirects(new URL(server.origin), { dispatcher, headers: () => ({}), signal });
+        cancel.abort(reason);
+        await answer;
+      },
+    );
     await expect(fetching).rejects.toBe(reason);
   });
 });

@@ -69,7 +69,9 @@ describe('imagePlatforms against a real registry (Debian docker-registry)', () =
   });
 
   it('a tag that does not exist is an error that says what to check', async () => {
-    await expect(imagePlatforms(client, parseImageReference(`${registry.host}/einstack/glide:9.9.9`))).rejects.toThrow(/HTTP 404.*Check the repository name and the tag/);
+    await expect(imagePlatforms(client, parseImageReference(`${registry.host}/einstack/glide:9.9.9`))).rejects.toThrow(
+      /HTTP 404.*Check the repository name and the tag/,
+    );
   });
 
   it('refuses a reference on another registry than the client', async () => {

@@ -20,7 +20,13 @@ async function listen(server: Server): Promise<string> {
 
 /** A registry that knows one repository's tags. */
 function startRegistry(): Promise<string> {
-  return listen(createServer((req, res) => res.writeHead(req.url === '/v2/einstack/glide/tags/list' ? 200 : 404, { 'content-type': 'application/json' }).end('{"name":"einstack/glide","tags":["0.1.0-alpine"]}')));
+  return listen(
+    createServer((req, res) =>
+      res
+        .writeHead(req.url === '/v2/einstack/glide/tags/list' ? 200 : 404, { 'content-type': 'application/json' })
+        .end('{"name":"einstack/glide","tags":["0.1.0-alpine"]}'),
+    ),
+  );
 }
 
 /** A forward proxy that tunnels CONNECT (undici tunnels plain http too) and records each target. */
