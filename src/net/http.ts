@@ -1,7 +1,7 @@
 /**
  * The installers' HTTP client, on the shared network layer (transport, retry, deadline:
- * decision 0019). It owns what users of other installers keep tripping over
- * (../shared/reference/lessons.md): the GitHub token sent to the API host only and a
+ * decision 0019). It owns what users of other installers keep tripping over (docs/install.md,
+ * "Networks"): the GitHub token sent to the API host only and a
  * mirror's credentials to that mirror's origin only, a stall timeout, deadlines, and plain
  * messages for rate limits, TLS interception, refused credentials and bodies cut short.
  */
