@@ -71,11 +71,14 @@ async function countingProxy(): Promise<CountingProxy> {
     });
     // The Host header is kept, so the registry's upload Locations point back at the proxy.
     const upstream = new URL(proxy.upstream?.url ?? 'http://127.0.0.1:9');
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer: IncomingMessage) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.on('data', (chunk: Buffer) => (counts.downloaded += chunk.length));
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer: IncomingMessage) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.on('data', (chunk: Buffer) => (counts.downloaded += chunk.length));
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
@@ -132,7 +135,19 @@ async function docker(engine: DockerEngine, contexts: string, bases: Record<Dist
     for (const distro of DISTROS) {
       for (const arch of platformsOf(distro)) {
         const context = join(contexts, arch);
-        await dockerMust(engine, ['build', '-q', '--platform', `linux/${arch}`, '--build-arg', `BASE=${bases[distro]}`, '-f', join(contexts, `Dockerfile.${distro}`), '-t', `${repository}:${TAG}-${distro}-${arch}`, context]);
+        await dockerMust(engine, [
+          'build',
+          '-q',
+          '--platform',
+          `linux/${arch}`,
+          '--build-arg',
+          `BASE=${bases[distro]}`,
+          '-f',
+          join(contexts, `Dockerfile.${distro}`),
+          '-t',
+          `${repository}:${TAG}-${distro}-${arch}`,
+          context,
+        ]);
       }
     }
   });
@@ -229,7 +244,9 @@ async function main(): Promise<void> {
         for (const pass of ['first', 'second'] as const) {
           const sample = who === 'ours' ? await ours(repo, out, proxy, env) : await docker(engine, contexts, bases, proxy);
           samples[who][pass].push(sample);
-          log(`run ${run} ${who} ${pass}: build ${sample.buildS.toFixed(2)} s, push ${sample.pushS.toFixed(2)} s, uploaded ${(sample.uploaded.blobBytes / MB).toFixed(2)} MB blobs + ${sample.uploaded.manifestBytes} B manifests`);
+          log(
+            `run ${run} ${who} ${pass}: build ${sample.buildS.toFixed(2)} s, push ${sample.pushS.toFixed(2)} s, uploaded ${(sample.uploaded.blobBytes / MB).toFixed(2)} MB blobs + ${sample.uploaded.manifestBytes} B manifests`,
+          );
         }
       }
     }
@@ -256,7 +273,9 @@ function report(samples: Record<'ours' | 'docker', { first: Sample[]; second: Sa
   };
   const s = (n: number) => `${n.toFixed(2)} s`;
   const bytes = (n: number) => (n >= MB ? `${(n / MB).toFixed(2)} MB` : `${Math.round(n)} B`);
-  console.log(`\nbench/images: ${DISTROS.length} distros × their Linux platforms = ${images} images of glide ${TAG}; median of ${runs} runs; ${cpus} CPUs; Docker engine ${dockerVersion}, classic builder`);
+  console.log(
+    `\nbench/images: ${DISTROS.length} distros × their Linux platforms = ${images} images of glide ${TAG}; median of ${runs} runs; ${cpus} CPUs; Docker engine ${dockerVersion}, classic builder`,
+  );
   console.log('| measure | docker build + push | glide-release build + publish | ratio (ours ÷ docker) | target |');
   console.log('|---|---|---|---|---|');
   console.log(row('first run: build', 'first', (x) => x.buildS, s, true, ''));

@@ -105,7 +105,7 @@ async function ensureAsset(size) {
   const bytes = size * MB;
   const memberHash = createHash('sha256');
   const member = createWriteStream(join(staging, 'glide'), { mode: 0o755 });
-  for (let written = 0; written < bytes; ) {
+  for (let written = 0; written < bytes;) {
     const piece = go.subarray(0, Math.min(go.length, bytes - written));
     memberHash.update(piece);
     if (!member.write(piece)) await once(member, 'drain');
@@ -176,7 +176,11 @@ print(code, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 function measured(argv) {
   const out = join(scratch, 'stdout.log');
   const err = join(scratch, 'stderr.log');
-  const [code, wall, cpu, maxrssKib] = execFileSync('python3', ['-c', RUSAGE, JSON.stringify(argv), out, err]).toString().trim().split(' ').map(Number);
+  const [code, wall, cpu, maxrssKib] = execFileSync('python3', ['-c', RUSAGE, JSON.stringify(argv), out, err])
+    .toString()
+    .trim()
+    .split(' ')
+    .map(Number);
   if (code !== 0) throw new Error(`${argv.join(' ').slice(0, 300)} failed (${code}): ${readFileSync(err, 'utf8').slice(-2000)}`);
   return { wall, cpu, rss: maxrssKib * 1024, stdout: readFileSync(out, 'utf8') };
 }
@@ -240,10 +244,20 @@ try {
         mine.push(await ours(base, meta));
         shell.push(await baseline(url, meta));
       }
-      log(`${size} MB run ${i + 1}: curl ${floor.at(-1).wall.toFixed(2)} s, pipeline ${shell.at(-1).wall.toFixed(2)} s, ours ${mine.at(-1).wall.toFixed(2)} s, ours peak RSS ${mb(mine.at(-1).rss)} MB`);
+      log(
+        `${size} MB run ${i + 1}: curl ${floor.at(-1).wall.toFixed(2)} s, pipeline ${shell.at(-1).wall.toFixed(2)} s, ours ${mine.at(-1).wall.toFixed(2)} s, ours peak RSS ${mb(mine.at(-1).rss)} MB`,
+      );
     }
     const pick = (list) => list.find((r) => r.wall === median(list.map((x) => x.wall)));
-    results.push({ size, meta, floor: pick(floor), shell: pick(shell), ours: pick(mine), rss: mine.map((r) => r.rss), shellRss: Math.max(...shell.map((r) => r.rss)) });
+    results.push({
+      size,
+      meta,
+      floor: pick(floor),
+      shell: pick(shell),
+      ours: pick(mine),
+      rss: mine.map((r) => r.rss),
+      shellRss: Math.max(...shell.map((r) => r.rss)),
+    });
   }
 
   const table = (title, titles, rows) => {
@@ -261,7 +275,15 @@ try {
     ['asset', 'curl \\| tee sha256sum \\| tar (s)', 'ours (s)', 'ratio', 'target ≤ 1.3', 'floor: curl -o /dev/null (s)', 'CPU pipeline / ours (s)'],
     results.map((r) => {
       const ratio = r.ours.wall / r.shell.wall;
-      return [label(r), r.shell.wall.toFixed(2), r.ours.wall.toFixed(2), `${ratio.toFixed(2)}×`, ratio <= 1.3 ? '✓' : '✗', r.floor.wall.toFixed(2), `${r.shell.cpu.toFixed(2)} / ${r.ours.cpu.toFixed(2)}`];
+      return [
+        label(r),
+        r.shell.wall.toFixed(2),
+        r.ours.wall.toFixed(2),
+        `${ratio.toFixed(2)}×`,
+        ratio <= 1.3 ? '✓' : '✗',
+        r.floor.wall.toFixed(2),
+        `${r.shell.cpu.toFixed(2)} / ${r.ours.cpu.toFixed(2)}`,
+      ];
     }),
   );
 
@@ -274,7 +296,12 @@ try {
       const growth = peak - Math.max(...first.rss);
       const flat = Math.abs(growth) <= 15 * MB;
       const note = r === first ? '' : `, ${growth >= 0 ? '+' : ''}${mb(growth)} MB vs ${first.size} MB`;
-      return [label(r), `${mb(median(r.rss))} (max ${mb(peak)})`, `${peak < 120 * MB && flat ? '✓' : '✗'} (${peak < 120 * MB ? '< 120' : '≥ 120'}${note})`, mb(r.shellRss)];
+      return [
+        label(r),
+        `${mb(median(r.rss))} (max ${mb(peak)})`,
+        `${peak < 120 * MB && flat ? '✓' : '✗'} (${peak < 120 * MB ? '< 120' : '≥ 120'}${note})`,
+        mb(r.shellRss),
+      ];
     }),
   );
   console.log(`\nThe runner's Node baseline (bundle loaded, nothing installed): ${mb(idle)} MB peak RSS.`);

@@ -46,7 +46,15 @@ function makeRepo(program) {
       'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/EinStack/glide/pkg/version"\n)\n\nfunc main() { fmt.Println("glide version " + version.Full()) }\n',
     );
   }
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.invalid', GIT_COMMITTER_DATE: '2024-06-01T10:00:00Z', GIT_AUTHOR_DATE: '2024-06-01T10:00:00Z' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'bench',
+    GIT_AUTHOR_EMAIL: 'b@example.invalid',
+    GIT_COMMITTER_NAME: 'bench',
+    GIT_COMMITTER_EMAIL: 'b@example.invalid',
+    GIT_COMMITTER_DATE: '2024-06-01T10:00:00Z',
+    GIT_AUTHOR_DATE: '2024-06-01T10:00:00Z',
+  };
   const git = (...args) => execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
@@ -155,7 +163,17 @@ for (const program of programs) {
 }
 
 const headers = ['program', 'cache', 'sequential', 'parallelLoop', 'glideRelease', 'ratio', 'target', 'cpuOverCores', 'outsideGoBuild'];
-const titles = ['program', 'cache', 'sequential go build', `${cores}-way go build loop`, 'glide-release build', 'ratio', 'target', 'glide-release CPU ÷ cores', 'outside go build'];
+const titles = [
+  'program',
+  'cache',
+  'sequential go build',
+  `${cores}-way go build loop`,
+  'glide-release build',
+  'ratio',
+  'target',
+  'glide-release CPU ÷ cores',
+  'outside go build',
+];
 const widths = headers.map((h, i) => Math.max(titles[i].length, ...rows.map((r) => String(r[h]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 console.log(`\nglide-release build vs go build (${cores} cores, median of ${runs} warm runs, 1 cold run)\n`);

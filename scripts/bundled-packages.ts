@@ -61,7 +61,10 @@ export function licenseSection(readme: string): string | undefined {
   if (start === -1) return undefined;
   const level = /^#+/.exec(lines[start]!)![0].length;
   const end = lines.findIndex((line, index) => index > start && /^#+\s/.test(line) && /^#+/.exec(line)![0].length <= level);
-  const text = lines.slice(start + 1, end === -1 ? undefined : end).join('\n').trim();
+  const text = lines
+    .slice(start + 1, end === -1 ? undefined : end)
+    .join('\n')
+    .trim();
   return text || undefined;
 }
 
@@ -84,7 +87,10 @@ export function requiredNode(packages: readonly BundledPackage[]): { readonly ve
   for (const pkg of packages) {
     if (!pkg.nodeRange) continue;
     const floor = openEndedFloor(pkg.nodeRange);
-    if (!floor) throw new Error(`${pkg.name} ${pkg.version} declares engines.node "${pkg.nodeRange}", which caps the Node versions it runs on; the bundle could not promise newer ones.`);
+    if (!floor)
+      throw new Error(
+        `${pkg.name} ${pkg.version} declares engines.node "${pkg.nodeRange}", which caps the Node versions it runs on; the bundle could not promise newer ones.`,
+      );
     if (semver.gt(floor, required.version)) required = { version: floor, by: pkg };
   }
   return required;

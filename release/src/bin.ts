@@ -22,7 +22,9 @@ main(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`glide-release failed unexpectedly: ${(error as Error).stack ?? String(error)}\nPlease report this at https://github.com/EinStack/create-glide/issues\n`);
+    process.stderr.write(
+      `glide-release failed unexpectedly: ${(error as Error).stack ?? String(error)}\nPlease report this at https://github.com/EinStack/create-glide/issues\n`,
+    );
     process.exitCode = 1;
   },
 );

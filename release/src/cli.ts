@@ -106,9 +106,18 @@ async function dispatch(command: string | undefined, values: Values, io: CliIo):
     case 'plan':
       return (await import('./commands/plan.js')).planCommand(io, { json, prepare });
     case 'build':
-      return (await import('./commands/build.js')).buildCommand(io, { only: values.only ?? 'binaries', prepare, ...(values.trace ? { trace: values.trace } : {}) });
+      return (await import('./commands/build.js')).buildCommand(io, {
+        only: values.only ?? 'binaries',
+        prepare,
+        ...(values.trace ? { trace: values.trace } : {}),
+      });
     case 'publish':
-      return (await import('./commands/publish.js')).publishCommand(io, { only: values.only, snapshot: values.snapshot === true, dryRun: values['dry-run'] === true, prepare });
+      return (await import('./commands/publish.js')).publishCommand(io, {
+        only: values.only,
+        snapshot: values.snapshot === true,
+        dryRun: values['dry-run'] === true,
+        prepare,
+      });
     case undefined:
       throw usage('name a command: check, plan, build or publish');
     default:
@@ -120,7 +129,9 @@ async function dispatch(command: string | undefined, values: Values, io: CliIo):
 function fileSystemFailure(error: unknown): unknown {
   if (!isFileSystemError(error)) return error;
   return new GlideError('EDISK', `Could not ${error.syscall ?? 'write'} ${error.path ?? 'a file'}: ${error.code}.`, [
-    isFullDisk(error) ? 'Free some disk space and run again.' : 'Check the path, and that this user may write there (and that it is not read-only), then run again.',
+    isFullDisk(error)
+      ? 'Free some disk space and run again.'
+      : 'Check the path, and that this user may write there (and that it is not read-only), then run again.',
   ]);
 }
 

@@ -182,7 +182,13 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
   for (const segment of path.map(String)) {
     if (!def) return [];
     const child: SchemaDef | undefined =
-      def.type === 'object' ? def.shape?.[segment]?._zod.def : def.type === 'array' ? def.element?._zod.def : def.type === 'record' ? def.valueType?._zod.def : undefined;
+      def.type === 'object'
+        ? def.shape?.[segment]?._zod.def
+        : def.type === 'array'
+          ? def.element?._zod.def
+          : def.type === 'record'
+            ? def.valueType?._zod.def
+            : undefined;
     def = child && unwrap(child);
   }
   if (def?.type === 'object') return Object.keys(def.shape ?? {});

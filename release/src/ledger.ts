@@ -148,9 +148,11 @@ export function parseLedger(text: string, path: string): ReleaseLedger {
       throw new GlideError('ELEDGER', `${path} is not a glide-release ledger: it has no "schema" number.`, [REBUILD]);
     }
     const newer = schema > LEDGER_SCHEMA;
-    throw new GlideError('ELEDGER', `${path} is a ledger of schema ${schema}, written by ${newer ? 'a newer' : 'an older'} glide-release; this one reads schema ${LEDGER_SCHEMA}.`, [
-      newer ? 'Run the glide-release that built it, or rebuild the release with this one (the same --tag and --out).' : REBUILD,
-    ]);
+    throw new GlideError(
+      'ELEDGER',
+      `${path} is a ledger of schema ${schema}, written by ${newer ? 'a newer' : 'an older'} glide-release; this one reads schema ${LEDGER_SCHEMA}.`,
+      [newer ? 'Run the glide-release that built it, or rebuild the release with this one (the same --tag and --out).' : REBUILD],
+    );
   }
   const result = ledgerSchema.safeParse(raw);
   const problems = result.success ? inconsistencies(result.data) : result.error.issues.map(describeIssue);

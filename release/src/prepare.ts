@@ -1,11 +1,6 @@
 import { resolve } from 'node:path';
 import semver from 'semver';
-import {
-  GlideError,
-  isGlideError,
-  parseReleaseVersion,
-  tryParseReleaseVersion,
-} from '#contract';
+import { GlideError, isGlideError, parseReleaseVersion, tryParseReleaseVersion } from '#contract';
 import type { ReleaseConfig } from './config.js';
 import { branchContains, readRepoFacts, regularFileAt, repoRoot } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';
@@ -158,7 +153,11 @@ function whyNotARelease(tag: string): GlideError {
 export function assertGatesPass(plan: ReleasePlan, action: string): asserts plan is ReleasePlan & { readonly stage: Exclude<Stage, 'invalid'> } {
   const failed = plan.gates.filter((gate) => !gate.ok);
   if (failed.length > 0) {
-    throw new GlideError(failed[0]!.code!, `${plan.tag} cannot be ${action}:`, failed.map((g) => `${g.code}: ${g.message}`));
+    throw new GlideError(
+      failed[0]!.code!,
+      `${plan.tag} cannot be ${action}:`,
+      failed.map((g) => `${g.code}: ${g.message}`),
+    );
   }
 }
 

@@ -20,9 +20,7 @@ export interface GoPort {
 /** GEP 0004's build matrix: macOS amd64/arm64; Linux, FreeBSD, OpenBSD × six arches; Windows amd64/386. */
 export const GEP_MATRIX: readonly string[] = [
   ...['amd64', 'arm64'].map((arch) => `darwin/${arch}`),
-  ...['linux', 'freebsd', 'openbsd'].flatMap((os) =>
-    ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64'].map((arch) => `${os}/${arch}`),
-  ),
+  ...['linux', 'freebsd', 'openbsd'].flatMap((os) => ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64'].map((arch) => `${os}/${arch}`)),
   ...['amd64', '386'].map((arch) => `windows/${arch}`),
 ];
 
@@ -61,11 +59,9 @@ export function resolveMatrix(request: MatrixRequest, ports: readonly GoPort[], 
   for (const entry of request.skip) {
     const key = formatTarget(parseTarget(entry.target));
     if (!requestedKeys.has(key)) {
-      throw new GlideError(
-        'EUNKNOWNTARGET',
-        `targets.skip lists ${entry.target}, which is not in the target matrix.`,
-        [`Remove it from targets.skip, or add it to targets.matrix. The matrix is: ${[...requestedKeys].join(', ')}`],
-      );
+      throw new GlideError('EUNKNOWNTARGET', `targets.skip lists ${entry.target}, which is not in the target matrix.`, [
+        `Remove it from targets.skip, or add it to targets.matrix. The matrix is: ${[...requestedKeys].join(', ')}`,
+      ]);
     }
     skipByKey.set(key, entry);
   }
@@ -85,15 +81,11 @@ export function resolveMatrix(request: MatrixRequest, ports: readonly GoPort[], 
     else impossible.push(key);
   }
   if (impossible.length > 0) {
-    throw new GlideError(
-      'EIMPOSSIBLETARGET',
-      `${goVersion} cannot build ${impossible.join(', ')} (not in \`go tool dist list\`).`,
-      [
-        'List each one under targets.skip with a reason, e.g.',
-        `  "targets": { "skip": [${impossible.map((t) => `{ "target": "${t}", "reason": "Go has no such port" }`).join(', ')}] }`,
-        'or use a Go toolchain that has the port.',
-      ],
-    );
+    throw new GlideError('EIMPOSSIBLETARGET', `${goVersion} cannot build ${impossible.join(', ')} (not in \`go tool dist list\`).`, [
+      'List each one under targets.skip with a reason, e.g.',
+      `  "targets": { "skip": [${impossible.map((t) => `{ "target": "${t}", "reason": "Go has no such port" }`).join(', ')}] }`,
+      'or use a Go toolchain that has the port.',
+    ]);
   }
   if (build.length === 0) {
     throw new GlideError('EIMPOSSIBLETARGET', `No target of the matrix can be built with ${goVersion}.`, ['Check targets.matrix and targets.skip.']);

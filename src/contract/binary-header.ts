@@ -31,9 +31,7 @@ export interface ExpectedHeader {
   description: string;
 }
 
-export type HeaderCheck =
-  | { ok: true; actual: BinaryHeader }
-  | { ok: false; actual?: BinaryHeader; expected: ExpectedHeader; reason: string };
+export type HeaderCheck = { ok: true; actual: BinaryHeader } | { ok: false; actual?: BinaryHeader; expected: ExpectedHeader; reason: string };
 
 /**
  * How many leading bytes readBinaryHeader needs at most (callers read only this much). ELF

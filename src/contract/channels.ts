@@ -21,9 +21,7 @@ const RC_FORM = /^rc\.([1-9]\d*)$/;
 export function parseReleaseVersion(tag: string): ReleaseVersion {
   const parsed = semver.parse(tag);
   if (!parsed || !/^\d/.test(tag) || tag.trim() !== tag) {
-    const hint = /^v\d/.test(tag)
-      ? `Glide's tags carry no "v" prefix: tag ${tag.slice(1)} instead.`
-      : 'Tag releases as X.Y.Z or X.Y.Z-rc.N, e.g. 0.1.0-rc.1.';
+    const hint = /^v\d/.test(tag) ? `Glide's tags carry no "v" prefix: tag ${tag.slice(1)} instead.` : 'Tag releases as X.Y.Z or X.Y.Z-rc.N, e.g. 0.1.0-rc.1.';
     throw new GlideError('ENOTSEMVER', `"${tag}" is not a semantic version. ${hint}`);
   }
   const core = `${parsed.major}.${parsed.minor}.${parsed.patch}`;
@@ -34,10 +32,7 @@ export function parseReleaseVersion(tag: string): ReleaseVersion {
   if (parsed.prerelease.length === 0) return { version: tag, kind: 'stable', core, line };
   const match = RC_FORM.exec(parsed.prerelease.join('.'));
   if (!match) {
-    throw new GlideError(
-      'EPRERELEASEFORM',
-      `"${tag}" is a pre-release, but only release candidates of the form ${core}-rc.N (N ≥ 1) are allowed.`,
-    );
+    throw new GlideError('EPRERELEASEFORM', `"${tag}" is a pre-release, but only release candidates of the form ${core}-rc.N (N ≥ 1) are allowed.`);
   }
   return { version: tag, kind: 'rc', rc: Number(match[1]), core, line };
 }
@@ -63,9 +58,7 @@ export function compareVersions(a: string, b: string): number {
 export function mayBeLatest(version: string, releasedVersions: readonly string[]): boolean {
   const candidate = parseReleaseVersion(version);
   if (candidate.kind !== 'stable') return false;
-  return releasedVersions
-    .map(tryParseReleaseVersion)
-    .every((other) => !other || other.kind !== 'stable' || semver.gte(version, other.version));
+  return releasedVersions.map(tryParseReleaseVersion).every((other) => !other || other.kind !== 'stable' || semver.gte(version, other.version));
 }
 
 /** The highest version in a list, RCs included or not; undefined for an empty choice. */

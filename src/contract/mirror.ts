@@ -20,10 +20,7 @@ export function mirrorAssetPath(tag: string, asset: string): string {
 }
 
 /** Inserts or replaces `entry`, keeping the index newest first (by date, then by semver). */
-export function upsertMirrorIndex(
-  index: readonly MirrorIndexEntry[],
-  entry: MirrorIndexEntry,
-): MirrorIndexEntry[] {
+export function upsertMirrorIndex(index: readonly MirrorIndexEntry[], entry: MirrorIndexEntry): MirrorIndexEntry[] {
   return [...index.filter((existing) => existing.tag !== entry.tag), entry].sort((a, b) => {
     if (a.published_at !== b.published_at) return a.published_at < b.published_at ? 1 : -1;
     return compareVersions(b.tag, a.tag);

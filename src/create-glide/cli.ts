@@ -32,7 +32,11 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
       return 0;
     }
     // Loaded only now: --help and --version need none of the network, prompt or archive code.
-    const [{ HttpClient }, { readSettings }, { clackTerminal, plainTerminal }] = await Promise.all([import('../net/http.js'), import('../settings.js'), import('./terminal.js')]);
+    const [{ HttpClient }, { readSettings }, { clackTerminal, plainTerminal }] = await Promise.all([
+      import('../net/http.js'),
+      import('../settings.js'),
+      import('./terminal.js'),
+    ]);
     // One decision: prompts and animation only with a terminal on both ends; --yes never asks.
     const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
     terminal ??= tty ? clackTerminal(io, !options.yes) : plainTerminal(io);
@@ -104,9 +108,10 @@ function reportFailure(error: unknown, io: CreateIo): number {
   const glideError = isGlideError(error) ? error : undefined;
   const lines = glideError
     ? [`${glideError.code}: ${glideError.message}`, ...glideError.details.map((line) => `  ${line}`)]
-    : [`Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, '  Please report it at https://github.com/EinStack/create-glide/issues'];
+    : [
+        `Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        '  Please report it at https://github.com/EinStack/create-glide/issues',
+      ];
   io.stderr.write(`${lines.join('\n')}\n`);
   return glideError?.code === 'EUSAGE' ? 2 : 1;
 }
-
-

@@ -76,9 +76,7 @@ export function parseCreateOptions(argv: readonly string[]): CreateOptions {
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) {
-    throw new GlideError('EUSAGE', `Expected one target folder, got ${positionals.length}: ${positionals.join(' ')}.`, [
-      'Quote a folder name with spaces.',
-    ]);
+    throw new GlideError('EUSAGE', `Expected one target folder, got ${positionals.length}: ${positionals.join(' ')}.`, ['Quote a folder name with spaces.']);
   }
   const method = values.method;
   if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {

@@ -42,9 +42,7 @@ export async function askProjectDir(ctx: Pick<CreateContext, 'options' | 'cwd' |
   let name = options.dir;
   if (name === undefined) {
     if (terminal.interactive) {
-      name = await terminal.text('Where should the project go?', DEFAULT_DIR, (value) =>
-        value.trim() === '' ? 'Give a folder name.' : undefined,
-      );
+      name = await terminal.text('Where should the project go?', DEFAULT_DIR, (value) => (value.trim() === '' ? 'Give a folder name.' : undefined));
     } else if (options.yes) {
       name = DEFAULT_DIR;
     } else {
@@ -81,10 +79,7 @@ export async function askProvider(ctx: Pick<CreateContext, 'options' | 'terminal
 }
 
 /** Values from the provider's usual variables, else asked for (secrets masked). Without a terminal a missing one stays empty. */
-export async function askProviderValues(
-  ctx: Pick<CreateContext, 'options' | 'terminal' | 'env'>,
-  provider: Provider,
-): Promise<Record<string, string>> {
+export async function askProviderValues(ctx: Pick<CreateContext, 'options' | 'terminal' | 'env'>, provider: Provider): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
   for (const field of PROVIDER_SPECS[provider].fields) {
     const fromEnv = ctx.env[field.env]?.trim();
@@ -213,7 +208,9 @@ export async function applyInstall(ctx: Pick<CreateContext, 'terminal' | 'client
         progress = undefined;
         break;
       case 'unverified':
-        terminal.warn(`NOT verifying ${event.asset}: --insecure-skip-verify skips the release's checksums, the only proof these bytes are the ones Glide published.`);
+        terminal.warn(
+          `NOT verifying ${event.asset}: --insecure-skip-verify skips the release's checksums, the only proof these bytes are the ones Glide published.`,
+        );
         break;
       case 'verified':
         progress?.done(`Downloaded ${event.asset}`);

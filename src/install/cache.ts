@@ -30,9 +30,11 @@ export function cacheDir({ env, platform, home }: CacheEnvironment): string {
   if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'glide', 'Cache');
   if (platform !== 'darwin' && platform !== 'win32' && xdg) return join(xdg, 'glide');
   if (!home || !isAbsolute(home)) {
-    throw new GlideError('ECACHEDIR', 'There is no home folder (HOME is empty or unset, and this user has none), so there is no cache folder to install Glide into.', [
-      'Set GLIDE_CACHE_DIR to a writable folder (or set HOME), and run again.',
-    ]);
+    throw new GlideError(
+      'ECACHEDIR',
+      'There is no home folder (HOME is empty or unset, and this user has none), so there is no cache folder to install Glide into.',
+      ['Set GLIDE_CACHE_DIR to a writable folder (or set HOME), and run again.'],
+    );
   }
   if (platform === 'darwin') return join(home, 'Library', 'Caches', 'glide');
   if (platform === 'win32') return join(home, 'AppData', 'Local', 'glide', 'Cache');

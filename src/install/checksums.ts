@@ -16,11 +16,7 @@ export function platformsInChecksums(checksums: ReadonlyMap<string, string>, ver
 }
 
 /** The archive for `target` and the hash it must have; a platform the release lacks is named with those it has. */
-export function expectedArchive(
-  checksums: ReadonlyMap<string, string>,
-  version: string,
-  target: Target,
-): { readonly asset: string; readonly sha256: string } {
+export function expectedArchive(checksums: ReadonlyMap<string, string>, version: string, target: Target): { readonly asset: string; readonly sha256: string } {
   const asset = archiveName(version, target);
   const sha256 = checksums.get(asset);
   if (sha256) return { asset, sha256 };

@@ -65,10 +65,7 @@ export interface ArchiveEntry {
   readonly kind: EntryKind;
 }
 
-export type EntryVerdict =
-  | { readonly action: 'extract' }
-  | { readonly action: 'skip' }
-  | { readonly action: 'refuse'; readonly reason: string };
+export type EntryVerdict = { readonly action: 'extract' } | { readonly action: 'skip' } | { readonly action: 'refuse'; readonly reason: string };
 
 /** What to do with one entry, given whether the member was already found earlier. */
 export function judgeEntry(entry: ArchiveEntry, member: string, memberSeen: boolean): EntryVerdict {
@@ -247,7 +244,10 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
     final(callback) {
       gunzip.end();
       // On failure the sink is destroyed instead, so this callback is never due.
-      done.then(() => callback(), () => {});
+      done.then(
+        () => callback(),
+        () => {},
+      );
     },
     destroy(error, callback) {
       fail(error ?? cancelled());
@@ -272,11 +272,7 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
 
   parser.on('entry', (entry: ReadEntry) => {
     if (failure) return void entry.resume();
-    const verdict = judgeEntry(
-      { path: entry.path, rawPath: entry.header.path, kind: tarEntryKind(entry.type) },
-      member,
-      memberWrite !== undefined,
-    );
+    const verdict = judgeEntry({ path: entry.path, rawPath: entry.header.path, kind: tarEntryKind(entry.type) }, member, memberWrite !== undefined);
     if (verdict.action === 'refuse') return fail(notAsPublished(verdict.reason));
     if (verdict.action === 'skip') return void entry.resume();
     memberWrite = writeMember(entry);

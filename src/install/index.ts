@@ -10,17 +10,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import {
-  archiveFormat,
-  archiveName,
-  binaryName,
-  checksumsName,
-  formatTarget,
-  GlideError,
-  isGlideError,
-  parseChecksums,
-  type Target,
-} from '#contract';
+import { archiveFormat, archiveName, binaryName, checksumsName, formatTarget, GlideError, isGlideError, parseChecksums, type Target } from '#contract';
 import { downloadAsset, readLocalAsset } from '../net/download.js';
 import type { HttpClient } from '../net/http.js';
 import { describeFolderProblem, folderProblem, isFileSystemError, isFullDisk, type FolderProblem } from '../platform/folders.js';
@@ -112,7 +102,10 @@ async function installLocked(
   if (finished.state === 'ready') return finished.result;
   await removeStaleStaging(paths);
   for (let attempt = 0; ; attempt++) {
-    const kept = await stat(paths.partial).then((file) => file.size, () => 0);
+    const kept = await stat(paths.partial).then(
+      (file) => file.size,
+      () => 0,
+    );
     try {
       return await downloadAndPlace(request, deps, paths, asset, expectedSha256, kept, report);
     } catch (error) {
@@ -133,9 +126,7 @@ async function installLocked(
  * here was left by an installer killed (kill -9, SIGTERM, power loss) before its cleanup.
  */
 async function removeStaleStaging(paths: InstallPaths): Promise<void> {
-  const leftovers = (await readdir(paths.versionDir)).filter(
-    (name) => name.startsWith(paths.stagingPrefix) && name.length === paths.stagingPrefix.length + 6,
-  );
+  const leftovers = (await readdir(paths.versionDir)).filter((name) => name.startsWith(paths.stagingPrefix) && name.length === paths.stagingPrefix.length + 6);
   for (const name of leftovers) await rm(join(paths.versionDir, name), { recursive: true, force: true });
 }
 
@@ -190,9 +181,10 @@ async function downloadAndPlace(
       onProgress: (received: number, total: number | undefined) => report({ type: 'download', asset, received, total }),
     };
     // Only a URL is downloaded (and kept in .partial to resume); a mirror folder's file is read where it is.
-    const download = await (location.kind === 'url'
-      ? downloadAsset(deps.client, { ...assetRead, location: location.url.href, ...sourceCredentials(source) })
-      : readLocalAsset({ ...assetRead, location: location.path })
+    const download = await (
+      location.kind === 'url'
+        ? downloadAsset(deps.client, { ...assetRead, location: location.url.href, ...sourceCredentials(source) })
+        : readLocalAsset({ ...assetRead, location: location.path })
     ).catch(async (error: unknown) => {
       // A damaged archive (not a network failure) would only fail again when resumed.
       if (isGlideError(error) && error.code === 'EUNSAFEARCHIVE') await rm(paths.partial, { force: true });
@@ -279,9 +271,7 @@ export async function readChecksum(
 
 /** What the cache holds for a version and platform: an install to reuse, one to replace (and why), or none. */
 export type CachedInstall =
-  | { readonly state: 'ready'; readonly result: InstallResult }
-  | { readonly state: 'replace'; readonly reason: string }
-  | { readonly state: 'absent' };
+  { readonly state: 'ready'; readonly result: InstallResult } | { readonly state: 'replace'; readonly reason: string } | { readonly state: 'absent' };
 
 /**
  * Checks an earlier install before it is reused: its receipt must say it was verified
@@ -294,7 +284,10 @@ export async function inspectInstall(paths: InstallPaths, version: string, accep
   try {
     receipt = JSON.parse(await readFile(paths.receipt, 'utf8')) as Partial<InstallReceipt>;
   } catch (error) {
-    const dirExists = await stat(paths.dir).then(() => true, () => false);
+    const dirExists = await stat(paths.dir).then(
+      () => true,
+      () => false,
+    );
     if (!dirExists && (error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'absent' };
     return { state: 'replace', reason: 'the install in the cache has no readable receipt' };
   }

@@ -38,4 +38,3 @@ async function isExecutable(path: string): Promise<boolean> {
     return false;
   }
 }
-

@@ -9,15 +9,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { GlideError } from '#contract';
-import {
-  bodyChunks,
-  deadlineError,
-  discardBody,
-  header,
-  isRetryableNetworkError,
-  type BasicCredentials,
-  type HttpClient,
-} from './http.js';
+import { bodyChunks, deadlineError, discardBody, header, isRetryableNetworkError, type BasicCredentials, type HttpClient } from './http.js';
 import { withRetries, type Verdict } from './retry.js';
 
 export interface AssetSink<T> {
@@ -125,7 +117,12 @@ export async function downloadAsset<T>(client: HttpClient, request: DownloadRequ
 
   const deadline = client.downloadDeadlineMs;
   const tooSlow = (): GlideError =>
-    deadlineError(request.location, deadline, 'a download', answered ? `${pass.bytes}${total === undefined ? '' : ` of the ${total}`} bytes of ${request.what} were here` : undefined);
+    deadlineError(
+      request.location,
+      deadline,
+      'a download',
+      answered ? `${pass.bytes}${total === undefined ? '' : ` of the ${total}`} bytes of ${request.what} were here` : undefined,
+    );
 
   try {
     await client.withDeadline(deadline, tooSlow, async (signal) => {

@@ -110,7 +110,6 @@ const DEFAULT_DOCUMENT_DEADLINE_MS = 60_000;
 // run stopped by it resumes from the bytes kept.
 const DEFAULT_DOWNLOAD_DEADLINE_MS = 30 * 60_000;
 
-
 export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #dispatcher: Dispatcher;
@@ -234,12 +233,12 @@ export class HttpClient {
     const proxyStatus = /Proxy response \((\d+)\)/.exec(error instanceof Error ? error.message : '')?.[1];
     if (proxyStatus === '407' || proxyStatus === '401') {
       return new GlideError('ENETWORK', `The proxy asked for credentials (${proxyStatus}) or refused the ones given.`, [
-        'Put them in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port (or npm\'s https-proxy setting).',
+        "Put them in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port (or npm's https-proxy setting).",
       ]);
     }
     if (proxyStatus) {
       return new GlideError('ENETWORK', `The proxy refused to connect to ${safeHost(url)} (HTTP ${proxyStatus}).`, [
-        'Check NO_PROXY (hosts that must not go through the proxy) and the proxy\'s own rules.',
+        "Check NO_PROXY (hosts that must not go through the proxy) and the proxy's own rules.",
       ]);
     }
     if (error instanceof BrokenBodyError) return brokenBodyError(error);
@@ -350,7 +349,9 @@ function brokenBodyError(error: BrokenBodyError): GlideError {
     code === 'UND_ERR_BODY_TIMEOUT'
       ? `${host} stopped sending data partway through ${what}: ${received}${expected === undefined ? '' : ` of its ${expected}`} bytes arrived`
       : `${host} ${code === 'ECONNRESET' ? 'reset' : 'closed'} the connection ${
-          expected === undefined ? `before the end of ${what}: ${received} bytes arrived` : `before sending all ${expected} bytes of ${what} it announced: ${received} arrived`
+          expected === undefined
+            ? `before the end of ${what}: ${received} bytes arrived`
+            : `before sending all ${expected} bytes of ${what} it announced: ${received} arrived`
         }`;
   return new GlideError('ENETWORK', `${message} (${code}).`, [
     'Run again: a download resumes from the bytes already saved. If it keeps happening, the mirror or a proxy in between is cutting transfers short.',

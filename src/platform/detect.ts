@@ -37,14 +37,10 @@ export function hostTarget(facts: HostFacts): Target {
   }
   const arch = facts.platform === 'darwin' && facts.translated ? 'arm64' : ARCH_BY_NODE_ARCH[facts.arch];
   if (!os || !arch) {
-    throw new GlideError(
-      'EUNSUPPORTEDPLATFORM',
-      `Glide publishes no build for this machine (Node reports ${facts.platform}/${facts.arch}).`,
-      [
-        'Pick a published platform with --os and --arch (Go words), or build Glide from source:',
-        'https://github.com/EinStack/glide#installation',
-      ],
-    );
+    throw new GlideError('EUNSUPPORTEDPLATFORM', `Glide publishes no build for this machine (Node reports ${facts.platform}/${facts.arch}).`, [
+      'Pick a published platform with --os and --arch (Go words), or build Glide from source:',
+      'https://github.com/EinStack/glide#installation',
+    ]);
   }
   return { os, arch };
 }
@@ -66,9 +62,11 @@ export function targetFromWords(os: string, arch: string): Target {
   }
   if (!INSTALLABLE_ASSET_ARCHES.includes(arch)) {
     const known = GO_ARCHES.includes(arch);
-    throw new GlideError('EUSAGE', known ? `--arch ${arch}: Glide does not ship a build for ${arch}.` : `--arch ${arch} is not an architecture in Go's words.`, [
-      `Use one of: ${INSTALLABLE_ASSET_ARCHES.join(', ')}${known ? '' : ' (not x86_64 or aarch64)'}`,
-    ]);
+    throw new GlideError(
+      'EUSAGE',
+      known ? `--arch ${arch}: Glide does not ship a build for ${arch}.` : `--arch ${arch} is not an architecture in Go's words.`,
+      [`Use one of: ${INSTALLABLE_ASSET_ARCHES.join(', ')}${known ? '' : ' (not x86_64 or aarch64)'}`],
+    );
   }
   return { os, arch };
 }

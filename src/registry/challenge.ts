@@ -4,8 +4,7 @@
  */
 
 export type Challenge =
-  | { readonly scheme: 'basic' }
-  | { readonly scheme: 'bearer'; readonly realm: string; readonly service?: string; readonly scope?: string };
+  { readonly scheme: 'basic' } | { readonly scheme: 'bearer'; readonly realm: string; readonly service?: string; readonly scope?: string };
 
 const PARAM = /([A-Za-z][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g;
 

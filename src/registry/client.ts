@@ -484,7 +484,11 @@ export class RegistryClient {
   #session(repository: string, reply: Reply, step: string): UploadSession {
     const location = headerValue(reply.headers, 'location');
     if (!location) {
-      throw new RegistryError(`${this.registry}: the registry answered a blob upload (${step}) without a Location header; it does not follow the distribution spec.`, reply.status, false);
+      throw new RegistryError(
+        `${this.registry}: the registry answered a blob upload (${step}) without a Location header; it does not follow the distribution spec.`,
+        reply.status,
+        false,
+      );
     }
     // Registries answer with absolute or relative URLs (distribution's `http.relativeurls`).
     return { repository, location: new URL(location, this.#base) };
@@ -601,7 +605,11 @@ export class RegistryClient {
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const credentials = this.#credentials;
     if (credentials && url.protocol !== 'https:' && !['localhost', '127.0.0.1'].includes(url.hostname)) {
-      throw new RegistryError(`${this.registry}: the token service ${url.host} is plain HTTP; credentials are sent over HTTPS (or to loopback) only.`, undefined, false);
+      throw new RegistryError(
+        `${this.registry}: the token service ${url.host} is plain HTTP; credentials are sent over HTTPS (or to loopback) only.`,
+        undefined,
+        false,
+      );
     }
     this.stats.tokenFetches++;
     const reply = await this.#send({
@@ -640,7 +648,8 @@ export class RegistryClient {
         const asked = headerValue(reply.headers, 'retry-after');
         return `The registry is rate limiting us${asked ? ` (Retry-After: ${asked})` : ''}; run again later${keptNote(exchange)}.`;
       }
-      if (transient) return `The registry is failing${retries ? ` (gave up after ${plural(retries, 'retry', 'retries')})` : ''}; run again later${keptNote(exchange)}.`;
+      if (transient)
+        return `The registry is failing${retries ? ` (gave up after ${plural(retries, 'retry', 'retries')})` : ''}; run again later${keptNote(exchange)}.`;
       return 'The registry rejected the request as shown; fix what it names and run again.';
     })();
     return new RegistryError(

@@ -22,7 +22,10 @@ const DOCKER_HUB_KEYS = ['https://index.docker.io/v1/', 'index.docker.io', 'dock
 export function registryCredentials(registry: string, sources: CredentialSources): FoundCredentials | undefined {
   const { env } = sources;
   if (env.GLIDE_REGISTRY_USERNAME && env.GLIDE_REGISTRY_PASSWORD) {
-    return { credentials: { username: env.GLIDE_REGISTRY_USERNAME, password: env.GLIDE_REGISTRY_PASSWORD }, source: 'GLIDE_REGISTRY_USERNAME/GLIDE_REGISTRY_PASSWORD' };
+    return {
+      credentials: { username: env.GLIDE_REGISTRY_USERNAME, password: env.GLIDE_REGISTRY_PASSWORD },
+      source: 'GLIDE_REGISTRY_USERNAME/GLIDE_REGISTRY_PASSWORD',
+    };
   }
   // GHCR takes any user name with a token as the password; Actions sets GITHUB_ACTOR.
   if (registry === 'ghcr.io' && env.GITHUB_TOKEN) {

@@ -4,10 +4,7 @@
  */
 import { GlideError, highestVersion, tryParseReleaseVersion } from '#contract';
 
-export type VersionRequest =
-  | { readonly kind: 'exact'; readonly version: string }
-  | { readonly kind: 'latest' }
-  | { readonly kind: 'rc' };
+export type VersionRequest = { readonly kind: 'exact'; readonly version: string } | { readonly kind: 'latest' } | { readonly kind: 'rc' };
 
 export interface ListedRelease {
   readonly tag: string;
@@ -48,9 +45,7 @@ export async function resolveVersion(request: VersionRequest, lookup: ReleaseLoo
         true,
       );
       if (!tag) {
-        throw new GlideError('ENORELEASE', 'The source lists no release at all.', [
-          'Check GLIDE_REPO or --download-base-url, or pass an exact version.',
-        ]);
+        throw new GlideError('ENORELEASE', 'The source lists no release at all.', ['Check GLIDE_REPO or --download-base-url, or pass an exact version.']);
       }
       return tag;
     }

@@ -66,7 +66,12 @@ export function freeBackupName(path: string, taken: ReadonlySet<string>): string
 function mergeDotenvAction(file: ProjectFile, current: string): FileAction {
   const have = parseEnv(current);
   const wanted = parseEnv(file.content);
-  const lineOf = new Map(file.content.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line]));
+  const lineOf = new Map(
+    file.content
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf('=')), line]),
+  );
   let merged = current;
   const added: string[] = [];
   const filled: string[] = [];

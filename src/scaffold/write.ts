@@ -54,9 +54,11 @@ export async function planProjectWrite(dir: string, files: readonly ProjectFile[
     if (!entry) continue;
     // A symlinked .env (to a shared secrets file, say) would be replaced by a plain file: say so instead.
     if (!entry.isFile()) {
-      throw new GlideError('EPROJECTDIR', `${path} is ${entry.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; create-glide only writes plain files.`, [
-        `Move it aside (or replace it with a plain file), or pick another folder. Nothing was downloaded or written.`,
-      ]);
+      throw new GlideError(
+        'EPROJECTDIR',
+        `${path} is ${entry.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; create-glide only writes plain files.`,
+        [`Move it aside (or replace it with a plain file), or pick another folder. Nothing was downloaded or written.`],
+      );
     }
     existing.set(file.path, await readFile(path, 'utf8'));
   }

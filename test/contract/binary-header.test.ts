@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BINARY_HEADER_BYTES,
-  checkBinaryHeader,
-  expectedHeader,
-  readBinaryHeader,
-  GlideError,
-  parseTarget,
-  type BinaryFormat,
-} from '#contract';
+import { BINARY_HEADER_BYTES, checkBinaryHeader, expectedHeader, readBinaryHeader, GlideError, parseTarget, type BinaryFormat } from '#contract';
 
 interface HeaderFields {
   format: BinaryFormat;
@@ -130,9 +122,7 @@ describe('readBinaryHeader and expectedHeader agree with what Go writes', () => 
 
     const { osabi, ...rest } = fields;
     expect(readBinaryHeader(bytes)).toEqual({ ...fields, description });
-    expect(expectedHeader(parseTarget(target))).toEqual(
-      osabi === undefined ? { ...rest, description } : { ...rest, osabi: [osabi], description },
-    );
+    expect(expectedHeader(parseTarget(target))).toEqual(osabi === undefined ? { ...rest, description } : { ...rest, osabi: [osabi], description });
     expect(checkBinaryHeader(bytes, parseTarget(target))).toEqual({ ok: true, actual: { ...fields, description } });
   });
 

@@ -28,7 +28,14 @@ export interface BaseImageSpec {
 }
 
 export const BASE_IMAGES: Readonly<Record<Distro, BaseImageSpec>> = {
-  alpine: { repository: 'library/alpine', tag: '3.20', architectures: ['amd64', 'arm64'], mediaTypes: 'oci', lone: false, caBundle: '/etc/ssl/certs/ca-certificates.crt' },
+  alpine: {
+    repository: 'library/alpine',
+    tag: '3.20',
+    architectures: ['amd64', 'arm64'],
+    mediaTypes: 'oci',
+    lone: false,
+    caBundle: '/etc/ssl/certs/ca-certificates.crt',
+  },
   ubuntu: { repository: 'library/ubuntu', tag: '24.04', architectures: ['amd64', 'arm64'], mediaTypes: 'docker', lone: false, caBundle: undefined },
   distroless: {
     repository: 'distroless/static-debian12',
@@ -91,7 +98,11 @@ async function pushBase(client: RegistryClient, distro: Distro, spec: BaseImageS
       JSON.stringify({
         schemaVersion: 2,
         mediaType: docker ? DOCKER_MANIFEST : OCI_MANIFEST,
-        config: { mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        config: {
+          mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json',
+          digest: sha256(config),
+          size: config.length,
+        },
         layers: blobs.map((blob) => ({
           mediaType: docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip',
           digest: sha256(blob),
@@ -100,7 +111,11 @@ async function pushBase(client: RegistryClient, distro: Distro, spec: BaseImageS
       }),
     );
     if (spec.lone) return client.putManifest(spec.repository, spec.tag, OCI_MANIFEST, manifest);
-    manifests.push({ digest: await client.putManifest(spec.repository, sha256(manifest), docker ? DOCKER_MANIFEST : OCI_MANIFEST, manifest), size: manifest.length, architecture });
+    manifests.push({
+      digest: await client.putManifest(spec.repository, sha256(manifest), docker ? DOCKER_MANIFEST : OCI_MANIFEST, manifest),
+      size: manifest.length,
+      architecture,
+    });
   }
   const index = Buffer.from(
     JSON.stringify({

@@ -88,7 +88,10 @@ function engine(env: Record<string, string>, daemon: ChildProcess | undefined, d
       // `docker cp` writes a tar stream; the file is its one member.
       const result = await execa('docker', ['cp', '-L', `${container}:${path}`, '-'], { env, encoding: 'buffer' });
       const entries: Buffer[] = [];
-      await pipeline(Readable.from([Buffer.from(result.stdout)]), new Parser({ onReadEntry: (entry) => entry.on('data', (chunk: Buffer) => entries.push(chunk)) }));
+      await pipeline(
+        Readable.from([Buffer.from(result.stdout)]),
+        new Parser({ onReadEntry: (entry) => entry.on('data', (chunk: Buffer) => entries.push(chunk)) }),
+      );
       return Buffer.concat(entries);
     },
     async stop() {

@@ -138,8 +138,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     };
     const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>
       void res.writeHead(status, { ...headers, ...extra }).end(JSON.stringify(body));
-    const notFound = (anchor: string) =>
-      json(404, { message: 'Not Found', documentation_url: `${DOCS}/releases/${anchor}`, status: '404' });
+    const notFound = (anchor: string) => json(404, { message: 'Not Found', documentation_url: `${DOCS}/releases/${anchor}`, status: '404' });
 
     if (options.token !== undefined && token !== undefined && token !== options.token) {
       return json(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });

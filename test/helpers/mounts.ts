@@ -11,7 +11,9 @@ export async function mountTmpfs(dir: string, options: { readonly readOnly?: boo
   const flags = [options.readOnly ? 'ro' : 'rw', ...(options.size ? [`size=${options.size}`] : [])].join(',');
   const mounted = await execa('mount', ['-t', 'tmpfs', '-o', flags, 'tmpfs', dir], { reject: false, all: true });
   if (mounted.exitCode !== 0) {
-    return { unavailable: `cannot mount a tmpfs here (mount -t tmpfs -o ${flags}: ${mounted.all?.trim() || `exit ${mounted.exitCode}`}); it needs root or CAP_SYS_ADMIN` };
+    return {
+      unavailable: `cannot mount a tmpfs here (mount -t tmpfs -o ${flags}: ${mounted.all?.trim() || `exit ${mounted.exitCode}`}); it needs root or CAP_SYS_ADMIN`,
+    };
   }
   return { unmount: async () => void (await execa('umount', [dir])) };
 }

@@ -165,7 +165,6 @@ function probe(port: number): Promise<number> {
   });
 }
 
-
 export interface TokenRequest {
   readonly user: string | undefined;
   readonly scopes: readonly string[];
@@ -187,7 +186,21 @@ export async function startTokenService(credentials: { readonly user: string; re
   const dir = await mkdtemp(join(tmpdir(), 'glide-token-'));
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  await promisify(execFile)(OPENSSL, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=glide-test-token']);
+  await promisify(execFile)(OPENSSL, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=glide-test-token',
+  ]);
   const key = createPrivateKey(await readFile(keyFile));
   // The registry checks the signature against the certificate chain in the JWT's x5c header.
   const x5c = new X509Certificate(await readFile(certFile)).raw.toString('base64');

@@ -27,7 +27,10 @@ export async function buildReleaseMirror(cli = RELEASE_CLI): Promise<ReleaseMirr
   const dir = await mkdtemp(join(tmpdir(), 'glide-install-mirror-'));
   const rc = '0.0.2-rc.1';
   const stable = '0.0.2';
-  for (const [tag, daysAgo] of [[rc, 5], [stable, 0]] as const) {
+  for (const [tag, daysAgo] of [
+    [rc, 5],
+    [stable, 0],
+  ] as const) {
     await repo.tag(tag, daysAgo);
     const result = await repo.release(['build', '--out', dir], {}, cli);
     if (result.exitCode !== 0) throw new Error(`glide-release build ${tag} failed:\n${result.all}`);

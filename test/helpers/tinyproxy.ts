@@ -39,30 +39,35 @@ export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Ti
 
   const dir = await mkdtemp(join(tmpdir(), 'glide-tinyproxy-'));
   const logFile = join(dir, 'tinyproxy.log');
-  const { port, stop } = await launchOnFreePort('tinyproxy', dir, async (port) => {
-    const config = [
-      `Port ${port}`,
-      'Listen 127.0.0.1',
-      'Allow 127.0.0.1',
-      `LogFile "${logFile}"`,
-      'LogLevel Info',
-      // No ConnectPort line: tinyproxy then allows CONNECT to every port, our ephemeral test ports included.
-      // No User/Group: as root it warns and keeps running as root, which a container needs.
-      ...(basicAuth ? [`BasicAuth ${basicAuth.user} ${basicAuth.password}`] : []),
-    ];
-    const configFile = join(dir, 'tinyproxy.conf');
-    await writeFile(configFile, `${config.join('\n')}\n`);
-    await rm(logFile, { force: true });
-    // -d keeps it in the foreground, so it is our child and stop() can end it.
-    const child = spawn(TINYPROXY, ['-d', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    return {
-      child,
-      ready: (signal) => waitForLogLine(logFile, READY_LINE, signal),
-      output: async () => `${stderr}${await readFile(logFile, 'utf8').catch(() => '')}`,
-    };
-  }, { timeoutMs: 5_000 });
+  const { port, stop } = await launchOnFreePort(
+    'tinyproxy',
+    dir,
+    async (port) => {
+      const config = [
+        `Port ${port}`,
+        'Listen 127.0.0.1',
+        'Allow 127.0.0.1',
+        `LogFile "${logFile}"`,
+        'LogLevel Info',
+        // No ConnectPort line: tinyproxy then allows CONNECT to every port, our ephemeral test ports included.
+        // No User/Group: as root it warns and keeps running as root, which a container needs.
+        ...(basicAuth ? [`BasicAuth ${basicAuth.user} ${basicAuth.password}`] : []),
+      ];
+      const configFile = join(dir, 'tinyproxy.conf');
+      await writeFile(configFile, `${config.join('\n')}\n`);
+      await rm(logFile, { force: true });
+      // -d keeps it in the foreground, so it is our child and stop() can end it.
+      const child = spawn(TINYPROXY, ['-d', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      return {
+        child,
+        ready: (signal) => waitForLogLine(logFile, READY_LINE, signal),
+        output: async () => `${stderr}${await readFile(logFile, 'utf8').catch(() => '')}`,
+      };
+    },
+    { timeoutMs: 5_000 },
+  );
   return { url: `http://127.0.0.1:${port}`, readLog: () => readFile(logFile, 'utf8'), stop };
 }
 
@@ -75,4 +80,3 @@ async function waitForLogLine(file: string, line: string, signal: AbortSignal): 
   }
   return 'aborted';
 }
-

@@ -47,7 +47,12 @@ describe('an image assembled from a fabricated base, as an OCI layout, read by s
 
   it.each(['amd64', 'arm64'])('skopeo reads the %s image: labels, and a config with entrypoint, workdir, port and user', async (arch) => {
     const ref = `oci:${layoutDir}:${version}-alpine`;
-    const inspect = JSON.parse(await skopeo('--override-arch', arch, 'inspect', ref)) as { Architecture: string; Labels: Record<string, string>; Layers: string[]; Env: string[] };
+    const inspect = JSON.parse(await skopeo('--override-arch', arch, 'inspect', ref)) as {
+      Architecture: string;
+      Labels: Record<string, string>;
+      Layers: string[];
+      Env: string[];
+    };
     expect(inspect.Architecture).toBe(arch);
     expect(inspect.Labels['org.opencontainers.image.base.digest']).toBe(FACTS.baseDigest);
     expect(inspect.Layers).toHaveLength(3);

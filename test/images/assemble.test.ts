@@ -115,20 +115,46 @@ describe('findCaBundle', () => {
     ['a bundle only under pki', [[{ path: 'etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem' }]], '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem'],
     [
       'UBI: ca-bundle.crt links to the extracted bundle',
-      [[{ path: 'etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem' }, { path: 'etc/pki/tls/certs/ca-bundle.crt', link: '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem' }]],
+      [
+        [
+          { path: 'etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem' },
+          { path: 'etc/pki/tls/certs/ca-bundle.crt', link: '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem' },
+        ],
+      ],
       '/etc/pki/tls/certs/ca-bundle.crt',
     ],
-    ['alpine-style relative link to an existing file', [[{ path: 'etc/ssl/cert.pem', link: '../ssl1/cert.pem' }, { path: 'etc/ssl1/cert.pem' }]], '/etc/ssl/cert.pem'],
+    [
+      'alpine-style relative link to an existing file',
+      [[{ path: 'etc/ssl/cert.pem', link: '../ssl1/cert.pem' }, { path: 'etc/ssl1/cert.pem' }]],
+      '/etc/ssl/cert.pem',
+    ],
     ['a link through a linked directory', [[{ path: 'etc/pki/tls', link: '/opt/tls' }, { path: 'opt/tls/cacert.pem' }]], '/etc/pki/tls/cacert.pem'],
     ['a dangling link', [[{ path: 'etc/ssl/cert.pem', link: 'certs/ca-certificates.crt' }]], undefined],
-    ['a link whose target an upper layer deleted', [[{ path: 'etc/ssl/cert.pem', link: '/usr/share/ca.pem' }, { path: 'usr/share/ca.pem' }], [{ path: 'usr/share/.wh.ca.pem' }]], undefined],
-    ['a link loop', [[{ path: 'etc/ssl/cert.pem', link: 'cert2.pem' }, { path: 'etc/ssl/cert2.pem', link: 'cert.pem' }]], undefined],
+    [
+      'a link whose target an upper layer deleted',
+      [[{ path: 'etc/ssl/cert.pem', link: '/usr/share/ca.pem' }, { path: 'usr/share/ca.pem' }], [{ path: 'usr/share/.wh.ca.pem' }]],
+      undefined,
+    ],
+    [
+      'a link loop',
+      [
+        [
+          { path: 'etc/ssl/cert.pem', link: 'cert2.pem' },
+          { path: 'etc/ssl/cert2.pem', link: 'cert.pem' },
+        ],
+      ],
+      undefined,
+    ],
     ['the bundle deleted by a whiteout in an upper layer', [[debian], [{ path: 'etc/ssl/certs/.wh.ca-certificates.crt' }]], undefined],
     ['its folder deleted by a whiteout', [[debian], [{ path: 'etc/ssl/.wh.certs' }]], undefined],
     ['its folder made opaque', [[debian], [{ path: 'etc/ssl/certs/.wh..wh..opq' }, { path: 'etc/ssl/certs/other.pem' }]], undefined],
     ['an opaque folder whose own layer adds the bundle', [[debian], [{ path: 'etc/ssl/certs/.wh..wh..opq' }, debian]], '/etc/ssl/certs/ca-certificates.crt'],
     ['a bundle added back above its whiteout', [[debian], [{ path: 'etc/ssl/certs/.wh.ca-certificates.crt' }], [debian]], '/etc/ssl/certs/ca-certificates.crt'],
-    ['a whiteout of one path leaving the next one Go tries', [[debian, { path: 'etc/ssl/cert.pem' }], [{ path: 'etc/ssl/certs/.wh.ca-certificates.crt' }]], '/etc/ssl/cert.pem'],
+    [
+      'a whiteout of one path leaving the next one Go tries',
+      [[debian, { path: 'etc/ssl/cert.pem' }], [{ path: 'etc/ssl/certs/.wh.ca-certificates.crt' }]],
+      '/etc/ssl/cert.pem',
+    ],
     ['a directory where the bundle should be', [[{ path: 'etc/ssl/certs/ca-certificates.crt/', dir: true }]], undefined],
   ];
 
@@ -146,7 +172,7 @@ describe('findCaBundle', () => {
     expect(await findCaBundle(paths)).toBe('/etc/ssl/cert.pem');
   });
 
-  it('reads empty and uncompressed layers, and zero-filled files past node-tar\'s bomb ratio', async () => {
+  it("reads empty and uncompressed layers, and zero-filled files past node-tar's bomb ratio", async () => {
     const emptyLayer = gzipSync(Buffer.alloc(1024));
     const plainTar = gunzipSync(tarGz([{ path: 'etc/ssl/cert.pem' }]));
     const zeros = tarGz([{ path: 'var/log/lastlog', content: '\0'.repeat(8 << 20) }]);
@@ -154,7 +180,7 @@ describe('findCaBundle', () => {
   });
 
   it.each([
-    ['text, gzip\'d', gzipSync(Buffer.from('this is no tar archive, just text'.repeat(40)))],
+    ["text, gzip'd", gzipSync(Buffer.from('this is no tar archive, just text'.repeat(40)))],
     ['a tar cut short', gunzipSync(tarGz([{ path: 'etc/ssl/cert.pem', content: 'y'.repeat(2000) }])).subarray(0, 1024)],
   ])('refuses a layer that is not a whole tar (%s)', async (_case, layer) => {
     await expect(findCaBundle([layer])).rejects.toMatchObject({ code: 'EBUILD' });
@@ -247,7 +273,12 @@ describe('canonicalJson', () => {
 
 describe('platformsToBuild', () => {
   const linux = (arch: string, arm?: '6' | '7'): Target => (arm ? { os: 'linux', arch, arm } : { os: 'linux', arch });
-  const manifest = (platform: Platform): Descriptor => ({ mediaType: OCI_MANIFEST_MEDIA_TYPE, digest: `sha256:${sha256(Buffer.from(JSON.stringify(platform)))}`, size: 1, platform });
+  const manifest = (platform: Platform): Descriptor => ({
+    mediaType: OCI_MANIFEST_MEDIA_TYPE,
+    digest: `sha256:${sha256(Buffer.from(JSON.stringify(platform)))}`,
+    size: 1,
+    platform,
+  });
   const amd64 = manifest({ os: 'linux', architecture: 'amd64' });
   const arm64v8 = manifest({ os: 'linux', architecture: 'arm64', variant: 'v8' });
   const arm64 = manifest({ os: 'linux', architecture: 'arm64' });
@@ -283,7 +314,16 @@ describe('platformsToBuild', () => {
     ['amd64 takes the baseline image, not a v3 one', [linux('amd64')], [amd64v3, amd64], [['amd64', amd64]], []],
     ['a v3-only amd64 base is lacking', [linux('amd64')], [amd64v3], [], ['amd64']],
     ['non-Linux targets and Windows images are ignored', [{ os: 'darwin', arch: 'arm64' }, linux('amd64')], [windows, amd64], [['amd64', amd64]], []],
-    ['the other Go arches map to OCI names one to one', [linux('ppc64le'), linux('riscv64')], [manifest({ os: 'linux', architecture: 'ppc64le' }), manifest({ os: 'linux', architecture: 'riscv64' })], [['ppc64le', manifest({ os: 'linux', architecture: 'ppc64le' })], ['riscv64', manifest({ os: 'linux', architecture: 'riscv64' })]], []],
+    [
+      'the other Go arches map to OCI names one to one',
+      [linux('ppc64le'), linux('riscv64')],
+      [manifest({ os: 'linux', architecture: 'ppc64le' }), manifest({ os: 'linux', architecture: 'riscv64' })],
+      [
+        ['ppc64le', manifest({ os: 'linux', architecture: 'ppc64le' })],
+        ['riscv64', manifest({ os: 'linux', architecture: 'riscv64' })],
+      ],
+      [],
+    ],
   ];
 
   it.each(cases)('%s', (_case, targets, base, build, lacking) => {
@@ -309,11 +349,16 @@ describe('imageManifest and imageIndex', () => {
     });
     expect(manifest.size).toBe(manifest.bytes.length);
 
-    const index = imageIndex({ manifests: [{ digest: manifest.digest, size: manifest.size, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } }], annotations });
+    const index = imageIndex({
+      manifests: [{ digest: manifest.digest, size: manifest.size, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } }],
+      annotations,
+    });
     expect(JSON.parse(index.bytes.toString())).toEqual({
       schemaVersion: 2,
       mediaType: OCI_INDEX_MEDIA_TYPE,
-      manifests: [{ mediaType: OCI_MANIFEST_MEDIA_TYPE, digest: manifest.digest, size: manifest.size, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } }],
+      manifests: [
+        { mediaType: OCI_MANIFEST_MEDIA_TYPE, digest: manifest.digest, size: manifest.size, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
+      ],
       annotations,
     });
   });

@@ -109,7 +109,11 @@ describe('buildImages from the released archives and pinned bases', () => {
       const spec = BASE_IMAGES[image.distro];
       const raw = await skopeo(['inspect', '--raw', `oci:${layout}:${image.tag}`]);
       expect(`sha256:${sha256(raw)}`).toBe(image.digest);
-      const index = JSON.parse(raw.toString()) as { mediaType: string; manifests: Array<{ digest: string; platform: { os: string; architecture: string } }>; annotations: Record<string, string> };
+      const index = JSON.parse(raw.toString()) as {
+        mediaType: string;
+        manifests: Array<{ digest: string; platform: { os: string; architecture: string } }>;
+        annotations: Record<string, string>;
+      };
       expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
       expect(index.manifests.map((entry) => `${entry.platform.os}/${entry.platform.architecture}`)).toEqual(spec.architectures.map((arch) => `linux/${arch}`));
       expect(index.manifests.map((entry) => entry.digest)).toEqual(image.platforms.map((platform) => platform.digest));
@@ -135,7 +139,9 @@ describe('buildImages from the released archives and pinned bases', () => {
     for (const image of report.images) {
       for (const platform of image.platforms) {
         const arch = platform.platform.architecture;
-        const config = JSON.parse((await skopeo(['inspect', '--config', '--override-os', 'linux', '--override-arch', arch, `oci:${layout}:${image.tag}`])).toString()) as ImageConfig;
+        const config = JSON.parse(
+          (await skopeo(['inspect', '--config', '--override-os', 'linux', '--override-arch', arch, `oci:${layout}:${image.tag}`])).toString(),
+        ) as ImageConfig;
         expect(config.architecture).toBe(arch);
         expect(config.config).toMatchObject({
           Entrypoint: ['/bin/glide'],
@@ -158,7 +164,9 @@ describe('buildImages from the released archives and pinned bases', () => {
 
   it('puts at /bin/glide the very bytes of the release archive, and a CA layer exactly where the base has no bundle', async () => {
     const opened = await readOciLayout(layout);
-    const archives = new Map(ledger.artifacts.filter((artifact): artifact is LedgerArchive => artifact.kind === 'archive').map((archive) => [archive.target, archive]));
+    const archives = new Map(
+      ledger.artifacts.filter((artifact): artifact is LedgerArchive => artifact.kind === 'archive').map((archive) => [archive.target, archive]),
+    );
     for (const image of report.images) {
       const spec = BASE_IMAGES[image.distro];
       expect(image.caLayerAdded).toBe(spec.caBundle === undefined);
@@ -219,7 +227,7 @@ describe('buildImages from the released archives and pinned bases', () => {
   });
 });
 
-it('refuses an archive whose glide is not the ledger\'s (ECHECKSUM) and writes no layout', async () => {
+it("refuses an archive whose glide is not the ledger's (ECHECKSUM) and writes no layout", async () => {
   const tampered = join(work, 'tampered-mirror');
   await cp(mirror.dir, tampered, { recursive: true });
   const archive = ledger.artifacts.find((artifact): artifact is LedgerArchive => artifact.kind === 'archive' && artifact.target === 'linux/arm64')!;

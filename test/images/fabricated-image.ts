@@ -52,7 +52,7 @@ export const ALPINE_LIKE: ImageConfig = {
   config: {
     Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8'],
     Cmd: ['/bin/sh'],
-    Labels: { 'maintainer': 'base', 'org.opencontainers.image.title': 'alpine' },
+    Labels: { maintainer: 'base', 'org.opencontainers.image.title': 'alpine' },
   },
   rootfs: { type: 'layers', diff_ids: ['sha256:' + 'a'.repeat(64)] },
   history: [{ created: '2023-12-07T09:00:00Z', created_by: 'ADD file:abc in /' }],
@@ -84,7 +84,10 @@ export async function assembleFabricated(distro: string, blobs: Map<string, Buff
   const manifests: Array<{ digest: string; size: number; platform: Platform }> = [];
   const bundleAdded: string[] = [];
   for (const { platform, layerMediaType } of FABRICATED_PLATFORMS) {
-    const baseLayer = tarGz([{ path: 'etc/', dir: true }, { path: 'etc/os-release', content: `ID=${distro}\nARCH=${platform.architecture}\n` }]);
+    const baseLayer = tarGz([
+      { path: 'etc/', dir: true },
+      { path: 'etc/os-release', content: `ID=${distro}\nARCH=${platform.architecture}\n` },
+    ]);
     const base: ImageConfig = {
       ...ALPINE_LIKE,
       architecture: platform.architecture,
@@ -99,7 +102,11 @@ export async function assembleFabricated(distro: string, blobs: Map<string, Buff
     }
     added.push({ layer: await glideLayer({ binary, binarySha256: sha256(binary), mtime: COMMIT_TIME }), createdBy: GLIDE_LAYER_CREATED_BY });
     const config = canonicalJson(
-      imageConfig(base, { created: COMMIT_TIME, layers: added.map((entry) => ({ diffId: entry.layer.diffId, createdBy: entry.createdBy })), labels: annotations }),
+      imageConfig(base, {
+        created: COMMIT_TIME,
+        layers: added.map((entry) => ({ diffId: entry.layer.diffId, createdBy: entry.createdBy })),
+        labels: annotations,
+      }),
     );
     const manifest = imageManifest({
       config,
@@ -117,5 +124,9 @@ export async function assembleFabricated(distro: string, blobs: Map<string, Buff
   }
   const index = imageIndex({ manifests, annotations });
   blobs.set(index.digest, index.bytes);
-  return { index, bundleAdded, ref: { name: `${FABRICATED_VERSION}-${distro}`, descriptor: { mediaType: OCI_INDEX_MEDIA_TYPE, digest: index.digest, size: index.size } } };
+  return {
+    index,
+    bundleAdded,
+    ref: { name: `${FABRICATED_VERSION}-${distro}`, descriptor: { mediaType: OCI_INDEX_MEDIA_TYPE, digest: index.digest, size: index.size } },
+  };
 }

@@ -202,22 +202,30 @@ it('refuses a different image under an existing version tag (ETAGCLOBBER) before
 
 describe('moving tags follow the highest stable in the registry', () => {
   it.each([
-    { case: 'a newer line exists (0.1.0): a patch of an older one leaves latest alone', existing: ['0.1.0-alpine', 'latest', 'latest-alpine', '0.1.0'], moves: false },
+    {
+      case: 'a newer line exists (0.1.0): a patch of an older one leaves latest alone',
+      existing: ['0.1.0-alpine', 'latest', 'latest-alpine', '0.1.0'],
+      moves: false,
+    },
     { case: 'a newer line known only by its ubuntu tag', existing: ['0.1.0-ubuntu', 'latest'], moves: false },
     { case: 'only older stables: latest moves', existing: ['0.0.1-alpine', '0.0.1', 'latest', 'latest-alpine'], moves: true },
     { case: 'a higher RC does not hold latest back', existing: ['0.1.0-rc.1-alpine', 'latest'], moves: true },
-  ])('$case', async ({ existing, moves }) => {
-    const repository = `moving-${existing[0]!.replaceAll('.', '-')}`;
-    const seeded = await seed(repository, existing);
-    await publish(stable, repository);
-    expect(await digestOf(repository, 'latest')).toBe(moves ? indexOf(stable, 'alpine') : seeded);
-    for (const distro of DISTROS) {
-      expect(await digestOf(repository, `${mirror.stable}-${distro}`)).toBe(indexOf(stable, distro));
-      const before = existing.includes(`latest-${distro}`) ? seeded : undefined;
-      expect(await digestOf(repository, `latest-${distro}`)).toBe(moves ? indexOf(stable, distro) : before);
-    }
-    expect(await digestOf(repository, mirror.stable)).toBe(moves ? indexOf(stable, 'alpine') : undefined);
-  }, 120_000);
+  ])(
+    '$case',
+    async ({ existing, moves }) => {
+      const repository = `moving-${existing[0]!.replaceAll('.', '-')}`;
+      const seeded = await seed(repository, existing);
+      await publish(stable, repository);
+      expect(await digestOf(repository, 'latest')).toBe(moves ? indexOf(stable, 'alpine') : seeded);
+      for (const distro of DISTROS) {
+        expect(await digestOf(repository, `${mirror.stable}-${distro}`)).toBe(indexOf(stable, distro));
+        const before = existing.includes(`latest-${distro}`) ? seeded : undefined;
+        expect(await digestOf(repository, `latest-${distro}`)).toBe(moves ? indexOf(stable, distro) : before);
+      }
+      expect(await digestOf(repository, mirror.stable)).toBe(moves ? indexOf(stable, 'alpine') : undefined);
+    },
+    120_000,
+  );
 });
 
 it('does in a real run exactly what the dry run listed, and the dry run writes nothing', async () => {
@@ -228,10 +236,12 @@ it('does in a real run exactly what the dry run listed, and the dry run writes n
   expect(dry.stats.blobUploads + dry.stats.manifestPuts + dry.stats.requests['upload.start']).toBe(0);
   expect(await tagsOf('dry')).toEqual(tagsBefore);
   // Shared base layers are identical, glide's are new, latest moves from the seeded index.
-  expect(new Set(dry.report.steps.map((step) => `${step.kind}:${step.action}`))).toEqual(
-    new Set(['blob:push', 'blob:identical', 'manifest:push', 'tag:push']),
-  );
-  expect(dry.report.steps.find((step) => step.kind === 'tag' && step.tag === 'latest')).toMatchObject({ action: 'push', moving: true, previous: expect.stringMatching(/^sha256:/) });
+  expect(new Set(dry.report.steps.map((step) => `${step.kind}:${step.action}`))).toEqual(new Set(['blob:push', 'blob:identical', 'manifest:push', 'tag:push']));
+  expect(dry.report.steps.find((step) => step.kind === 'tag' && step.tag === 'latest')).toMatchObject({
+    action: 'push',
+    moving: true,
+    previous: expect.stringMatching(/^sha256:/),
+  });
 
   const real = await publish(stable, 'dry');
   expect(real.report.steps).toEqual(dry.report.steps);
@@ -264,7 +274,11 @@ it('converges on re-run after the registry is killed in the middle of a push', a
   for (const distro of DISTROS) expect(await digestOf('interrupted', `${mirror.stable}-${distro}`)).toBe(indexOf(stable, distro));
 
   const { stdout } = await execa('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/interrupted:${mirror.stable}-alpine`]);
-  const index = JSON.parse(stdout) as { mediaType: string; manifests: Array<{ platform: { os: string; architecture: string } }>; annotations: Record<string, string> };
+  const index = JSON.parse(stdout) as {
+    mediaType: string;
+    manifests: Array<{ platform: { os: string; architecture: string } }>;
+    annotations: Record<string, string>;
+  };
   expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
   expect(index.manifests.map(({ platform }) => `${platform.os}/${platform.architecture}`)).toEqual(['linux/amd64', 'linux/arm64']);
   expect(index.annotations).toMatchObject({

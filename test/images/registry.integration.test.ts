@@ -64,13 +64,10 @@ async function startFront(target: TestRegistry, intercept: (req: IncomingMessage
   const server = createServer((req, res) => {
     if (intercept(req, res)) return;
     // The Host header passes through, so the registry's absolute Location URLs point back at this front.
-    const upstream = httpRequest(
-      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const upstream = httpRequest({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
@@ -656,18 +653,22 @@ describe('blob reads from servers that close the connection after the body', () 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(['python3 -m http.server', 'nginx, keep-alive off', 'a raw socket server answering Connection: close'])('from %s: many reads, every byte checked, the process intact', async (name) => {
-    const server = servers.find((candidate) => candidate.name === name);
-    if (!server) throw new Error(`${name} did not start`);
-    uncaught.length = 0;
-    const client = new RegistryClient({ registry: server.registry, retries: 0 });
-    try {
-      for (let round = 0; round < 8; round++) {
-        for (const blob of blobs) expect((await client.getBlob('closing', blob.digest)).equals(blob.bytes)).toBe(true);
+  it.each(['python3 -m http.server', 'nginx, keep-alive off', 'a raw socket server answering Connection: close'])(
+    'from %s: many reads, every byte checked, the process intact',
+    async (name) => {
+      const server = servers.find((candidate) => candidate.name === name);
+      if (!server) throw new Error(`${name} did not start`);
+      uncaught.length = 0;
+      const client = new RegistryClient({ registry: server.registry, retries: 0 });
+      try {
+        for (let round = 0; round < 8; round++) {
+          for (const blob of blobs) expect((await client.getBlob('closing', blob.digest)).equals(blob.bytes)).toBe(true);
+        }
+      } finally {
+        await client.close();
       }
-    } finally {
-      await client.close();
-    }
-    expect(uncaught.map((error) => error.message)).toEqual([]);
-  }, 60_000);
+      expect(uncaught.map((error) => error.message)).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -95,7 +95,11 @@ describe('glide-release build --only images', () => {
     expect(await ledgerOf()).toEqual(before);
     const check = await execa('skopeo', ['inspect', '--raw', `oci:${layout}:0.0.2-rc.1-alpine`]);
     expect(JSON.parse(check.stdout).manifests.length).toBe(2);
-    expect(createHash('sha256').update(await readFile(blob(manifest.layers[0]!.digest))).digest('hex')).toBe(manifest.layers[0]!.digest.replace('sha256:', ''));
+    expect(
+      createHash('sha256')
+        .update(await readFile(blob(manifest.layers[0]!.digest)))
+        .digest('hex'),
+    ).toBe(manifest.layers[0]!.digest.replace('sha256:', ''));
   });
 
   it('publish --only images: the dry run lists the pushes and makes none; the run makes them; again, none', { timeout: BUILD_TIMEOUT }, async () => {
@@ -113,7 +117,11 @@ describe('glide-release build --only images', () => {
     const real = await repo.release(['publish', '--only', 'images', '--out', out]);
     expect(real.exitCode, real.all).toBe(0);
     // The real run made exactly the pushes the dry run listed.
-    const pushes = (text: string) => text.split('\n').filter((line) => /^(would push|pushed) /.test(line)).map((line) => line.replace(/^(would push|pushed)\s+/, ''));
+    const pushes = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => /^(would push|pushed) /.test(line))
+        .map((line) => line.replace(/^(would push|pushed)\s+/, ''));
     expect(pushes(real.stdout)).toEqual(pushes(dry.stdout));
     const listed = JSON.parse(await tags()) as { Tags: string[] };
     // An RC gets its immutable tags and no moving one.
@@ -144,38 +152,51 @@ describe('the Docker engine pulls and runs what was published', () => {
     if (configDir) await rm(configDir, { recursive: true, force: true });
   }, 60_000);
 
-  it.each(['alpine', 'ubuntu', 'distroless', 'redhat'])('%s: pulled from the registry, run with a mounted config, GET /v1/health/ answers 200', { timeout: 120_000 }, async (distro) => {
-    const pull = await engine.docker(['pull', ref(distro)]);
-    expect(pull.exitCode, pull.all).toBe(0);
-    const inspect = await engine.docker(['image', 'inspect', '--format', '{{json .Config}}|{{.Architecture}}', ref(distro)]);
-    const [configJson, architecture] = inspect.stdout.split('|');
-    const config = JSON.parse(configJson ?? '{}') as { User: string; Entrypoint: string[]; WorkingDir: string; ExposedPorts: Record<string, unknown>; Labels: Record<string, string> };
-    expect(architecture).toBe('amd64');
-    expect(config.Entrypoint).toEqual(['/bin/glide']);
-    expect(config.WorkingDir).toBe('/bin');
-    expect(Object.keys(config.ExposedPorts)).toEqual(['9099/tcp']);
-    expect(config.User).not.toMatch(/^(|0|root)(:|$)/);
-    expect(config.Labels['org.opencontainers.image.version']).toBe('0.0.2-rc.1');
+  it.each(['alpine', 'ubuntu', 'distroless', 'redhat'])(
+    '%s: pulled from the registry, run with a mounted config, GET /v1/health/ answers 200',
+    { timeout: 120_000 },
+    async (distro) => {
+      const pull = await engine.docker(['pull', ref(distro)]);
+      expect(pull.exitCode, pull.all).toBe(0);
+      const inspect = await engine.docker(['image', 'inspect', '--format', '{{json .Config}}|{{.Architecture}}', ref(distro)]);
+      const [configJson, architecture] = inspect.stdout.split('|');
+      const config = JSON.parse(configJson ?? '{}') as {
+        User: string;
+        Entrypoint: string[];
+        WorkingDir: string;
+        ExposedPorts: Record<string, unknown>;
+        Labels: Record<string, string>;
+      };
+      expect(architecture).toBe('amd64');
+      expect(config.Entrypoint).toEqual(['/bin/glide']);
+      expect(config.WorkingDir).toBe('/bin');
+      expect(Object.keys(config.ExposedPorts)).toEqual(['9099/tcp']);
+      expect(config.User).not.toMatch(/^(|0|root)(:|$)/);
+      expect(config.Labels['org.opencontainers.image.version']).toBe('0.0.2-rc.1');
 
-    const run = await engine.docker(['run', '-d', '-p', '127.0.0.1::9099', '-v', `${configDir}:/config:ro`, ref(distro), '--config', '/config/config.yaml']);
-    expect(run.exitCode, run.all).toBe(0);
-    const container = run.stdout.trim();
-    try {
-      const port = (await engine.docker(['port', container, '9099/tcp'])).stdout.trim().split(':').pop();
-      let status = 0;
-      for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
-        status = await fetch(`http://127.0.0.1:${port}/v1/health/`).then((response) => response.status, () => 0);
-        if (status !== 200) await sleep(100);
+      const run = await engine.docker(['run', '-d', '-p', '127.0.0.1::9099', '-v', `${configDir}:/config:ro`, ref(distro), '--config', '/config/config.yaml']);
+      expect(run.exitCode, run.all).toBe(0);
+      const container = run.stdout.trim();
+      try {
+        const port = (await engine.docker(['port', container, '9099/tcp'])).stdout.trim().split(':').pop();
+        let status = 0;
+        for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+          status = await fetch(`http://127.0.0.1:${port}/v1/health/`).then(
+            (response) => response.status,
+            () => 0,
+          );
+          if (status !== 200) await sleep(100);
+        }
+        const logs = await engine.docker(['logs', container]);
+        expect(status, logs.all).toBe(200);
+        // A CA bundle where Go looks for one (ubuntu's is the one the stage added; UBI's is reached through links).
+        const bundlePath = distro === 'redhat' ? '/etc/pki/tls/certs/ca-bundle.crt' : '/etc/ssl/certs/ca-certificates.crt';
+        expect(await engine.copyOut(container, bundlePath)).toEqual(TEST_CA_BUNDLE);
+      } finally {
+        await engine.docker(['rm', '-f', container]);
       }
-      const logs = await engine.docker(['logs', container]);
-      expect(status, logs.all).toBe(200);
-      // A CA bundle where Go looks for one (ubuntu's is the one the stage added; UBI's is reached through links).
-      const bundlePath = distro === 'redhat' ? '/etc/pki/tls/certs/ca-bundle.crt' : '/etc/ssl/certs/ca-certificates.crt';
-      expect(await engine.copyOut(container, bundlePath)).toEqual(TEST_CA_BUNDLE);
-    } finally {
-      await engine.docker(['rm', '-f', container]);
-    }
-  });
+    },
+  );
 
   it('pulls the arm64 image for --platform linux/arm64', { timeout: 120_000 }, async () => {
     const pull = await engine.docker(['pull', '--platform', 'linux/arm64', ref('alpine')]);

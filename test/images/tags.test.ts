@@ -9,13 +9,21 @@ const ALPINE_DEFAULT_MOVING = (version: string): string[] => ['latest-alpine', '
 
 describe('planImageTags', () => {
   it.each<[string, { version: string; distro: Distro; registryTags: string[] }, { immutable: string[]; moving: string[] }]>([
-    ['an RC gets no moving tag, not even the bare version', { version: '0.1.0-rc.1', distro: 'alpine', registryTags: [] }, { immutable: ['0.1.0-rc.1-alpine'], moving: [] }],
+    [
+      'an RC gets no moving tag, not even the bare version',
+      { version: '0.1.0-rc.1', distro: 'alpine', registryTags: [] },
+      { immutable: ['0.1.0-rc.1-alpine'], moving: [] },
+    ],
     [
       'an RC above every stable still gets none',
       { version: '0.2.0-rc.1', distro: 'alpine', registryTags: ['0.1.0-alpine', 'latest', '0.1.0'] },
       { immutable: ['0.2.0-rc.1-alpine'], moving: [] },
     ],
-    ['the first stable, into an empty repository', { version: '0.1.0', distro: 'alpine', registryTags: [] }, { immutable: ['0.1.0-alpine'], moving: ALPINE_DEFAULT_MOVING('0.1.0') }],
+    [
+      'the first stable, into an empty repository',
+      { version: '0.1.0', distro: 'alpine', registryTags: [] },
+      { immutable: ['0.1.0-alpine'], moving: ALPINE_DEFAULT_MOVING('0.1.0') },
+    ],
     [
       'the first stable after its RCs',
       { version: '0.1.0', distro: 'alpine', registryTags: ['0.1.0-rc.1-alpine', '0.1.0-rc.2-alpine'] },
@@ -51,7 +59,18 @@ describe('planImageTags', () => {
       {
         version: '0.1.0',
         distro: 'alpine',
-        registryTags: ['dev', '9.9.9-foo', 'v9.9.9', 'v9.9.9-alpine', '9.9.9-alpine-extra', '9.9', 'latest-9.9.9', '9.9.9+build', 'sha256-abc.sig', '9.9.9-beta.1-alpine'],
+        registryTags: [
+          'dev',
+          '9.9.9-foo',
+          'v9.9.9',
+          'v9.9.9-alpine',
+          '9.9.9-alpine-extra',
+          '9.9',
+          'latest-9.9.9',
+          '9.9.9+build',
+          'sha256-abc.sig',
+          '9.9.9-beta.1-alpine',
+        ],
       },
       { immutable: ['0.1.0-alpine'], moving: ALPINE_DEFAULT_MOVING('0.1.0') },
     ],

@@ -52,7 +52,13 @@ describe.each(['python3 -m http.server', 'nginx, keep-alive off', 'a raw socket 
   it(`${INSTALLS_PER_SERVER} installs in a row all succeed, the process intact`, async () => {
     const server = servers.find((candidate) => candidate.name === name);
     if (!server) throw new Error(`${name} did not start`);
-    const source = releaseSource({ repo: 'EinStack/glide', downloadBaseUrl: server.url, githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com', cwd: '/' });
+    const source = releaseSource({
+      repo: 'EinStack/glide',
+      downloadBaseUrl: server.url,
+      githubUrl: 'https://github.com',
+      githubApiUrl: 'https://api.github.com',
+      cwd: '/',
+    });
     uncaught.length = 0;
     const digests: string[] = [];
     for (let run = 0; run < INSTALLS_PER_SERVER; run++) {

@@ -22,7 +22,15 @@ import { HttpClient, proxyFromEnv, redactUrl } from '../../src/net/http.js';
 import { readSettings } from '../../src/settings.js';
 import { hostTarget, targetFromWords, type HostFacts } from '../../src/platform/detect.js';
 import { highestStable, parseVersionRequest, resolveVersion, type ReleaseLookup } from '../../src/releases/resolve.js';
-import { assetLocation, describeLocation, describeSource, mirrorIndexLocation, releaseSource, sourceCredentials, type AssetLocation } from '../../src/releases/source.js';
+import {
+  assetLocation,
+  describeLocation,
+  describeSource,
+  mirrorIndexLocation,
+  releaseSource,
+  sourceCredentials,
+  type AssetLocation,
+} from '../../src/releases/source.js';
 import { parseCreateOptions } from '../../src/create-glide/options.js';
 import { binaryProjectFiles, dotenv, glideConfig, projectFileActions, unsetVariables, type ProjectFile } from '../../src/scaffold/project.js';
 import { quoteForShell } from '../../src/create-glide/steps.js';
@@ -117,7 +125,12 @@ describe('every installable pair (--os × --arch)', () => {
   // In Go's words as the release's matrix writes them (linux/arm/7), beside the installers' (--arch armv7).
   const pairs: [os: string, arch: string, target: string][] = INSTALLABLE_OSES.flatMap((os) =>
     INSTALLABLE_ARCHES.flatMap((arch): [string, string, string][] =>
-      arch === 'arm' ? [[os, 'armv6', `${os}/arm/6`], [os, 'armv7', `${os}/arm/7`]] : [[os, arch, `${os}/${arch}`]],
+      arch === 'arm'
+        ? [
+            [os, 'armv6', `${os}/arm/6`],
+            [os, 'armv7', `${os}/arm/7`],
+          ]
+        : [[os, arch, `${os}/${arch}`]],
     ),
   );
 
@@ -158,7 +171,7 @@ describe('--os/--arch outside the contract', () => {
   });
 });
 
-describe('usage errors speak the installer\'s language', () => {
+describe("usage errors speak the installer's language", () => {
   function caught(run: () => unknown): { code: string; text: string } {
     try {
       run();
@@ -243,13 +256,21 @@ describe('version requests', () => {
     expect(await resolveVersion({ kind: 'rc' }, lookup)).toBe('0.1.0-rc.1');
   });
   it('a mirror index: latest is the highest stable, not the newest entry', () => {
-    expect(highestStable([{ tag: '0.0.2', prerelease: false }, { tag: '0.0.3', prerelease: false }, { tag: '0.1.0-rc.1', prerelease: true }])).toBe('0.0.3');
+    expect(
+      highestStable([
+        { tag: '0.0.2', prerelease: false },
+        { tag: '0.0.3', prerelease: false },
+        { tag: '0.1.0-rc.1', prerelease: true },
+      ]),
+    ).toBe('0.0.3');
     expect(codeOf(() => highestStable([{ tag: '0.1.0-rc.1', prerelease: true }]))).toBe('ENORELEASE');
   });
   it('follows GitHub Link headers', () => {
-    expect(nextPage('<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel="last"')).toBe(
-      'https://api.github.com/repositories/1/releases?per_page=100&page=2',
-    );
+    expect(
+      nextPage(
+        '<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel="last"',
+      ),
+    ).toBe('https://api.github.com/repositories/1/releases?per_page=100&page=2');
     expect(nextPage('<https://x/?page=1>; rel="prev"')).toBeUndefined();
     expect(nextPage(undefined)).toBeUndefined();
   });
@@ -354,7 +375,13 @@ describe('release sources', () => {
   });
   it("a mirror's index.json: entries that name no release (null, a number, a tag that is no version) are passed over", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'glide-index-'));
-    const entries = [null, 7, { tag: 'dev' }, { tag: '0.0.3', prerelease: false, published_at: '2024-06-01T00:00:00Z', notes: 'kept' }, { tag: '0.1.0-rc.1', prerelease: true }];
+    const entries = [
+      null,
+      7,
+      { tag: 'dev' },
+      { tag: '0.0.3', prerelease: false, published_at: '2024-06-01T00:00:00Z', notes: 'kept' },
+      { tag: '0.1.0-rc.1', prerelease: true },
+    ];
     await writeFile(join(dir, 'index.json'), JSON.stringify(entries));
     const client = new HttpClient({ proxy: {}, apiOrigin: 'https://api.github.com', userAgent: 'create-glide-test' });
     const lookup = releaseLookup(releaseSource({ ...base, downloadBaseUrl: dir }), client);
@@ -371,7 +398,10 @@ describe('release sources', () => {
     const withCredentials = `https://alice:${encodeURIComponent(password)}@mirror.example.com/glide/`;
     it.each([
       [withCredentials, { base: 'https://mirror.example.com/glide', credentials: { username: 'alice', password } }],
-      ['https://ghp_tokenAsUserName@mirror.example.com/', { base: 'https://mirror.example.com', credentials: { username: 'ghp_tokenAsUserName', password: '' } }],
+      [
+        'https://ghp_tokenAsUserName@mirror.example.com/',
+        { base: 'https://mirror.example.com', credentials: { username: 'ghp_tokenAsUserName', password: '' } },
+      ],
       ['https://mirror.example.com/glide', { base: 'https://mirror.example.com/glide' }],
     ])('%s', (downloadBaseUrl, expected) => {
       expect(releaseSource({ ...base, downloadBaseUrl })).toEqual({ kind: 'mirror', ...expected });
@@ -383,7 +413,11 @@ describe('release sources', () => {
         describeLocation(mirrorIndexLocation(source as Exclude<typeof source, { kind: 'github' }>)),
         describeSource(source),
       ];
-      expect(shown).toEqual(['https://mirror.example.com/glide/0.0.3/a.tar.gz', 'https://mirror.example.com/glide/index.json', 'mirror https://mirror.example.com/glide']);
+      expect(shown).toEqual([
+        'https://mirror.example.com/glide/0.0.3/a.tar.gz',
+        'https://mirror.example.com/glide/index.json',
+        'mirror https://mirror.example.com/glide',
+      ]);
       expect(sourceCredentials(source)).toEqual({ credentials: { username: 'alice', password } });
       expect(sourceCredentials(releaseSource(base))).toEqual({});
     });
@@ -418,19 +452,45 @@ describe('create-glide options', () => {
   });
   it('reads every flag', () => {
     expect(
-      parseCreateOptions(['my-app', '--method', 'binary', '--glide-version', 'rc', '--provider', 'anthropic', '-y', '--overwrite', '--dry-run', '--os', 'linux', '--arch', 'arm64', '--download-base-url', './m', '--insecure-skip-verify']),
-    ).toMatchObject({ dir: 'my-app', method: 'binary', version: { kind: 'rc' }, provider: 'anthropic', yes: true, overwrite: true, dryRun: true, os: 'linux', arch: 'arm64', downloadBaseUrl: './m', insecureSkipVerify: true });
+      parseCreateOptions([
+        'my-app',
+        '--method',
+        'binary',
+        '--glide-version',
+        'rc',
+        '--provider',
+        'anthropic',
+        '-y',
+        '--overwrite',
+        '--dry-run',
+        '--os',
+        'linux',
+        '--arch',
+        'arm64',
+        '--download-base-url',
+        './m',
+        '--insecure-skip-verify',
+      ]),
+    ).toMatchObject({
+      dir: 'my-app',
+      method: 'binary',
+      version: { kind: 'rc' },
+      provider: 'anthropic',
+      yes: true,
+      overwrite: true,
+      dryRun: true,
+      os: 'linux',
+      arch: 'arm64',
+      downloadBaseUrl: './m',
+      insecureSkipVerify: true,
+    });
   });
-  it.each([
-    [['--bogus']],
-    [['a', 'b']],
-    [['--provider', 'ollama']],
-    [['--method', 'podman']],
-    [['--glide-version', 'v1']],
-    [['--os', 'linux']],
-  ])('%j is a usage error', (argv) => {
-    expect(codeOf(() => parseCreateOptions(argv))).toBe('EUSAGE');
-  });
+  it.each([[['--bogus']], [['a', 'b']], [['--provider', 'ollama']], [['--method', 'podman']], [['--glide-version', 'v1']], [['--os', 'linux']]])(
+    '%j is a usage error',
+    (argv) => {
+      expect(codeOf(() => parseCreateOptions(argv))).toBe('EUSAGE');
+    },
+  );
 });
 
 describe('project files', () => {
@@ -468,10 +528,22 @@ describe('--overwrite: what becomes of a file the folder already has', () => {
     [
       'with other keys: appended, comments and order kept',
       '# mine\nCOHERE_API_KEY="co key"\nexport AWS_REGION=eu',
-      { kind: 'merge', note: 'keeps 2 existing keys, adds OPENAI_API_KEY', content: '# mine\nCOHERE_API_KEY="co key"\nexport AWS_REGION=eu\nOPENAI_API_KEY=sk-new\n' },
+      {
+        kind: 'merge',
+        note: 'keeps 2 existing keys, adds OPENAI_API_KEY',
+        content: '# mine\nCOHERE_API_KEY="co key"\nexport AWS_REGION=eu\nOPENAI_API_KEY=sk-new\n',
+      },
     ],
-    ['with the key empty: filled in', 'A=1\nOPENAI_API_KEY=\n', { kind: 'merge', note: 'keeps 1 existing key, fills in OPENAI_API_KEY', content: 'A=1\nOPENAI_API_KEY=sk-new\n' }],
-    ['with the key empty and quoted', 'OPENAI_API_KEY=""  # later\n', { kind: 'merge', note: 'keeps 0 existing keys, fills in OPENAI_API_KEY', content: 'OPENAI_API_KEY=sk-new\n' }],
+    [
+      'with the key empty: filled in',
+      'A=1\nOPENAI_API_KEY=\n',
+      { kind: 'merge', note: 'keeps 1 existing key, fills in OPENAI_API_KEY', content: 'A=1\nOPENAI_API_KEY=sk-new\n' },
+    ],
+    [
+      'with the key empty and quoted',
+      'OPENAI_API_KEY=""  # later\n',
+      { kind: 'merge', note: 'keeps 0 existing keys, fills in OPENAI_API_KEY', content: 'OPENAI_API_KEY=sk-new\n' },
+    ],
     ['empty file', '', { kind: 'merge', note: 'keeps 0 existing keys, adds OPENAI_API_KEY', content: 'OPENAI_API_KEY=sk-new\n' }],
   ])('.env %s', (_name, current, expected) => {
     expect(summary('.env', current)).toEqual(expected);
@@ -511,7 +583,11 @@ describe('--overwrite: what becomes of a file the folder already has', () => {
   });
 
   it('every project file says what happens to an existing copy', () => {
-    expect(files.map((file: ProjectFile) => [file.path, file.existing])).toEqual([['config.yaml', 'backup'], ['.env', 'dotenv'], ['.gitignore', 'lines']]);
+    expect(files.map((file: ProjectFile) => [file.path, file.existing])).toEqual([
+      ['config.yaml', 'backup'],
+      ['.env', 'dotenv'],
+      ['.gitignore', 'lines'],
+    ]);
   });
 });
 
@@ -532,11 +608,23 @@ describe('next steps are quoted for the shell', () => {
 
 describe('environment', () => {
   it.each([
-    [{ HTTPS_PROXY: 'http://p:1', NO_PROXY: 'localhost' }, { httpsProxy: 'http://p:1', noProxy: 'localhost' }],
-    [{ https_proxy: 'http://p:2', http_proxy: 'http://p:3', no_proxy: '.corp' }, { httpsProxy: 'http://p:2', httpProxy: 'http://p:3', noProxy: '.corp' }],
+    [
+      { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'localhost' },
+      { httpsProxy: 'http://p:1', noProxy: 'localhost' },
+    ],
+    [
+      { https_proxy: 'http://p:2', http_proxy: 'http://p:3', no_proxy: '.corp' },
+      { httpsProxy: 'http://p:2', httpProxy: 'http://p:3', noProxy: '.corp' },
+    ],
     // npx exports .npmrc's proxy settings as npm_config_*.
-    [{ npm_config_proxy: 'http://npm:8080', npm_config_noproxy: 'internal' }, { httpsProxy: 'http://npm:8080', httpProxy: 'http://npm:8080', noProxy: 'internal' }],
-    [{ npm_config_https_proxy: 'http://s:1', npm_config_proxy: 'http://p:1' }, { httpsProxy: 'http://s:1', httpProxy: 'http://p:1' }],
+    [
+      { npm_config_proxy: 'http://npm:8080', npm_config_noproxy: 'internal' },
+      { httpsProxy: 'http://npm:8080', httpProxy: 'http://npm:8080', noProxy: 'internal' },
+    ],
+    [
+      { npm_config_https_proxy: 'http://s:1', npm_config_proxy: 'http://p:1' },
+      { httpsProxy: 'http://s:1', httpProxy: 'http://p:1' },
+    ],
     [{ HTTPS_PROXY: 'http://env:1', npm_config_https_proxy: 'http://npm:1' }, { httpsProxy: 'http://env:1' }],
     [{}, {}],
   ])('%o → %o', (env, expected) => {
@@ -550,8 +638,16 @@ describe('environment', () => {
   });
 
   it('reads the repository, mirror and cache with their defaults', () => {
-    expect(readSettings({}, 'linux', '/h')).toMatchObject({ repo: 'EinStack/glide', cacheDir: '/h/.cache/glide', githubUrl: 'https://github.com', githubApiUrl: 'https://api.github.com' });
-    expect(readSettings({ GLIDE_REPO: 'me/fork', GLIDE_DOWNLOAD_BASE_URL: 'https://m/x' }, 'linux', '/h')).toMatchObject({ repo: 'me/fork', downloadBaseUrl: 'https://m/x' });
+    expect(readSettings({}, 'linux', '/h')).toMatchObject({
+      repo: 'EinStack/glide',
+      cacheDir: '/h/.cache/glide',
+      githubUrl: 'https://github.com',
+      githubApiUrl: 'https://api.github.com',
+    });
+    expect(readSettings({ GLIDE_REPO: 'me/fork', GLIDE_DOWNLOAD_BASE_URL: 'https://m/x' }, 'linux', '/h')).toMatchObject({
+      repo: 'me/fork',
+      downloadBaseUrl: 'https://m/x',
+    });
   });
 
   it.each([

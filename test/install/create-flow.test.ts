@@ -137,6 +137,6 @@ describe('create-glide flow', () => {
     const { terminal, said } = scriptedTerminal([]);
     expect((await create(['x', '--yes', '--os', 'windows', '--arch', 'amd64', ...offline()], terminal)).code).toBe(0);
     expect(said.join('\n')).toContain('glide_v0.1.0-rc.1_windows_amd64.zip');
-    expect(said.join('\n')).toContain("header must be a windows/amd64 binary");
+    expect(said.join('\n')).toContain('header must be a windows/amd64 binary');
   });
 });

@@ -166,7 +166,10 @@ describe('create-glide, without a terminal', () => {
       const result = await run(['secured', '--download-base-url', withPassword(password)], { GLIDE_GITHUB_TOKEN: TOKEN });
       expect(result.exitCode, result.all).toBe(0);
       expect(result.stdout).toContain(`from mirror ${locked.url}`);
-      const receipt = await readFile(join(user.cache, 'versions', mirror.stable, hostAsset.replace(/^glide_v[^_]+_/, '').replace('.tar.gz', ''), 'receipt.json'), 'utf8');
+      const receipt = await readFile(
+        join(user.cache, 'versions', mirror.stable, hostAsset.replace(/^glide_v[^_]+_/, '').replace('.tar.gz', ''), 'receipt.json'),
+        'utf8',
+      );
       for (const text of [result.all, receipt]) {
         for (const secret of [password, encodeURIComponent(password), TOKEN, 'alice']) expect(text).not.toContain(secret);
       }
@@ -252,7 +255,27 @@ describe('create-glide, without a terminal', () => {
       const dir = await mkdtemp(join(tmpdir(), 'glide-tls-'));
       cleanup.push(dir);
       caFile = join(dir, 'cert.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          caFile,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
       https = createServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(caFile) }, (request, response) => {
         const file = join(mirror.dir, decodeURIComponent(new URL(request.url ?? '/', 'https://x').pathname));
         if (!file.startsWith(mirror.dir) || !existsSync(file)) return void response.writeHead(404).end();
@@ -314,7 +337,13 @@ describe('--overwrite in a folder that already has a project', () => {
     // The same run again changes nothing and backs nothing up.
     const again = await run(args);
     expect(again.exitCode, again.all).toBe(0);
-    expect(printed(again.stdout)).toEqual(expect.arrayContaining(['keep      config.yaml (unchanged)', 'keep      .env (has ANTHROPIC_API_KEY)', 'keep      .gitignore (already has .env, secrets/)']));
+    expect(printed(again.stdout)).toEqual(
+      expect.arrayContaining([
+        'keep      config.yaml (unchanged)',
+        'keep      .env (has ANTHROPIC_API_KEY)',
+        'keep      .gitignore (already has .env, secrets/)',
+      ]),
+    );
     expect(await listTree(dir)).toEqual(['.env', '.gitignore', 'config.yaml', 'config.yaml.bak', 'config.yaml.bak.1']);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(`${userEnvFile}ANTHROPIC_API_KEY=${THIRD_SECRET}\n`);
   });
@@ -338,7 +367,9 @@ describe('the cache is trusted only as far as its receipt says, and only if the 
     expect(first.exitCode, first.all).toBe(0);
     const binary = join(installDir(), 'glide');
     const { createHash } = await import('node:crypto');
-    const sha256 = createHash('sha256').update(await readFile(binary)).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(await readFile(binary))
+      .digest('hex');
 
     server.log.length = 0;
     const planned = await run(['b', '--dry-run', '--download-base-url', server.url, '--glide-version', mirror.stable]);
@@ -458,14 +489,31 @@ describe('filesystem failures are named errors with advice, found before the dow
     const env = userEnv();
     delete env.HOME;
     delete env.XDG_CACHE_HOME;
-    const result = await execa('setpriv', ['--reuid', '54321', '--regid', '54321', '--clear-groups', process.execPath, CLI, 'app', '--download-base-url', server.url, '--glide-version', mirror.stable], {
-      cwd: user.cwd,
-      env,
-      extendEnv: false,
-      reject: false,
-      all: true,
-      stdin: 'ignore',
-    });
+    const result = await execa(
+      'setpriv',
+      [
+        '--reuid',
+        '54321',
+        '--regid',
+        '54321',
+        '--clear-groups',
+        process.execPath,
+        CLI,
+        'app',
+        '--download-base-url',
+        server.url,
+        '--glide-version',
+        mirror.stable,
+      ],
+      {
+        cwd: user.cwd,
+        env,
+        extendEnv: false,
+        reject: false,
+        all: true,
+        stdin: 'ignore',
+      },
+    );
     expect(result.exitCode, result.all).toBe(1);
     expect(result.stderr).toContain('ECACHEDIR');
     expect(result.stderr).toContain('HOME');
@@ -517,7 +565,10 @@ async function expectHealthy(binary: string, project: string): Promise<void> {
   try {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const status = await fetch('http://127.0.0.1:9099/v1/health/').then((r) => r.status, () => 0);
+      const status = await fetch('http://127.0.0.1:9099/v1/health/').then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) return;
       if (Date.now() > deadline) throw new Error('Glide did not answer /v1/health/ within 10 s');
       await new Promise((r) => setTimeout(r, 100));

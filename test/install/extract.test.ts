@@ -311,16 +311,8 @@ describe('createTarGzMemberExtractor', () => {
     ['glide twice', () => [glide, ...DOCS, { path: './glide', body: Buffer.from('second') }], /appears more than once/],
     ['a directory named glide', () => [{ path: 'glide/', type: 'Directory' }, ...DOCS], /is a directory/],
     ['no glide', () => [...DOCS], /"glide" is missing/],
-    [
-      'a long PAX name with ..',
-      () => [{ path: 'glide', paxPath: `${'a'.repeat(120)}/../../escape-pax`, body: GLIDE }, ...DOCS],
-      /climbs out/,
-    ],
-    [
-      'a GNU long name with ..',
-      () => [{ path: 'glide', gnuLongPath: `${'a'.repeat(120)}/../../escape-gnu`, body: GLIDE }, ...DOCS],
-      /climbs out/,
-    ],
+    ['a long PAX name with ..', () => [{ path: 'glide', paxPath: `${'a'.repeat(120)}/../../escape-pax`, body: GLIDE }, ...DOCS], /climbs out/],
+    ['a GNU long name with ..', () => [{ path: 'glide', gnuLongPath: `${'a'.repeat(120)}/../../escape-gnu`, body: GLIDE }, ...DOCS], /climbs out/],
   ];
 
   it.each(TAR_REFUSALS)('refuses %s', async (_name, entries, detail) => {
@@ -446,10 +438,12 @@ describe('extractZipMember', () => {
     expect(await readdir(destDir)).toEqual(['glide.exe']);
   });
 
-  const hostile = (name: string): (() => Promise<Buffer>) => async () => {
-    const placeholder = 'Q'.repeat(Buffer.byteLength(name));
-    return renamed(await zipBytes([glideExe, { name: placeholder, body: Buffer.from('x') }, ...docs]), placeholder, name);
-  };
+  const hostile =
+    (name: string): (() => Promise<Buffer>) =>
+    async () => {
+      const placeholder = 'Q'.repeat(Buffer.byteLength(name));
+      return renamed(await zipBytes([glideExe, { name: placeholder, body: Buffer.from('x') }, ...docs]), placeholder, name);
+    };
   const ZIP_REFUSALS: [string, (outsideDir: string) => Promise<Buffer>, RegExp][] = [
     ['an absolute path', (dir) => hostile(`${dir}/escape-abs`)(), /absolute path/],
     ['a drive letter C:/x', () => hostile('C:/escape-drive')(), /absolute path/],
@@ -505,7 +499,10 @@ describe('memory stays flat while the disk is slower than the archive', () => {
     };
     stream._writev = function (this: WriteStream, ...args: unknown[]) {
       const chunks = args[0] as { chunk: Buffer }[];
-      later(chunks.reduce((sum, { chunk }) => sum + chunk.length, 0), () => writev.apply(this, args));
+      later(
+        chunks.reduce((sum, { chunk }) => sum + chunk.length, 0),
+        () => writev.apply(this, args),
+      );
     };
     return () => Object.assign(stream, { _write: write, _writev: writev });
   }

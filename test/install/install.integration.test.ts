@@ -101,7 +101,10 @@ async function failure(run: Promise<unknown>): Promise<{ code: string; message: 
 /** Every file under the cache, relative, for "nothing was installed" assertions. */
 async function cacheFiles(): Promise<string[]> {
   const entries = await readdir(cache, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(cache.length + 1)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(cache.length + 1))
+    .sort();
 }
 
 const asset = (version: string, target: Target) => archiveName(version, target);
@@ -163,7 +166,7 @@ describe('from a mirror served over HTTP', () => {
     expect(events.some((event) => event.type === 'verified')).toBe(true);
   });
 
-  it("removes staging folders a killed installer left, but not those of a live installer of another platform", async () => {
+  it('removes staging folders a killed installer left, but not those of a live installer of another platform', async () => {
     const versionDir = join(cache, 'versions', mirror.stable);
     const platform = `${host.os}_${host.arch}`;
     const other = host.arch === 'arm64' ? 'linux_amd64' : 'linux_arm64';
@@ -228,10 +231,7 @@ describe('from a mirror served over HTTP', () => {
     const target = targetFromWords('darwin', 'arm64');
     const http = client();
     const refused = await failure(
-      installGlide(
-        { version: mirror.stable, target, runnable: true, source: mirrorSource(), cacheDir: cache, insecureSkipVerify: false },
-        { client: http },
-      ),
+      installGlide({ version: mirror.stable, target, runnable: true, source: mirrorSource(), cacheDir: cache, insecureSkipVerify: false }, { client: http }),
     );
     await http.close();
     expect(refused.code).toBe('ESMOKE');
@@ -340,7 +340,12 @@ describe('faults', () => {
         `${new URL(closing.url).host} closed the connection before sending all ${size} bytes of ${asset('0.0.2', host)} it announced: ${kept} arrived (UND_ERR_RES_CONTENT_LENGTH_MISMATCH).`,
       );
       expect(details).toContain('resumes');
-      expect(closing.log.filter((entry) => entry.path === assetPath('0.0.2', host)).slice(1).every((entry) => entry.range !== undefined)).toBe(true);
+      expect(
+        closing.log
+          .filter((entry) => entry.path === assetPath('0.0.2', host))
+          .slice(1)
+          .every((entry) => entry.range !== undefined),
+      ).toBe(true);
     });
 
     it('by resets: says the connection was reset, not that the host could not be reached', async () => {
@@ -349,7 +354,9 @@ describe('faults', () => {
       expect(code).toBe('ENETWORK');
       const size = (await stat(join(mirror.dir, '0.0.2', asset('0.0.2', host)))).size;
       const kept = (await stat(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`))).size;
-      expect(message).toBe(`${new URL(server.url).host} reset the connection before sending all ${size} bytes of ${asset('0.0.2', host)} it announced: ${kept} arrived (ECONNRESET).`);
+      expect(message).toBe(
+        `${new URL(server.url).host} reset the connection before sending all ${size} bytes of ${asset('0.0.2', host)} it announced: ${kept} arrived (ECONNRESET).`,
+      );
       expect(message).not.toContain('Could not reach');
     });
 
@@ -361,7 +368,9 @@ describe('faults', () => {
       expect(code).toBe('ENETWORK');
       // The 100 bytes sent may or may not be read before the failure is: only the announcement is certain.
       expect(message).toMatch(
-        new RegExp(`^${new URL(closing.url).host} closed the connection before sending all ${size} bytes of ${name.replace(/\./g, '\\.')} it announced: (0|100) arrived \\(UND_ERR_RES_CONTENT_LENGTH_MISMATCH\\)\\.$`),
+        new RegExp(
+          `^${new URL(closing.url).host} closed the connection before sending all ${size} bytes of ${name.replace(/\./g, '\\.')} it announced: (0|100) arrived \\(UND_ERR_RES_CONTENT_LENGTH_MISMATCH\\)\\.$`,
+        ),
       );
     });
   });
@@ -376,7 +385,9 @@ describe('faults', () => {
       await http.close();
       expect(code).toBe('ENETWORK');
       const size = (await stat(join(mirror.dir, '0.0.2', asset('0.0.2', host)))).size;
-      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: 1 of the ${size} bytes of ${asset('0.0.2', host)} were here after 3 s, the time a download may take.`);
+      expect(message).toBe(
+        `${new URL(server.url).host} answered but is too slow: 1 of the ${size} bytes of ${asset('0.0.2', host)} were here after 3 s, the time a download may take.`,
+      );
       expect(details).toContain('resumes');
       expect((await stat(join(cache, 'downloads', `${asset('0.0.2', host)}.partial`))).size).toBe(1);
       expect((await cacheFiles()).filter((file) => file.startsWith('versions/'))).toEqual([]);
@@ -388,7 +399,9 @@ describe('faults', () => {
       const { code, message } = await failure(install(mirror.stable, host, { http }));
       await http.close();
       expect(code).toBe('ENETWORK');
-      expect(message).toBe(`${new URL(server.url).host} answered but is too slow: glide_v0.0.2_checksums.txt was still incomplete after 2 s, the time a small file may take.`);
+      expect(message).toBe(
+        `${new URL(server.url).host} answered but is too slow: glide_v0.0.2_checksums.txt was still incomplete after 2 s, the time a small file may take.`,
+      );
     });
   });
 
@@ -435,7 +448,13 @@ describe('faults', () => {
     it('an asset missing from the checksums file', async () => {
       const file = join(copy, '0.0.2', 'glide_v0.0.2_checksums.txt');
       const text = await readFile(file, 'utf8');
-      await writeFile(file, text.split('\n').filter((line) => !line.endsWith(asset('0.0.2', host))).join('\n'));
+      await writeFile(
+        file,
+        text
+          .split('\n')
+          .filter((line) => !line.endsWith(asset('0.0.2', host)))
+          .join('\n'),
+      );
       await expectRefused('EUNSUPPORTEDPLATFORM');
     });
   });
@@ -537,8 +556,7 @@ describe('GitHub-shaped stand-in', () => {
   const TOKEN = 'ghp_testtoken0000000000000000000000000000';
 
   beforeAll(async () => {
-    const assets = async (tag: string) =>
-      Object.fromEntries((await readdir(join(mirror.dir, tag))).map((name) => [name, join(mirror.dir, tag, name)]));
+    const assets = async (tag: string) => Object.fromEntries((await readdir(join(mirror.dir, tag))).map((name) => [name, join(mirror.dir, tag, name)]));
     github = await startGitHubStandin({
       repo: 'EinStack/glide',
       token: TOKEN,
@@ -556,10 +574,8 @@ describe('GitHub-shaped stand-in', () => {
     github.setRateLimited(undefined);
   });
 
-  const githubSource = (): ReleaseSource =>
-    releaseSource({ repo: 'EinStack/glide', githubUrl: github.webUrl, githubApiUrl: github.apiUrl, cwd: '/' });
-  const githubClient = (options: Partial<HttpClientOptions> = {}) =>
-    client({ apiOrigin: new URL(github.apiUrl).origin, ...options });
+  const githubSource = (): ReleaseSource => releaseSource({ repo: 'EinStack/glide', githubUrl: github.webUrl, githubApiUrl: github.apiUrl, cwd: '/' });
+  const githubClient = (options: Partial<HttpClientOptions> = {}) => client({ apiOrigin: new URL(github.apiUrl).origin, ...options });
 
   it('latest resolves through the releases/latest redirect, with no API call', async () => {
     const http = githubClient();

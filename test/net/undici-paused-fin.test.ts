@@ -69,7 +69,12 @@ describe('undici: the server closes while the body is paused by backpressure', (
   it.each([
     ['a Content-Length body completes', `Content-Length: ${PAYLOAD.length}\r\n`, PAYLOAD, { bytes: PAYLOAD.length }],
     ['a body delimited by the close completes', '', PAYLOAD, { bytes: PAYLOAD.length }],
-    ['a body shorter than its Content-Length is an error, never a complete body', `Content-Length: ${PAYLOAD.length * 2}\r\n`, PAYLOAD, { error: 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' }],
+    [
+      'a body shorter than its Content-Length is an error, never a complete body',
+      `Content-Length: ${PAYLOAD.length * 2}\r\n`,
+      PAYLOAD,
+      { error: 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' },
+    ],
     [
       'a chunked body without its last chunk is an error',
       'Transfer-Encoding: chunked\r\n',

@@ -26,7 +26,10 @@ describe('packageFolders', () => {
     [['node_modules/undici/lib/a.js', 'node_modules/undici/index.js'], ['node_modules/undici']],
     [['node_modules/@clack/core/dist/index.mjs'], ['node_modules/@clack/core']],
     // A package nested in another's node_modules is its own package.
-    [['node_modules/npm-run-path/node_modules/path-key/index.js', 'node_modules/path-key/index.js'], ['node_modules/npm-run-path/node_modules/path-key', 'node_modules/path-key']],
+    [
+      ['node_modules/npm-run-path/node_modules/path-key/index.js', 'node_modules/path-key/index.js'],
+      ['node_modules/npm-run-path/node_modules/path-key', 'node_modules/path-key'],
+    ],
     // Through a linked node_modules, the path leaves the checkout.
     [['../../work/node_modules/@scope/x/y.js'], ['../../work/node_modules/@scope/x']],
     [['src/create-glide/cli.ts', 'release/src/bin.ts'], []],
@@ -50,7 +53,10 @@ describe('openEndedFloor', () => {
 });
 
 describe('the declared Node floor', () => {
-  it.each([['>=20.18.1', '20.18.1'], ['>=22.0.0', '22.0.0']])('engines.node %s promises %s', (engines, floor) => {
+  it.each([
+    ['>=20.18.1', '20.18.1'],
+    ['>=22.0.0', '22.0.0'],
+  ])('engines.node %s promises %s', (engines, floor) => {
     expect(declaredNodeFloor('create-glide', engines)).toBe(floor);
   });
 
@@ -68,7 +74,9 @@ describe('the declared Node floor', () => {
   });
 
   it('a package that caps the Node versions it runs on is refused', () => {
-    expect(() => checkNodeFloor('create-glide', '20.18.1', [pkg('old', '^18 || ^20')])).toThrow(/old 1\.0\.0 declares engines\.node "\^18 \|\| \^20", which caps/);
+    expect(() => checkNodeFloor('create-glide', '20.18.1', [pkg('old', '^18 || ^20')])).toThrow(
+      /old 1\.0\.0 declares engines\.node "\^18 \|\| \^20", which caps/,
+    );
   });
 });
 
@@ -88,12 +96,23 @@ describe('license texts', () => {
   }
 
   it('reads every license file and NOTICE, and the engines', async () => {
-    const folder = await packageFolder({ 'LICENSE-MIT': 'MIT text\n', NOTICE: 'notice text\n', 'index.js': '' }, { name: 'x', version: '1.2.3', license: 'MIT', engines: { node: '>=18' } });
-    expect(await readBundledPackage(folder)).toEqual({ name: 'x', version: '1.2.3', license: 'MIT', licenseText: 'MIT text\n\nnotice text', nodeRange: '>=18' });
+    const folder = await packageFolder(
+      { 'LICENSE-MIT': 'MIT text\n', NOTICE: 'notice text\n', 'index.js': '' },
+      { name: 'x', version: '1.2.3', license: 'MIT', engines: { node: '>=18' } },
+    );
+    expect(await readBundledPackage(folder)).toEqual({
+      name: 'x',
+      version: '1.2.3',
+      license: 'MIT',
+      licenseText: 'MIT text\n\nnotice text',
+      nodeRange: '>=18',
+    });
   });
 
   it("takes the README's License section when the package ships no license file", async () => {
-    const folder = await packageFolder({ 'README.md': '# x\n\nUsage.\n\n## License\n\n(MIT)\n\nCopyright (c) 2013 Someone\n\n### Terms\n\nPermission is granted.\n\n## Contributors\n\nthem\n' });
+    const folder = await packageFolder({
+      'README.md': '# x\n\nUsage.\n\n## License\n\n(MIT)\n\nCopyright (c) 2013 Someone\n\n### Terms\n\nPermission is granted.\n\n## Contributors\n\nthem\n',
+    });
     expect((await readBundledPackage(folder)).licenseText).toBe('(MIT)\n\nCopyright (c) 2013 Someone\n\n### Terms\n\nPermission is granted.');
   });
 
@@ -118,7 +137,11 @@ describe('license texts', () => {
 
 describe('renderNotices', () => {
   it('lists each package once per version, and fences each text so nothing inside can end it', () => {
-    const notices = renderNotices({ name: 'create-glide', version: '0.1.0' }, [pkg('b', undefined, 'has ```` four backticks'), { ...pkg('a'), version: '4.0.0' }, pkg('a')]);
+    const notices = renderNotices({ name: 'create-glide', version: '0.1.0' }, [
+      pkg('b', undefined, 'has ```` four backticks'),
+      { ...pkg('a'), version: '4.0.0' },
+      pkg('a'),
+    ]);
     expect(notices).toContain('create-glide 0.1.0 bundles code from these npm packages');
     expect(notices).toContain('- a 1.0.0 (MIT)\n- a 4.0.0 (MIT)\n- b 1.0.0 (MIT)\n');
     expect(notices).toContain('## b 1.0.0 — MIT\n\n`````text\nhas ```` four backticks\n`````\n');

@@ -19,10 +19,15 @@ export async function nodeBinary(version: string): Promise<string> {
   if (existsSync(binary(dir))) return binary(dir);
   await mkdir(CACHE, { recursive: true });
   // A run stopped mid-download leaves its staging folder; nothing else writes this version's.
-  for (const stale of (await readdir(CACHE)).filter((name) => name.startsWith(`.staging-${version}-`))) await rm(join(CACHE, stale), { recursive: true, force: true });
+  for (const stale of (await readdir(CACHE)).filter((name) => name.startsWith(`.staging-${version}-`)))
+    await rm(join(CACHE, stale), { recursive: true, force: true });
   const staging = await mkdtemp(join(CACHE, `.staging-${version}-`));
   try {
-    await execa('npm', ['install', '--prefix', staging, '--cache', join(staging, '.npm'), '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', `${pkg}@${version}`], { env: npmEnv(), extendEnv: false });
+    await execa(
+      'npm',
+      ['install', '--prefix', staging, '--cache', join(staging, '.npm'), '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', `${pkg}@${version}`],
+      { env: npmEnv(), extendEnv: false },
+    );
     await rm(join(staging, '.npm'), { recursive: true, force: true });
     await rename(staging, dir);
   } catch (error) {

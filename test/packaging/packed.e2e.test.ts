@@ -119,7 +119,15 @@ async function bundledPackages(p: Package): Promise<Map<string, { name: string; 
 describe('the tarballs', () => {
   it.each(PACKAGES)('$name ships its bundle, a README, the LICENSE and the third-party notices, and depends on nothing', async (p) => {
     const entries = await tarballEntries(tarballs[p.dir]);
-    expect(entries).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/LICENSE', `package/dist/${p.bin}.mjs`, 'package/dist/THIRD_PARTY_NOTICES.md']));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        'package/package.json',
+        'package/README.md',
+        'package/LICENSE',
+        `package/dist/${p.bin}.mjs`,
+        'package/dist/THIRD_PARTY_NOTICES.md',
+      ]),
+    );
     expect(entries.filter((entry) => !/^package\/(dist\/.+|package\.json|README\.md|LICENSE)$/.test(entry))).toEqual([]);
 
     const installed = join(installs[p.dir], 'node_modules', p.name);
@@ -142,7 +150,10 @@ describe('the tarballs', () => {
     const notices = await readFile(join(installs[p.dir], 'node_modules', p.name, 'dist', 'THIRD_PARTY_NOTICES.md'), 'utf8');
     // `## name version — license`, then the license text in a fence no backtick run inside it can close.
     const sections = new Map(
-      [...notices.matchAll(/^## (\S+) (\S+) — (.+)\n\n(`{3,})text\n([\s\S]*?)\n\4\n/gm)].map(([, name, version, license, , text]) => [`${name} ${version}`, { license, text: text! }]),
+      [...notices.matchAll(/^## (\S+) (\S+) — (.+)\n\n(`{3,})text\n([\s\S]*?)\n\4\n/gm)].map(([, name, version, license, , text]) => [
+        `${name} ${version}`,
+        { license, text: text! },
+      ]),
     );
     const bundled = await bundledPackages(p);
     expect(bundled.size).toBeGreaterThan(5);

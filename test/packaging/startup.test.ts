@@ -40,7 +40,12 @@ async function loadedPackages(dir: PackageDir, args: readonly string[]): Promise
     env: { ...process.env, LOADED_LOG: log },
     stdio: 'ignore',
   });
-  const loaded = new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean).map((url) => fileURLToPath(url)));
+  const loaded = new Set(
+    (await readFile(log, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((url) => fileURLToPath(url)),
+  );
   const { metafile } = builds[dir];
   const packages = new Set<string>();
   for (const [output, { inputs }] of Object.entries(metafile.outputs)) {

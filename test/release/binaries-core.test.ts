@@ -110,8 +110,7 @@ describe('runPool', () => {
     const attempt = runPool(
       [1, 2, 3],
       1,
-      async (_n, signal) =>
-        new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('build killed')))),
+      async (_n, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('build killed')))),
       parent.signal,
     );
     parent.abort(new Error('proof failed'));

@@ -58,7 +58,7 @@ describe('glide-release build: 0.0.2-rc.1 → 0.0.2-rc.2 → 0.0.2', () => {
     expect((await readdir(out)).sort()).toEqual(['0.0.2-rc.1', 'index.json']);
   });
 
-  it('checksums agree with sha256sum -c, in Glide\'s format', async () => {
+  it("checksums agree with sha256sum -c, in Glide's format", async () => {
     const dir = join(out, '0.0.2-rc.1');
     const check = await execa('sha256sum', ['-c', 'glide_v0.0.2-rc.1_checksums.txt'], { cwd: dir });
     expect(check.stdout.split('\n')).toHaveLength(16);

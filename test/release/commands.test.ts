@@ -10,7 +10,15 @@ describe('publish output', () => {
     { kind: 'blob', digest: digest('2'), size: 20, action: 'identical' },
     { kind: 'manifest', digest: digest('3'), mediaType: 'application/vnd.oci.image.index.v1+json', action: 'push' },
     { kind: 'tag', tag: '0.1.0-alpine', digest: digest('3'), mediaType: 'application/vnd.oci.image.index.v1+json', moving: false, action: 'push' },
-    { kind: 'tag', tag: 'latest', digest: digest('3'), mediaType: 'application/vnd.oci.image.index.v1+json', moving: true, action: 'push', previous: digest('9') },
+    {
+      kind: 'tag',
+      tag: 'latest',
+      digest: digest('3'),
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      moving: true,
+      action: 'push',
+      previous: digest('9'),
+    },
   ];
   const report = (dryRun: boolean): PublishImagesReport => ({
     repository: 'registry.test/glide',

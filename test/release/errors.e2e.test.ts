@@ -204,7 +204,9 @@ describe('a build that fails midway leaves no partial output', () => {
       // An output folder that did not exist is not left behind either.
       const result = await repo.release(['build', '--out', join(out, 'dist')]);
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/error EVERSIONNOTINJECTED: The linux\/amd64 binary run with --version \(native\) did not print 0\.0\.4-rc\.1: "glide version devel/);
+      expect(result.stderr).toMatch(
+        /error EVERSIONNOTINJECTED: The linux\/amd64 binary run with --version \(native\) did not print 0\.0\.4-rc\.1: "glide version devel/,
+      );
       await expectNothingWritten();
     } finally {
       await repo.git(['tag', '-d', '0.0.4-rc.1']);

@@ -75,7 +75,7 @@ describe('glide-release on Go 1.24, go.mod asking for go 1.22.4', () => {
 
   const ledger = async () => JSON.parse(await readFile(join(out, TAG, 'release.json'), 'utf8')) as ReleaseLedger;
 
-  it('the go on PATH is Debian 13\'s Go 1.24', () => {
+  it("the go on PATH is Debian 13's Go 1.24", () => {
     expect(goVersion).toMatch(/^go1\.24\.\d+$/);
   });
 
@@ -176,22 +176,29 @@ describe('Go 1.24 never fetches the toolchain go.mod asks for (GOTOOLCHAIN=local
   });
 
   // auto: Debian 13's go.env default; go1.99.0: a toolchain forced by the caller's environment.
-  it.each(['auto', 'go1.99.0'])('GOTOOLCHAIN=%s in the environment, go.mod asking go 1.99.0: EGOVERSION names the local Go, and nothing is downloaded', async (setting) => {
-    const repo = await standinNeedingGo('module github.com/EinStack/glide\n\ngo 1.99.0\n');
-    await repo.tag(TAG, 1);
-    const env = {
-      ...goCurrentEnv(),
-      GOTOOLCHAIN: setting,
-      GOPROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-      GOSUMDB: 'off',
-    };
-    const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, ...env, GOTOOLCHAIN: 'local' } }).trim();
-    requests.length = 0;
-    for (const command of ['check', 'plan']) {
-      const result = await repo.release([command], env);
-      expect(result.exitCode, result.all).toBe(1);
-      expect(result.stderr).toContain(`error EGOVERSION: go.mod needs Go 1.99.0 or newer, but the go on PATH is ${goVersion}.`);
-    }
-    expect(requests).toEqual([]);
-  });
+  it.each(['auto', 'go1.99.0'])(
+    'GOTOOLCHAIN=%s in the environment, go.mod asking go 1.99.0: EGOVERSION names the local Go, and nothing is downloaded',
+    async (setting) => {
+      const repo = await standinNeedingGo('module github.com/EinStack/glide\n\ngo 1.99.0\n');
+      await repo.tag(TAG, 1);
+      const env = {
+        ...goCurrentEnv(),
+        GOTOOLCHAIN: setting,
+        GOPROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        GOSUMDB: 'off',
+      };
+      const goVersion = execFileSync('go', ['env', 'GOVERSION'], {
+        encoding: 'utf8',
+        cwd: tmpdir(),
+        env: { ...process.env, ...env, GOTOOLCHAIN: 'local' },
+      }).trim();
+      requests.length = 0;
+      for (const command of ['check', 'plan']) {
+        const result = await repo.release([command], env);
+        expect(result.exitCode, result.all).toBe(1);
+        expect(result.stderr).toContain(`error EGOVERSION: go.mod needs Go 1.99.0 or newer, but the go on PATH is ${goVersion}.`);
+      }
+      expect(requests).toEqual([]);
+    },
+  );
 });

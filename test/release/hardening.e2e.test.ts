@@ -61,7 +61,7 @@ describe('the release is the tagged commit, and nothing else', () => {
     expect(await readFile(join(parent, 'hostname'), 'utf8')).toBe('untouched\n');
   });
 
-  it('a committed LICENSE -> /etc/passwd is refused (EUNSAFEPATH): the runner\'s files never ship', { timeout: BUILD_TIMEOUT }, async () => {
+  it("a committed LICENSE -> /etc/passwd is refused (EUNSAFEPATH): the runner's files never ship", { timeout: BUILD_TIMEOUT }, async () => {
     const repo = await StandinRepo.create();
     cleanup.push(repo.dir);
     await rm(join(repo.dir, 'LICENSE'));
@@ -355,4 +355,3 @@ describe('every stage is cancellable: exit 130, no process left, nothing left be
     });
   });
 });
-

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GlideError } from '#contract';
-import { assertLedgerOf, LEDGER_SCHEMA, makeLedger, parseLedger, readLedger, writeLedger, type LedgerArtifact, type ReleaseLedger } from '../../release/src/ledger.js';
+import {
+  assertLedgerOf,
+  LEDGER_SCHEMA,
+  makeLedger,
+  parseLedger,
+  readLedger,
+  writeLedger,
+  type LedgerArtifact,
+  type ReleaseLedger,
+} from '../../release/src/ledger.js';
 import { assertGatesPass } from '../../release/src/prepare.js';
 import { COMMIT, RELEASED_RC, releasePlan, snapshotPlan } from '../helpers/release-plan.js';
 
@@ -135,11 +144,23 @@ describe('a release.json that is not a ledger of this schema is ELEDGER, saying 
     ['an unknown key', edited((l) => (l.channel = 'beta')), /\(top level\): unknown key channel/],
     ['a stage that is not built', edited((l) => (l.stage = 'invalid')), /stage: /],
     ['a short commit', edited((l) => (l.commit = 'abc123')), /commit: not a full commit id/],
-    ['a path out of the tag folder', edited((l) => (archive(l).path = '0.1.0/../../etc/passwd')), /0\.1\.0\/\.\.\/\.\.\/etc\/passwd is not a file of 0\.1\.0\//],
+    [
+      'a path out of the tag folder',
+      edited((l) => (archive(l).path = '0.1.0/../../etc/passwd')),
+      /0\.1\.0\/\.\.\/\.\.\/etc\/passwd is not a file of 0\.1\.0\//,
+    ],
     ['a path in another tag', edited((l) => (archive(l).path = '0.0.9/glide_v0.0.9_linux_arm64.tar.gz')), /is not a file of 0\.1\.0\//],
-    ['an images layout outside the folder', edited((l) => (l.images = { layout: '..', repository: 'r', distros: [], digests: [] })), /images\.layout: a folder name inside the release folder/],
+    [
+      'an images layout outside the folder',
+      edited((l) => (l.images = { layout: '..', repository: 'r', distros: [], digests: [] })),
+      /images\.layout: a folder name inside the release folder/,
+    ],
     ['a release marked unpublishable', edited((l) => (l.publishable = false)), /publishable is false, but a stable release is always publishable/],
-    ['a snapshot marked publishable', edited((l) => ((l.stage = 'snapshot'), (l.prerelease = true))), /publishable is true, but a snapshot is never publishable/],
+    [
+      'a snapshot marked publishable',
+      edited((l) => ((l.stage = 'snapshot'), (l.prerelease = true))),
+      /publishable is true, but a snapshot is never publishable/,
+    ],
     ['a stable marked pre-release', edited((l) => (l.prerelease = true)), /prerelease is true, but a stable release is not a pre-release/],
   ])('%s', (_case, ledgerText, message) => {
     let thrown: unknown;
@@ -168,7 +189,11 @@ describe('assertLedgerOf: the ledger in a tag folder is of that release', () => 
   it.each([
     ['the same tag and commit', { tag: '0.1.0', commit: COMMIT }, undefined],
     ['another tag', { tag: '0.1.1', commit: COMMIT }, /is the ledger of 0\.1\.0, not of 0\.1\.1/],
-    ['the tag moved since', { tag: '0.1.0', commit: 'f'.repeat(40) }, /was built from commit 0123456789ab, but 0\.1\.0 is now commit ffffffffffff: the tag moved after the build/],
+    [
+      'the tag moved since',
+      { tag: '0.1.0', commit: 'f'.repeat(40) },
+      /was built from commit 0123456789ab, but 0\.1\.0 is now commit ffffffffffff: the tag moved after the build/,
+    ],
   ])('%s', (_case, plan, message) => {
     const check = () => assertLedgerOf(LEDGER, plan, '/out/0.1.0');
     if (message) expect(check).toThrow(expect.objectContaining({ code: 'ELEDGER', message: expect.stringMatching(message) }));

@@ -77,8 +77,16 @@ describe('makePlan', () => {
   it.each([
     ['stable', { stage: 'stable' }, { prerelease: false, publishable: true, index: true, pushes: 1, moves: 3 }],
     ['rc', { tag: '1.2.0-rc.1', version: '1.2.0-rc.1', stage: 'rc' }, { prerelease: true, publishable: true, index: true, pushes: 1, moves: 0 }],
-    ['snapshot', { tag: '1.2.1-snapshot.abc', version: '1.2.1-snapshot.abc', stage: 'snapshot', gates: [] }, { prerelease: true, publishable: false, index: false, pushes: 0, moves: 0 }],
-    ['a failed gate', { gates: [{ gate: 'clean-tree', ok: false, code: 'EDIRTY', message: 'dirty' }] }, { prerelease: false, publishable: false, index: true, pushes: 1, moves: 3 }],
+    [
+      'snapshot',
+      { tag: '1.2.1-snapshot.abc', version: '1.2.1-snapshot.abc', stage: 'snapshot', gates: [] },
+      { prerelease: true, publishable: false, index: false, pushes: 0, moves: 0 },
+    ],
+    [
+      'a failed gate',
+      { gates: [{ gate: 'clean-tree', ok: false, code: 'EDIRTY', message: 'dirty' }] },
+      { prerelease: false, publishable: false, index: true, pushes: 1, moves: 3 },
+    ],
   ] as const)('%s', (_case, change, expected) => {
     const plan = makePlan({ ...input, ...change } as PlanInput);
     const ubuntu = plan.images!.distros[0]!;

@@ -65,4 +65,3 @@ describe('target matrix', () => {
     },
   );
 });
-

@@ -30,7 +30,7 @@ async function withSources(args: readonly string[], sourcesList: string, parts: 
   return execa('bash', [SCRIPT, ...args], { reject: false, env: { APT_CONFIG: join(dir, 'apt.conf') } });
 }
 
-describe('fetch-debian13.sh --print-sources: the machine\'s Debian archive, suite swapped to trixie', () => {
+describe("fetch-debian13.sh --print-sources: the machine's Debian archive, suite swapped to trixie", () => {
   it.each([
     [
       'one-line sources.list',

@@ -152,12 +152,19 @@ async function makeOutDir(outDir: string): Promise<boolean> {
     // Asked of the path rather than read from the code: a recursive mkdir on a read-only filesystem says ENOENT.
     const problem = await folderProblem(outDir);
     const why =
-      problem?.kind === 'not-a-folder' ? (problem.at === outDir ? 'it is a file, not a folder' : 'a part of its path is a file, not a folder')
-      : problem?.kind === 'read-only' ? 'it is on a read-only filesystem'
-      : problem?.kind === 'no-permission' ? 'this user may not write there'
-      : problem?.kind === 'dangling-link' ? `${problem.at} is a symbolic link to ${problem.target}, which does not exist`
-      : isFullDisk(error) ? 'the disk is full'
-      : `it cannot be created (${error.code})`;
+      problem?.kind === 'not-a-folder'
+        ? problem.at === outDir
+          ? 'it is a file, not a folder'
+          : 'a part of its path is a file, not a folder'
+        : problem?.kind === 'read-only'
+          ? 'it is on a read-only filesystem'
+          : problem?.kind === 'no-permission'
+            ? 'this user may not write there'
+            : problem?.kind === 'dangling-link'
+              ? `${problem.at} is a symbolic link to ${problem.target}, which does not exist`
+              : isFullDisk(error)
+                ? 'the disk is full'
+                : `it cannot be created (${error.code})`;
     throw new GlideError('EOUTDIR', `The output folder ${outDir} cannot be used: ${why}.`, ['Pass --out with a folder this user can write to.']);
   }
 }

@@ -1,13 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
-import {
-  checkBinaryHeader,
-  formatTarget,
-  GlideError,
-  readBinaryHead,
-  type Target,
-} from '#contract';
+import { checkBinaryHeader, formatTarget, GlideError, readBinaryHead, type Target } from '#contract';
 import { runGrouped } from '../interrupt.js';
 
 /** The qemu-user binary that runs a Linux target on another CPU. */
@@ -102,11 +96,9 @@ export async function proveBinary(path: string, target: Target, version: string,
     );
   }
   if (!new RegExp(`(^|\\s)${escapeRegExp(version)}(\\s|$)`).test(output)) {
-    throw new GlideError(
-      'EVERSIONNOTINJECTED',
-      `The ${formatTarget(target)} binary run with --version (${ran}) did not print ${version}: ${firstLine}.`,
-      ['Check version.package and version.variables in glide-release.config.json: Go ignores -X for a variable that does not exist.'],
-    );
+    throw new GlideError('EVERSIONNOTINJECTED', `The ${formatTarget(target)} binary run with --version (${ran}) did not print ${version}: ${firstLine}.`, [
+      'Check version.package and version.variables in glide-release.config.json: Go ignores -X for a variable that does not exist.',
+    ]);
   }
   return { header: check.actual.description, ran, versionOutput: output.split('\n')[0]! };
 }

@@ -7,4 +7,3 @@ export interface CliIo {
   readonly cwd: string;
   readonly signal: AbortSignal;
 }
-

@@ -16,7 +16,9 @@ export function formatPlan(plan: ReleasePlan, outDir: string): string {
     `${plan.tag}: ${plan.stage === 'invalid' ? 'not a release version' : plan.stage}${plan.publishable ? '' : ' (not publishable)'}, commit ${plan.commit.slice(0, 12)} of ${plan.date}, ${plan.goVersion}`,
     '',
     'gates:',
-    ...(plan.gates.length === 0 ? ['  (none for a snapshot)'] : plan.gates.map((g) => `  ${g.ok ? 'pass' : 'FAIL'} ${g.gate.padEnd(18)} ${g.ok ? '' : `${g.code}: `}${g.message}`)),
+    ...(plan.gates.length === 0
+      ? ['  (none for a snapshot)']
+      : plan.gates.map((g) => `  ${g.ok ? 'pass' : 'FAIL'} ${g.gate.padEnd(18)} ${g.ok ? '' : `${g.code}: `}${g.message}`)),
     '',
     `artifacts in ${outDir}/:`,
     ...(plan.stage === 'invalid'

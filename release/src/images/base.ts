@@ -64,7 +64,10 @@ export async function readBasePlatform(base: BaseIndex, descriptor: BaseManifest
   const platform = await readPlatform(client, base.repository, await client.getManifest(base.repository, descriptor.digest, [descriptor.mediaType]), where);
   // An index entry that lies about its image would put glide for one arch on another's base.
   if (platform.config.os !== descriptor.platform.os || platform.config.architecture !== descriptor.platform.architecture) {
-    throw unreadable(where, `the index lists it as ${descriptor.platform.os}/${descriptor.platform.architecture}, its config says ${platform.config.os}/${platform.config.architecture}`);
+    throw unreadable(
+      where,
+      `the index lists it as ${descriptor.platform.os}/${descriptor.platform.architecture}, its config says ${platform.config.os}/${platform.config.architecture}`,
+    );
   }
   return platform;
 }

@@ -117,7 +117,8 @@ export async function buildImages(input: ImagesInput): Promise<ImagesReport> {
     throw new GlideError('ECONFIG', `images.repository "${input.repository}" names a tag or digest; give the repository only, e.g. ghcr.io/einstack/glide.`);
   }
   const distros = DISTROS.filter((distro) => input.distros[distro] !== undefined);
-  if (distros.length === 0) throw new GlideError('ECONFIG', 'images.distros names no distro, so there is no image to build.', [`Configure a base for any of ${DISTROS.join(', ')}.`]);
+  if (distros.length === 0)
+    throw new GlideError('ECONFIG', 'images.distros names no distro, so there is no image to build.', [`Configure a base for any of ${DISTROS.join(', ')}.`]);
   const archives = linuxArchives(input.ledger);
 
   await mkdir(dirname(input.out), { recursive: true });
@@ -182,9 +183,11 @@ async function buildDistro(context: BuildContext, distro: Distro, baseRef: strin
     base.manifests,
   );
   if (plan.build.length === 0) {
-    throw new GlideError('EBUILD', `The ${distro} base ${baseRef} has no image for any Linux target released (${context.archives.map(({ target }) => formatTarget(target)).join(', ')}).`, [
-      `Pin a multi-platform base for ${distro} in glide-release.config (images.distros.${distro}.base).`,
-    ]);
+    throw new GlideError(
+      'EBUILD',
+      `The ${distro} base ${baseRef} has no image for any Linux target released (${context.archives.map(({ target }) => formatTarget(target)).join(', ')}).`,
+      [`Pin a multi-platform base for ${distro} in glide-release.config (images.distros.${distro}.base).`],
+    );
   }
   const facts: Omit<AnnotationFacts, 'baseDigest'> = {
     version: input.ledger.version,

@@ -25,7 +25,9 @@ export async function runPublishImages(prepared: PreparedRelease, options: Publi
   const releaseDir = join(outDir, plan.tag);
   const ledger = await readLedger(releaseDir);
   if (!ledger) {
-    throw new GlideError('EBUILD', `Nothing was built for ${plan.tag} in ${releaseDir}.`, ['Run glide-release build --only binaries,images with the same --out first.']);
+    throw new GlideError('EBUILD', `Nothing was built for ${plan.tag} in ${releaseDir}.`, [
+      'Run glide-release build --only binaries,images with the same --out first.',
+    ]);
   }
   assertLedgerOf(ledger, plan, releaseDir);
   // A ledger is publishable exactly when it is no snapshot (readLedger refuses one that says otherwise).

@@ -123,11 +123,15 @@ export async function publishImages(input: PublishImagesInput): Promise<PublishI
   }
   // Checked for every distro before the first write, so a refused publish leaves the registry untouched.
   if (clobbers.length > 0) {
-    throw new GlideError('ETAGCLOBBER', `Version tags are immutable, and ${clobbers.length === 1 ? 'one already names' : `${clobbers.length} already name`} a different image; nothing was pushed.`, [
-      ...clobbers,
-      `Release the change as a new version (a new RC or patch) instead: a published ${input.version} is never overwritten.`,
-      'If this is meant to be the same release, build it from the same commit and base digests as the published one.',
-    ]);
+    throw new GlideError(
+      'ETAGCLOBBER',
+      `Version tags are immutable, and ${clobbers.length === 1 ? 'one already names' : `${clobbers.length} already name`} a different image; nothing was pushed.`,
+      [
+        ...clobbers,
+        `Release the change as a new version (a new RC or patch) instead: a published ${input.version} is never overwritten.`,
+        'If this is meant to be the same release, build it from the same commit and base digests as the published one.',
+      ],
+    );
   }
 
   if (!input.dryRun) await apply(layout, client, target.repository, steps);
@@ -137,9 +141,11 @@ export async function publishImages(input: PublishImagesInput): Promise<PublishI
 function distroOf(refName: string, version: string, dir: string): Distro {
   const distro = DISTROS.find((name) => refName === imageTag(version, name));
   if (distro) return distro;
-  throw new GlideError('EBUILD', `${dir} holds ${refName}, which is not an image of ${version} (${imageTag(version, '{distro}')}, for ${DISTROS.join(', ')}).`, [
-    `Run \`glide-release build --only images\` for ${version} and publish that layout.`,
-  ]);
+  throw new GlideError(
+    'EBUILD',
+    `${dir} holds ${refName}, which is not an image of ${version} (${imageTag(version, '{distro}')}, for ${DISTROS.join(', ')}).`,
+    [`Run \`glide-release build --only images\` for ${version} and publish that layout.`],
+  );
 }
 
 /**
@@ -188,9 +194,11 @@ async function contentOf(layout: OciLayout, root: Descriptor): Promise<{ blobs: 
       const fromBase = layers.length - (await layersAdded(layout, parsed.config));
       blobs.push({ ...parsed.config, baseLayer: false, baseName }, ...layers.map((layer, i) => ({ ...layer, baseLayer: i < fromBase, baseName })));
     } else {
-      throw new GlideError('EBUILD', `${layout.dir}: ${descriptor.digest} is a ${descriptor.mediaType}, which is neither an image index nor an image manifest.`, [
-        'Run `glide-release build --only images` to write the layout again.',
-      ]);
+      throw new GlideError(
+        'EBUILD',
+        `${layout.dir}: ${descriptor.digest} is a ${descriptor.mediaType}, which is neither an image index nor an image manifest.`,
+        ['Run `glide-release build --only images` to write the layout again.'],
+      );
     }
     manifests.push(descriptor);
   };
@@ -203,7 +211,12 @@ async function apply(layout: OciLayout, client: RegistryClient, repository: stri
     if (step.action === 'identical') continue;
     // The plan has just HEADed it; a blob another push added since is only uploaded again, never wrong.
     if (step.kind === 'blob') {
-      await client.pushBlob(repository, step.digest, { file: layout.blobPath(step.digest) }, { knownAbsent: true, ...(step.mountFrom ? { mountFrom: step.mountFrom } : {}) });
+      await client.pushBlob(
+        repository,
+        step.digest,
+        { file: layout.blobPath(step.digest) },
+        { knownAbsent: true, ...(step.mountFrom ? { mountFrom: step.mountFrom } : {}) },
+      );
     }
     // Manifests go by digest first, so a tag is only ever put on content the registry already holds.
     else if (step.kind === 'manifest') await client.putManifest(repository, step.digest, step.mediaType, await layout.readBlob(step.digest));

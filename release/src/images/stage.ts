@@ -22,7 +22,10 @@ const IMAGE_LICENSES = 'Apache-2.0';
 /** This tag's last layout first, then other releases' in the same output folder: they share bases. */
 async function earlierLayouts(outDir: string, tag: string): Promise<string[]> {
   const others = await readdir(outDir, { withFileTypes: true }).catch(() => []);
-  const names = others.filter((entry) => entry.isDirectory() && entry.name !== tag).map((entry) => entry.name).sort();
+  const names = others
+    .filter((entry) => entry.isDirectory() && entry.name !== tag)
+    .map((entry) => entry.name)
+    .sort();
   return [tag, ...names].map((name) => join(outDir, name, IMAGES_LAYOUT));
 }
 

@@ -1,11 +1,5 @@
 import semver from 'semver';
-import {
-  GlideError,
-  parseReleaseVersion,
-  tryParseReleaseVersion,
-  type ErrorCode,
-  type ReleaseVersion,
-} from '#contract';
+import { GlideError, parseReleaseVersion, tryParseReleaseVersion, type ErrorCode, type ReleaseVersion } from '#contract';
 
 /** A git tag as the gates see it. */
 export interface TagRecord {
@@ -76,10 +70,13 @@ export function evaluateGates(input: GateInput): GateReport {
         const parsed = tryParseReleaseVersion(tag.name);
         return parsed ? [{ tag, parsed }] : [];
       });
-    gates.push(regressionGate(release, others.map((o) => o.parsed)));
-    const rcs = others
-      .filter((o) => o.parsed.kind === 'rc' && o.parsed.core === release!.core)
-      .sort((a, b) => a.parsed.rc! - b.parsed.rc!);
+    gates.push(
+      regressionGate(
+        release,
+        others.map((o) => o.parsed),
+      ),
+    );
+    const rcs = others.filter((o) => o.parsed.kind === 'rc' && o.parsed.core === release!.core).sort((a, b) => a.parsed.rc! - b.parsed.rc!);
     if (release.kind === 'rc') {
       gates.push(rcSequenceGate(release, new Set(rcs.map((o) => o.parsed.rc!))));
     } else {
@@ -109,7 +106,11 @@ function rcSequenceGate(release: ReleaseVersion, existing: ReadonlySet<number>):
   const missing: string[] = [];
   for (let n = 1; n < release.rc!; n++) if (!existing.has(n)) missing.push(`${release.core}-rc.${n}`);
   if (missing.length > 0) {
-    return fail('rc-sequence', 'ERCGAP', `${release.version} skips ${missing.join(', ')}. Release candidates are numbered without gaps: tag ${missing[0]} instead.`);
+    return fail(
+      'rc-sequence',
+      'ERCGAP',
+      `${release.version} skips ${missing.join(', ')}. Release candidates are numbered without gaps: tag ${missing[0]} instead.`,
+    );
   }
   return pass('rc-sequence', release.rc === 1 ? 'first release candidate' : `follows ${release.core}-rc.${release.rc! - 1}`);
 }
@@ -117,7 +118,13 @@ function rcSequenceGate(release: ReleaseVersion, existing: ReadonlySet<number>):
 function stableGates(input: GateInput, release: ReleaseVersion, lastRc: TagRecord | undefined): GateResult[] {
   if (!lastRc) {
     return input.requireRc
-      ? [fail('has-rc', 'ESTABLEWITHOUTRC', `${release.version} has no release candidate. Tag ${release.core}-rc.1 first, let it soak, then tag ${release.version} on the same commit.`)]
+      ? [
+          fail(
+            'has-rc',
+            'ESTABLEWITHOUTRC',
+            `${release.version} has no release candidate. Tag ${release.core}-rc.1 first, let it soak, then tag ${release.version} on the same commit.`,
+          ),
+        ]
       : [pass('has-rc', 'no release candidate required (requireRc: false)')];
   }
   const gates = [pass('has-rc', `promotes ${lastRc.name}`)];
@@ -162,12 +169,24 @@ function repoGates(input: GateInput): GateResult[] {
     gates.push(pass('clean-tree', 'the working tree is clean'));
   }
   if (repo.headCommit !== input.tagCommit) {
-    gates.push(fail('tag-is-head', 'ETAGNOTHEAD', `HEAD (${repo.headCommit.slice(0, 12)}) is not the commit of ${input.tag} (${input.tagCommit.slice(0, 12)}). Run \`git checkout ${input.tag}\` first.`));
+    gates.push(
+      fail(
+        'tag-is-head',
+        'ETAGNOTHEAD',
+        `HEAD (${repo.headCommit.slice(0, 12)}) is not the commit of ${input.tag} (${input.tagCommit.slice(0, 12)}). Run \`git checkout ${input.tag}\` first.`,
+      ),
+    );
   } else {
     gates.push(pass('tag-is-head', `HEAD is ${input.tag}`));
   }
   if (repo.branchContainsTag === undefined) {
-    gates.push(fail('on-branch', 'ENOTONBRANCH', `The release branch "${input.branch}" is not in this clone. Fetch it (\`git fetch origin ${input.branch}\`) so the tag can be checked against it.`));
+    gates.push(
+      fail(
+        'on-branch',
+        'ENOTONBRANCH',
+        `The release branch "${input.branch}" is not in this clone. Fetch it (\`git fetch origin ${input.branch}\`) so the tag can be checked against it.`,
+      ),
+    );
   } else if (!repo.branchContainsTag) {
     gates.push(fail('on-branch', 'ENOTONBRANCH', `${input.tag} is not on the release branch "${input.branch}". Tag the merge commit on ${input.branch}.`));
   } else {
