@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   'EDISK',
   'ECACHEDIR',
   'EPROJECTDIR',
+  'ETEMPLATE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
