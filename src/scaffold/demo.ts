@@ -62,7 +62,7 @@ export function demoProjectFiles(answers: DemoAnswers, template: DemoTemplate): 
   const rendered: ProjectFile[] = [];
   let gitignore = '';
   // Compared without case: on macOS and Windows `.ENV` is `.env`, and would land on the keys.
-  const taken = new Set([...GENERATED_PATHS, '.gitignore']);
+  const taken = new Set([...GENERATED_PATHS]);
   const folders = new Set<string>();
   for (const file of template.files) {
     checkTemplatePath(file.path, template.source);
@@ -72,14 +72,13 @@ export function demoProjectFiles(answers: DemoAnswers, template: DemoTemplate): 
       .split('/')
       .slice(0, -1)
       .map((_, depth, parts) => parts.slice(0, depth + 1).join('/'));
-    const fileAsFolder = parents.find((parent) => taken.has(parent));
+    const fileAsFolder = parents.find((parent) => taken.has(parent) || parent === '.gitignore');
     if (fileAsFolder !== undefined) throw templatePathError(template.source, file.path, `${fileAsFolder} is a file of the project`);
-    if (folders.has(key) || (key !== '.gitignore' && taken.has(key)))
-      throw templatePathError(template.source, file.path, 'another file or folder has the same name');
+    if (folders.has(key) || taken.has(key)) throw templatePathError(template.source, file.path, 'another file or folder has the same name');
     taken.add(key);
     for (const parent of parents) folders.add(parent);
     const content = renderTemplateText(file.content, answers.method, fields);
-    if (file.path === '.gitignore') gitignore = content;
+    if (key === '.gitignore') gitignore = content;
     else if (content.trim() !== '') rendered.push({ path: file.path, content, mode: file.mode, existing: 'backup' });
   }
   return [
