@@ -14,7 +14,6 @@ const PACKAGES = {
   openssl: 'openssl',
   python3: 'python3',
   shellcheck: 'shellcheck',
-  'docker-compose': 'docker-compose',
   'apt-get': 'apt',
   docker: 'docker.io',
   'docker-compose': 'docker-compose',
