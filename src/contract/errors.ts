@@ -53,6 +53,9 @@ export const ERROR_CODES = [
   'ECOMPOSE',
   'EPORTINUSE',
   'ENOPLATFORMIMAGE',
+  // glide-up
+  'ENOTCACHED',
+  'ENOPROVIDERKEY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
