@@ -81,6 +81,7 @@ export async function main(argv: readonly string[], io: GlideUpIo): Promise<numb
         client,
         say,
         signals: io.signals,
+        ...(io.signal ? { signal: io.signal } : {}),
         ...(io.onGlideStart ? { onGlideStart: io.onGlideStart } : {}),
         ...(io.onGlideSignal ? { onGlideSignal: io.onGlideSignal } : {}),
       });

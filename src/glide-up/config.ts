@@ -26,11 +26,6 @@ export type ConfigChoice =
   | { readonly kind: 'local'; readonly path: string }
   | { readonly kind: 'generated'; readonly provider: Provider; readonly variables: readonly string[] };
 
-/** Every variable glide-up looks at, by provider: what a refusal lists. */
-export function providerVariableNames(): string[] {
-  return PROVIDERS.flatMap((provider) => PROVIDER_SPECS[provider].fields.map((field) => field.env));
-}
-
 /** Decides from facts alone. Throws ENOPROVIDERKEY, naming the variables looked for, when there is nothing to run with. Pure. */
 export function chooseConfig(facts: ConfigFacts): ConfigChoice {
   if (facts.flag !== undefined) return { kind: 'given', path: resolve(facts.cwd, facts.flag) };

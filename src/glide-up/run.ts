@@ -26,6 +26,8 @@ export interface RunContext {
   readonly client: HttpClient;
   /** glide-up's progress lines (stderr: stdout is Glide's). */
   readonly say: (line: string) => void;
+  /** Aborted by a Ctrl-C (or SIGTERM) before Glide runs. */
+  readonly signal?: AbortSignal;
   /** Where SIGINT/SIGTERM arrive; they are handed on to Glide once it runs. */
   readonly signals: NodeJS.Process;
   /** Called once Glide runs: from then on a signal is Glide's to act on, not a cancel of ours. */
@@ -93,6 +95,8 @@ export async function runGlide(ctx: RunContext): Promise<number> {
   const args = ['--config', config.path, ...(envFile !== undefined ? ['--env', envFile] : []), ...options.glideArgs];
   say(`Starting Glide ${version}${port !== undefined ? ` on 127.0.0.1:${port}` : ''} (Ctrl-C stops it)`);
 
+  // A Ctrl-C during the last steps (nothing there listens for it) must not be followed by a start.
+  if (ctx.signal?.aborted) throw new GlideError('ECANCELLED', 'Cancelled: Glide was not started.');
   const glide = startGlide({ binary, args, cwd: ctx.cwd, env: ctx.env, stdio: 'inherit' });
   ctx.onGlideStart?.();
   forwardSignals(glide, ctx.signals);

@@ -164,8 +164,11 @@ describe('glide-up refuses clearly', () => {
 });
 
 describe('glide-up cache and doctor', () => {
-  it('cache list shows the install; clear needs --yes without a terminal; clear --yes empties it', async () => {
+  it('an exact version, once installed, asks the mirror nothing; cache list shows it; clear needs --yes without a terminal', async () => {
     await runOnce(['--download-base-url', server.url, '--glide-version', mirror.rc]);
+    server.log.length = 0;
+    await runOnce(['--download-base-url', server.url, '--glide-version', mirror.rc]);
+    expect(server.log).toEqual([]);
 
     const list = await start(['cache', 'list']);
     expect(list.exitCode, list.all).toBe(0);
