@@ -8,13 +8,13 @@ import { inspectInstall, installGlide, type InstallEvent } from '../install/inde
 import { installPaths } from '../install/cache.js';
 import type { HttpClient } from '../net/http.js';
 import { releaseLookup } from '../releases/lookup.js';
-import { describeSource, releaseSource } from '../releases/source.js';
+import { describeSource, releaseSource, type ReleaseSource } from '../releases/source.js';
 import { isPortFree } from '../run/port.js';
 import { exitCodeOf, forwardSignals, startGlide } from '../run/glide-process.js';
 import type { InstallerSettings } from '../settings.js';
 import { chooseConfig, exists, materializeConfig, type ConfigChoice } from './config.js';
 import type { RunOptions } from './options.js';
-import { chooseVersion, exactNotCached } from './version.js';
+import { chooseVersion, exactNotCached, isNetworkFailure, newestVerifiedInstall } from './version.js';
 
 export interface RunContext {
   readonly options: RunOptions;
@@ -72,37 +72,49 @@ export async function runGlide(ctx: RunContext): Promise<number> {
     now: ctx.now?.() ?? new Date(),
   });
   if (chosen.note) say(chosen.note);
-  const { version } = chosen;
 
-  const paths = installPaths(settings.cacheDir, version, host, archiveName(version, host));
-  const cached = await inspectInstall(paths, version, false);
-  let binary: string;
-  if (cached.state === 'ready') {
-    binary = cached.result.binary;
-  } else {
-    if (options.offline) throw exactNotCached(version);
-    say(`Installing Glide ${version} for ${formatTarget(host)} from ${describeSource(source)}${cached.state === 'replace' ? ` (${cached.reason})` : ''}`);
-    const installed = await installGlide(
-      { version, target: host, runnable: true, source, cacheDir: settings.cacheDir, insecureSkipVerify: false },
-      { client: ctx.client, report: installProgress(say) },
-    );
-    binary = installed.binary;
-    say(`Installed ${binary} (sha256 verified)`);
-  }
+  const { version, binary } = await installedGlide(ctx, source, chosen.version);
 
   const config = await materializeConfig(choice, ctx.configDir, options.port);
   say(configLine(choice, config.path));
   const args = ['--config', config.path, ...(envFile !== undefined ? ['--env', envFile] : []), ...options.glideArgs];
-  say(`Starting Glide ${version}${port !== undefined ? ` on 127.0.0.1:${port}` : ''} (Ctrl-C stops it)`);
-
   // A Ctrl-C during the last steps (nothing there listens for it) must not be followed by a start.
   if (ctx.signal?.aborted) throw new GlideError('ECANCELLED', 'Cancelled: Glide was not started.');
+  say(`Starting Glide ${version}${port !== undefined ? ` on 127.0.0.1:${port}` : ''} (Ctrl-C stops it)`);
   const glide = startGlide({ binary, args, cwd: ctx.cwd, env: ctx.env, stdio: 'inherit' });
   ctx.onGlideStart?.();
   forwardSignals(glide, ctx.signals);
   const result = await glide.exited;
   if (result.signal) ctx.onGlideSignal?.(result.signal);
   return exitCodeOf(result);
+}
+
+/**
+ * The binary of `version`, installed now if the cache lacks it. When that download fails on the
+ * network, `latest`/`rc` run the newest verified install instead (as when asking failed); an
+ * exact version is never swapped for another.
+ */
+async function installedGlide(ctx: RunContext, source: ReleaseSource, version: string): Promise<{ version: string; binary: string }> {
+  const { options, settings, host, say } = ctx;
+  const paths = installPaths(settings.cacheDir, version, host, archiveName(version, host));
+  const cached = await inspectInstall(paths, version, false);
+  if (cached.state === 'ready') return { version, binary: cached.result.binary };
+  if (options.offline) throw exactNotCached(version);
+  say(`Installing Glide ${version} for ${formatTarget(host)} from ${describeSource(source)}${cached.state === 'replace' ? ` (${cached.reason})` : ''}`);
+  try {
+    const installed = await installGlide(
+      { version, target: host, runnable: true, source, cacheDir: settings.cacheDir, insecureSkipVerify: false },
+      { client: ctx.client, report: installProgress(say) },
+    );
+    say(`Installed ${installed.binary} (sha256 verified)`);
+    return { version, binary: installed.binary };
+  } catch (error) {
+    if (options.version.kind === 'exact' || !isNetworkFailure(error)) throw error;
+    const fallback = await newestVerifiedInstall(settings.cacheDir, host, options.version.kind === 'rc');
+    if (!fallback) throw error;
+    say(`Could not download Glide ${version} (${error.code}): using Glide ${fallback.version}, the newest verified install in the cache`);
+    return fallback;
+  }
 }
 
 /** One line per phase, not per chunk: glide-up's output shares the terminal with Glide's logs. */

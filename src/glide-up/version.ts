@@ -67,6 +67,10 @@ export async function writeAnswers(cacheDir: string, answers: LatestAnswers): Pr
 /** Network failures after which the cache may stand in for the source; anything else (a wrong mirror, a bad version) is said as it is. */
 const OFFLINE_CODES = new Set(['ENETWORK', 'ETLS', 'ERATELIMIT']);
 
+export function isNetworkFailure(error: unknown): error is GlideError {
+  return isGlideError(error) && OFFLINE_CODES.has(error.code);
+}
+
 export interface VersionContext {
   readonly request: VersionRequest;
   readonly offline: boolean;
@@ -103,7 +107,7 @@ export async function chooseVersion(ctx: VersionContext): Promise<ChosenVersion>
     await writeAnswers(ctx.cacheDir, { ...answers, [key]: { version, checkedAt: ctx.now.toISOString() } }).catch(() => {});
     return { version };
   } catch (error) {
-    if (!isGlideError(error) || !OFFLINE_CODES.has(error.code)) throw error;
+    if (!isNetworkFailure(error)) throw error;
     const cached = await newestVerifiedInstall(ctx.cacheDir, ctx.target, includeRc);
     if (!cached) throw error;
     return {

@@ -12,6 +12,7 @@ import { installPaths, type InstallReceipt } from '../../src/install/cache.js';
 import { HttpClient } from '../../src/net/http.js';
 import { readSettings } from '../../src/settings.js';
 import { runGlide, type RunContext } from '../../src/glide-up/run.js';
+import { answerKey } from '../../src/glide-up/version.js';
 
 const HOST: Target = { os: process.platform === 'darwin' ? 'darwin' : 'linux', arch: process.arch === 'arm64' ? 'arm64' : 'amd64' };
 const clients: HttpClient[] = [];
@@ -39,11 +40,11 @@ async function scriptedInstall(cache: string, version: string, ran: string, code
   await writeFile(paths.receipt, JSON.stringify(receipt));
 }
 
-async function context(signal?: AbortSignal): Promise<RunContext & { ran: string; lines: string[] }> {
+async function context(signal?: AbortSignal, env: Record<string, string> = {}): Promise<RunContext & { ran: string; lines: string[] }> {
   const root = await mkdtemp(join(tmpdir(), 'glide-up-run-'));
-  const env = { GLIDE_CACHE_DIR: join(root, 'cache'), OPENAI_API_KEY: 'sk-run-test-secret' };
+  env = { GLIDE_CACHE_DIR: join(root, 'cache'), OPENAI_API_KEY: 'sk-run-test-secret', ...env };
   const settings = readSettings(env, 'linux', root);
-  const client = new HttpClient({ proxy: settings.proxy, apiOrigin: 'https://api.github.com', userAgent: 'test' });
+  const client = new HttpClient({ proxy: settings.proxy, apiOrigin: 'https://api.github.com', userAgent: 'test', retries: 0 });
   clients.push(client);
   const ran = join(root, 'ran.txt');
   await scriptedInstall(settings.cacheDir, '0.0.3', ran, 3);
@@ -81,6 +82,30 @@ describe('runGlide', () => {
       (error: unknown) => (isGlideError(error) ? error.code : String(error)),
     );
     expect(outcome).toBe('ECANCELLED');
+    expect(existsSync(ctx.ran)).toBe(false);
+  });
+
+  it('latest, kept as a version the cache lacks, whose download fails on the network: runs the newest verified install, saying so', async () => {
+    // Nothing listens on the mirror's port: every request is refused.
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const ctx = await context(undefined, { GLIDE_DOWNLOAD_BASE_URL: dead });
+    await writeFile(
+      join(ctx.settings.cacheDir, 'glide-up-latest.json'),
+      JSON.stringify({ [answerKey(`mirror ${dead}`, { kind: 'latest' })]: { version: '0.0.4', checkedAt: new Date().toISOString() } }),
+    );
+    expect(await runGlide({ ...ctx, options: { ...ctx.options, version: { kind: 'latest' } } })).toBe(3);
+    expect(existsSync(ctx.ran)).toBe(true);
+    expect(ctx.lines).toContain('Could not download Glide 0.0.4 (ENETWORK): using Glide 0.0.3, the newest verified install in the cache');
+  });
+
+  it('an exact version is never swapped for another: its failed download is the error', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const ctx = await context(undefined, { GLIDE_DOWNLOAD_BASE_URL: dead });
+    const outcome = await runGlide({ ...ctx, options: { ...ctx.options, version: { kind: 'exact', version: '0.0.4' } } }).then(
+      (code) => `exit ${code}`,
+      (error: unknown) => (isGlideError(error) ? error.code : String(error)),
+    );
+    expect(outcome).toBe('ENETWORK');
     expect(existsSync(ctx.ran)).toBe(false);
   });
 });
