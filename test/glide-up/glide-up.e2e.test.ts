@@ -9,6 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { waitForHealthy } from '../../src/run/health.js';
 import { freePort } from '../helpers/process.js';
+import { descendants } from '../helpers/process-tree.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT } from '../helpers/repo.js';
 import { startStaticMirror } from '../helpers/static-mirror.js';
@@ -95,6 +96,17 @@ describe('glide-up runs Glide in the foreground', () => {
     expect(generated).toContain('${env:OPENAI_API_KEY}');
     expect(generated).toContain(`port: ${port}`);
     expect(generated).not.toContain(SECRET);
+  });
+
+  it('when Glide is ended by a signal it cannot handle, glide-up ends by the same signal', async () => {
+    const port = await freePort();
+    const child = start(['--download-base-url', server.url, '--port', String(port)], { OPENAI_API_KEY: SECRET });
+    await healthy(child, port);
+    const glide = (await descendants(child.pid!)).find((entry) => entry.name === 'glide');
+    expect(glide, 'Glide runs as a child of glide-up').toBeDefined();
+    process.kill(glide!.pid, 'SIGKILL');
+    const result = await child;
+    expect(result.signal, result.all).toBe('SIGKILL');
   });
 
   it('a second run within the hour asks the mirror nothing: the latest answer is kept and the install reused', async () => {
