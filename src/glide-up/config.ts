@@ -18,6 +18,7 @@ export interface ConfigFacts {
   readonly cwd: string;
   /** Whether `./config.yaml` exists in cwd. */
   readonly localConfig: boolean;
+  /** The variables Glide will see: the environment and its dotenv file. */
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -32,10 +33,14 @@ export function chooseConfig(facts: ConfigFacts): ConfigChoice {
   if (facts.localConfig) return { kind: 'local', path: join(facts.cwd, 'config.yaml') };
   const provider = PROVIDERS.find((name) => PROVIDER_SPECS[name].fields.every((field) => facts.env[field.env]?.trim()));
   if (provider) return { kind: 'generated', provider, variables: PROVIDER_SPECS[provider].fields.map((field) => field.env) };
-  throw new GlideError('ENOPROVIDERKEY', 'No config.yaml here, no --config, and no LLM provider key in the environment to write a config from.', [
-    `Looked for: ${PROVIDERS.map((name) => PROVIDER_SPECS[name].fields.map((field) => field.env).join(' + ')).join(', ')}.`,
-    'Set one (export OPENAI_API_KEY=…), pass --config FILE, or run `npx create-glide` to set up a project. Nothing was written.',
-  ]);
+  throw new GlideError(
+    'ENOPROVIDERKEY',
+    'No config.yaml here, no --config, and no LLM provider key in the environment (or the dotenv file Glide loads) to write a config from.',
+    [
+      `Looked for: ${PROVIDERS.map((name) => PROVIDER_SPECS[name].fields.map((field) => field.env).join(' + ')).join(', ')}.`,
+      'Set one (export OPENAI_API_KEY=…), pass --config FILE, or run `npx create-glide` to set up a project. Nothing was written.',
+    ],
+  );
 }
 
 /** The user's config text with `api.http.port` set, comments and the rest kept. Pure. */

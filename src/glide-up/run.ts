@@ -2,7 +2,9 @@
  * `glide-up`: choose the config, the version, install it if the cache lacks it, then run Glide
  * in the foreground with our signals handed on to it, and return its exit code.
  */
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { archiveName, formatTarget, GLIDE_PORT, GlideError, type Target } from '#contract';
 import { inspectInstall, installGlide, type InstallEvent } from '../install/index.js';
 import { installPaths } from '../install/cache.js';
@@ -39,19 +41,19 @@ export interface RunContext {
 
 export async function runGlide(ctx: RunContext): Promise<number> {
   const { options, settings, host, say } = ctx;
+  const envFile = options.envFile === undefined ? undefined : resolve(ctx.cwd, options.envFile);
+  if (envFile !== undefined && !(await exists(envFile))) {
+    throw new GlideError('EUSAGE', `--env ${options.envFile}: ${envFile} does not exist.`, ['Pass the path of a dotenv file (NAME=value lines).']);
+  }
   // Decided before anything is downloaded: without a config there is nothing to run.
   const choice = chooseConfig({
     ...(options.config !== undefined ? { flag: options.config } : {}),
     cwd: ctx.cwd,
     localConfig: await exists(resolve(ctx.cwd, 'config.yaml')),
-    env: ctx.env,
+    env: await glideEnvironment(ctx.env, envFile ?? join(ctx.cwd, '.env')),
   });
   if (choice.kind === 'given' && !(await exists(choice.path))) {
     throw new GlideError('EUSAGE', `--config ${options.config}: ${choice.path} does not exist.`, ['Pass the path of a Glide config file.']);
-  }
-  const envFile = options.envFile === undefined ? undefined : resolve(ctx.cwd, options.envFile);
-  if (envFile !== undefined && !(await exists(envFile))) {
-    throw new GlideError('EUSAGE', `--env ${options.envFile}: ${envFile} does not exist.`, ['Pass the path of a dotenv file (NAME=value lines).']);
   }
   const port = options.port ?? (choice.kind === 'generated' ? GLIDE_PORT : undefined);
   if (port !== undefined && !(await isPortFree(port))) {
@@ -87,6 +89,18 @@ export async function runGlide(ctx: RunContext): Promise<number> {
   const result = await glide.exited;
   if (result.signal) ctx.onGlideSignal?.(result.signal);
   return exitCodeOf(result);
+}
+
+/**
+ * The variables Glide will see: ours, and the dotenv file it loads before its config (`--env`,
+ * else ./.env), which, like godotenv, sets only what is not set already.
+ */
+async function glideEnvironment(env: NodeJS.ProcessEnv, dotenvFile: string): Promise<NodeJS.ProcessEnv> {
+  const fromFile = await readFile(dotenvFile, 'utf8').then(
+    (text) => parseEnv(text),
+    () => ({}),
+  );
+  return { ...fromFile, ...env };
 }
 
 /**

@@ -108,4 +108,18 @@ describe('runGlide', () => {
     expect(outcome).toBe('ENETWORK');
     expect(existsSync(ctx.ran)).toBe(false);
   });
+
+  it.each([
+    ['--env FILE', 'keys.env', true],
+    ['./.env, which Glide loads by default', '.env', false],
+  ])('a provider key only in the dotenv Glide loads (%s) is enough to generate a config', async (_, file, passed) => {
+    const ctx = await context(undefined, { OPENAI_API_KEY: '' });
+    await writeFile(join(ctx.cwd, file), 'ANTHROPIC_API_KEY=sk-ant-dotenv-secret\n');
+    const code = await runGlide({ ...ctx, options: { ...ctx.options, ...(passed ? { envFile: file } : {}) } });
+    expect(code).toBe(3);
+    const config = join(ctx.configDir, 'config.yaml');
+    expect((await readFile(ctx.ran, 'utf8')).trim()).toBe(`--config ${config}${passed ? ` --env ${join(ctx.cwd, file)}` : ''} --extra`);
+    expect(await readFile(config, 'utf8')).toContain('${env:ANTHROPIC_API_KEY}');
+    expect(ctx.lines.join('\n')).not.toContain('sk-ant-dotenv-secret');
+  });
 });
