@@ -4,7 +4,7 @@
 // everything bundled; and the project's LICENSE copied beside the package.json. Each
 // package's `prepack` runs it, so `npm pack` and `npm publish` always ship a fresh build.
 //
-//   node --import tsx scripts/bundle.ts [create-glide|release …]    (default: both)
+//   node --import tsx scripts/bundle.ts [create-glide|glide-up|release …]    (default: all)
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +23,8 @@ export const PACKAGES = {
     // unzipper's S3 opener (never used: we open local files) requires the AWS SDK lazily.
     external: ['@aws-sdk/client-s3'],
   },
+  // Installs as create-glide does, so it bundles unzipper too.
+  'glide-up': { bin: 'glide-up', launcher: 'src/glide-up/launcher.ts', versionDefine: 'GLIDE_UP_VERSION', external: ['@aws-sdk/client-s3'] },
   release: { bin: 'glide-release', launcher: 'release/src/launcher.ts', versionDefine: 'RELEASE_VERSION', external: [] },
 } as const;
 export type PackageDir = keyof typeof PACKAGES;
@@ -111,7 +113,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const dirs = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(PACKAGES);
   const unknown = dirs.filter((dir) => !(dir in PACKAGES));
   try {
-    if (unknown.length > 0) throw new Error(`unknown package folder ${unknown.join(', ')}; use ${Object.keys(PACKAGES).join(' or ')}`);
+    if (unknown.length > 0) throw new Error(`unknown package folder ${unknown.join(', ')}; use ${Object.keys(PACKAGES).join(', ')}`);
     await Promise.all(dirs.map((dir) => bundle(dir as PackageDir)));
   } catch (error) {
     process.stderr.write(`bundle: ${(error as Error).message}\n`);

@@ -54,6 +54,9 @@ export const ERROR_CODES = [
   'EPORTINUSE',
   'ENOPLATFORMIMAGE',
   'ETEMPLATE',
+  // glide-up
+  'ENOTCACHED',
+  'ENOPROVIDERKEY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,8 +2,9 @@
  * create-glide: ask → plan → apply (README.md, "create-glide"). Returns the exit
  * code: 0 done, 1 failed, 2 usage, 130 cancelled.
  */
-import { GLIDE_PORT, isGlideError } from '#contract';
+import { GLIDE_PORT } from '#contract';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
+import { reportFailure } from '../report-failure.js';
 import { HELP, parseCreateOptions } from './options.js';
 import type { CreateContext } from './steps.js';
 import type { Terminal, TerminalStreams } from './terminal.js';
@@ -97,21 +98,4 @@ async function create(ctx: CreateContext): Promise<number> {
   terminal.note('Next steps', steps.nextSteps(project, installed, plan, unsetVariables(envFile, providerVariables(provider)), ctx));
   terminal.outro(`Glide ${plan.version} is ready.`);
   return 0;
-}
-
-function reportFailure(error: unknown, io: CreateIo): number {
-  if ((isGlideError(error) && error.code === 'ECANCELLED') || io.signal?.aborted) {
-    if (!isGlideError(error) || error.code !== 'ECANCELLED') error = io.signal?.reason;
-    io.stderr.write(`${error instanceof Error ? error.message : 'Cancelled.'}\n`);
-    return 130;
-  }
-  const glideError = isGlideError(error) ? error : undefined;
-  const lines = glideError
-    ? [`${glideError.code}: ${glideError.message}`, ...glideError.details.map((line) => `  ${line}`)]
-    : [
-        `Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-        '  Please report it at https://github.com/EinStack/create-glide/issues',
-      ];
-  io.stderr.write(`${lines.join('\n')}\n`);
-  return glideError?.code === 'EUSAGE' ? 2 : 1;
 }

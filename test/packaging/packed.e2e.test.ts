@@ -12,6 +12,7 @@ import semver from 'semver';
 import { list } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../scripts/bundle.js';
+import { freePort } from '../helpers/process.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 import { nodeBinary } from './node-binaries.js';
@@ -20,8 +21,10 @@ import { cleanCheckout, installedPackages, installTarball, pack } from './packed
 const PACKAGES = [
   { dir: 'create-glide', name: 'create-glide', bin: 'create-glide' },
   { dir: 'release', name: '@einstack/glide-release', bin: 'glide-release' },
+  { dir: 'glide-up', name: 'glide-up', bin: 'glide-up' },
 ] as const;
 type Package = (typeof PACKAGES)[number];
+const [CREATE_GLIDE, RELEASE, GLIDE_UP] = PACKAGES;
 
 interface Manifest {
   name: string;
@@ -33,8 +36,9 @@ interface Manifest {
 const manifests = Object.fromEntries(
   await Promise.all(PACKAGES.map(async (p) => [p.dir, JSON.parse(await readFile(join(p.dir, 'package.json'), 'utf8')) as Manifest] as const)),
 ) as Record<Package['dir'], Manifest>;
-/** The oldest Node each package declares it runs on; both declare the same. */
+/** The oldest Node each package declares it runs on; all declare the same. */
 const FLOOR = semver.minVersion(manifests['create-glide'].engines.node)!.version;
+for (const p of PACKAGES) if (semver.minVersion(manifests[p.dir].engines.node)!.version !== FLOOR) throw new Error(`${p.dir} declares another Node floor`);
 const SUPPORTED_NODES = [FLOOR, '22.23.5', '24.22.3'];
 /** A Node 18, and a Node 20 from before the APIs the bundles use (styleText, undici 7's needs). */
 const OLD_NODES = ['18.20.8', '20.11.1'];
@@ -179,10 +183,10 @@ describe.each(SUPPORTED_NODES)('on Node %s', (nodeVersion) => {
   });
 
   it('glide-release checks and plans a release of the stand-in', async () => {
-    const check = await runBin(PACKAGES[1], nodeVersion, ['check'], repo.dir);
+    const check = await runBin(RELEASE, nodeVersion, ['check'], repo.dir);
     expect(check.exitCode, check.all).toBe(0);
     expect(check.stdout).toMatch(/\nok\n?$/);
-    const plan = await runBin(PACKAGES[1], nodeVersion, ['plan'], repo.dir);
+    const plan = await runBin(RELEASE, nodeVersion, ['plan'], repo.dir);
     expect(plan.exitCode, plan.all).toBe(0);
     expect(plan.stdout).toMatch(/^0\.0\.1-rc\.1: rc, commit /);
   });
@@ -191,7 +195,7 @@ describe.each(SUPPORTED_NODES)('on Node %s', (nodeVersion) => {
     const work = await mkdtemp(join(tmpdir(), 'glide-packed-work-'));
     cleanup.push(work);
     const cache = join(work, 'cache');
-    const result = await runBin(PACKAGES[0], nodeVersion, ['app', '--yes', '--download-base-url', mirror.dir, '--glide-version', mirror.stable], work, {
+    const result = await runBin(CREATE_GLIDE, nodeVersion, ['app', '--yes', '--download-base-url', mirror.dir, '--glide-version', mirror.stable], work, {
       GLIDE_CACHE_DIR: cache,
       OPENAI_API_KEY: 'sk-packed-test',
     });
@@ -203,6 +207,22 @@ describe.each(SUPPORTED_NODES)('on Node %s', (nodeVersion) => {
     // The demo template travels inside the bundle (decision 0025): the README is rendered from it, offline.
     expect(await readFile(join(work, 'app', 'README.md'), 'utf8')).toContain('curl -X POST http://127.0.0.1:9099/v1/language/default/chat/');
   });
+
+  it('glide-up installs Glide from a mirror folder and runs it with the args after --', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'glide-packed-work-'));
+    cleanup.push(work);
+    const cache = join(work, 'cache');
+    // Glide's --version ends it at once: installed, configured, run, and its exit code passed on.
+    const args = ['--download-base-url', mirror.dir, '--glide-version', mirror.stable, '--port', String(await freePort()), '--', '--version'];
+    const result = await runBin(GLIDE_UP, nodeVersion, args, work, {
+      GLIDE_CACHE_DIR: cache,
+      OPENAI_API_KEY: 'sk-packed-test',
+      XDG_CONFIG_HOME: join(work, 'config'),
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toContain(`glide version ${mirror.stable} `);
+    expect(await readdir(join(cache, 'versions'))).toEqual([mirror.stable]);
+  });
 });
 
 describe.each(OLD_NODES)('on Node %s, older than the packages need', (nodeVersion) => {
@@ -210,8 +230,16 @@ describe.each(OLD_NODES)('on Node %s, older than the packages need', (nodeVersio
     const work = await mkdtemp(join(tmpdir(), 'glide-packed-work-'));
     cleanup.push(work);
     await mkdir(join(work, 'cache'));
-    const args = p.bin === 'create-glide' ? ['app', '--yes', '--download-base-url', mirror.dir] : ['build', '--out', join(work, 'out')];
-    const result = await runBin(p, nodeVersion, args, p.bin === 'create-glide' ? work : repo.dir, { GLIDE_CACHE_DIR: join(work, 'cache') });
+    const args = {
+      'create-glide': ['app', '--yes', '--download-base-url', mirror.dir],
+      'glide-up': ['--download-base-url', mirror.dir],
+      'glide-release': ['build', '--out', join(work, 'out')],
+    }[p.bin];
+    const result = await runBin(p, nodeVersion, args, p.bin === 'glide-release' ? repo.dir : work, {
+      GLIDE_CACHE_DIR: join(work, 'cache'),
+      OPENAI_API_KEY: 'sk-packed-test',
+      XDG_CONFIG_HOME: join(work, 'config'),
+    });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);

@@ -76,6 +76,21 @@ describe('create-glide', () => {
   });
 });
 
+describe('glide-up', () => {
+  it.each([['--help'], ['--version']])('%s loads no package but semver', async (flag) => {
+    const { exitCode, packages } = await loadedPackages('glide-up', [flag]);
+    expect(exitCode).toBe(0);
+    expect(notSemver(packages)).toEqual([]);
+  });
+
+  it('cache list loads neither the archive readers nor the YAML writer', async () => {
+    const { exitCode, packages } = await loadedPackages('glide-up', ['cache', 'list']);
+    expect(exitCode).toBe(0);
+    expect(packages).not.toContain('unzipper');
+    expect(packages).not.toContain('yaml');
+  });
+});
+
 describe('glide-release', () => {
   it.each([['--help'], ['--version']])('%s loads no package but semver', async (flag) => {
     const { exitCode, packages } = await loadedPackages('release', [flag]);
