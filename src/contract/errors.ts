@@ -47,6 +47,12 @@ export const ERROR_CODES = [
   'EDISK',
   'ECACHEDIR',
   'EPROJECTDIR',
+  // running Glide (src/run, src/docker)
+  'EUNHEALTHY',
+  'EDOCKER',
+  'ECOMPOSE',
+  'EPORTINUSE',
+  'ENOPLATFORMIMAGE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
