@@ -9,7 +9,7 @@ import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { checkNodeFloor, declaredNodeFloor, packageFolders, readBundledPackage, renderNotices } from './bundled-packages.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +26,18 @@ export const PACKAGES = {
   release: { bin: 'glide-release', launcher: 'release/src/launcher.ts', versionDefine: 'RELEASE_VERSION', external: [] },
 } as const;
 export type PackageDir = keyof typeof PACKAGES;
+
+/**
+ * `import text from './file?raw'` inlines the file's text, as Vite does in the tests: the
+ * bundled demo template (templates/demo) ships inside the bundle and needs no file beside it.
+ */
+const rawText: Plugin = {
+  name: 'raw-text',
+  setup(build) {
+    build.onResolve({ filter: /\?raw$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)), namespace: 'raw-text' }));
+    build.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text' }));
+  },
+};
 
 const common: BuildOptions = {
   bundle: true,
@@ -47,6 +59,7 @@ const common: BuildOptions = {
   },
   logLevel: 'warning',
   metafile: true,
+  plugins: [rawText],
 };
 
 /**

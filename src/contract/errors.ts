@@ -53,6 +53,7 @@ export const ERROR_CODES = [
   'ECOMPOSE',
   'EPORTINUSE',
   'ENOPLATFORMIMAGE',
+  'ETEMPLATE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,27 +1,15 @@
 /**
- * The files of a binary-method project: Glide's config, the `.env` it loads (mode 0600),
- * and a `.gitignore` that keeps secrets out of git; and what becomes of a copy the user
- * already has (decision 0014). Pure: returns the files and the actions, writes nothing.
+ * What becomes of each project file when the folder already has a copy (decision 0014), and
+ * the binary method's files: the bundled demo. Pure: returns the files and the actions, writes nothing.
  */
 import { parseEnv } from 'node:util';
-import { stringify } from 'yaml';
-import { PROVIDER_SPECS, type Provider } from './providers.js';
+import { BUNDLED_TEMPLATE } from './bundled-template.js';
+import { demoProjectFiles } from './demo.js';
+import type { ProjectAnswers } from './glide-config.js';
+import type { ProjectFile } from './project-file.js';
 
-/**
- * What `--overwrite` does to a copy already in the folder: `dotenv` keeps every key and value
- * and adds the missing keys, `lines` appends the missing lines, `backup` replaces a copy that
- * differs after saving it under a free `.bak` name.
- */
-export type ExistingCopy = 'dotenv' | 'lines' | 'backup';
-
-export interface ProjectFile {
-  readonly path: string;
-  readonly content: string;
-  readonly mode: number;
-  readonly existing: ExistingCopy;
-  /** Holds secrets: its content is never printed, not even in a dry run. */
-  readonly secret?: boolean;
-}
+export { dotenv, glideConfig, providerVariables, type ProjectAnswers } from './glide-config.js';
+export type { ExistingCopy, ProjectFile } from './project-file.js';
 
 /** What writing the project does to one file; `file.content` is what the file holds afterwards. */
 export type FileAction =
@@ -113,47 +101,7 @@ export function unsetVariables(envText: string, names: readonly string[]): strin
   return names.filter((name) => !values[name]);
 }
 
-export interface ProjectAnswers {
-  readonly provider: Provider;
-  /** Values by environment variable name; a missing one is written empty and named in the next steps. */
-  readonly values: Readonly<Record<string, string>>;
-  readonly port: number;
-}
-
-export function glideConfig(answers: ProjectAnswers): string {
-  const spec = PROVIDER_SPECS[answers.provider];
-  const provider = Object.fromEntries(spec.fields.map((field) => [field.key, `\${env:${field.env}}`]));
-  const config = {
-    telemetry: { logging: { level: 'info', encoding: 'console' } },
-    api: { http: { host: '127.0.0.1', port: answers.port } },
-    routers: {
-      language: [{ id: 'default', strategy: 'priority', models: [{ id: answers.provider, [answers.provider]: provider }] }],
-    },
-  };
-  return `# Glide's configuration: https://glide.einstack.ai\n# Secrets are read from .env (never commit it).\n${stringify(config)}`;
-}
-
-/** dotenv lines; values that need it are double-quoted the way godotenv (Glide's loader) reads them. */
-export function dotenv(values: Readonly<Record<string, string>>, names: readonly string[]): string {
-  return names
-    .map((name) => {
-      const value = values[name] ?? '';
-      const plain = /^[A-Za-z0-9_\-./+=:@,]*$/.test(value);
-      return `${name}=${plain ? value : JSON.stringify(value)}\n`;
-    })
-    .join('');
-}
-
+/** The binary method's project: the bundled demo for a Glide run by the binary (or `npx glide-up`). */
 export function binaryProjectFiles(answers: ProjectAnswers): ProjectFile[] {
-  const names = providerVariables(answers.provider);
-  return [
-    { path: 'config.yaml', content: glideConfig(answers), mode: 0o644, existing: 'backup' },
-    { path: '.env', content: dotenv(answers.values, names), mode: 0o600, existing: 'dotenv', secret: true },
-    { path: '.gitignore', content: '.env\nsecrets/\n', mode: 0o644, existing: 'lines' },
-  ];
-}
-
-/** The environment variables the provider's config reads. */
-export function providerVariables(provider: Provider): string[] {
-  return PROVIDER_SPECS[provider].fields.map((field) => field.env);
+  return demoProjectFiles({ ...answers, method: 'binary' }, BUNDLED_TEMPLATE);
 }

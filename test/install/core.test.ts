@@ -587,6 +587,7 @@ describe('--overwrite: what becomes of a file the folder already has', () => {
       ['config.yaml', 'backup'],
       ['.env', 'dotenv'],
       ['.gitignore', 'lines'],
+      ['README.md', 'backup'],
     ]);
   });
 });

@@ -86,7 +86,7 @@ describe('create-glide, without a terminal', () => {
     expect(execFileSync(binary, ['--version'], { encoding: 'utf8' })).toContain(`glide version ${mirror.stable} (commit: `);
 
     const project = join(user.cwd, 'my-glide');
-    expect(await listTree(project)).toEqual(['.env', '.gitignore', 'config.yaml']);
+    expect(await listTree(project)).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml']);
     expect((await stat(join(project, '.env'))).mode & 0o777).toBe(0o600);
     expect(await readFile(join(project, '.env'), 'utf8')).toBe(`OPENAI_API_KEY=${SECRET}\n`);
     expect(await readFile(join(project, '.gitignore'), 'utf8')).toContain('.env');
@@ -203,7 +203,7 @@ describe('create-glide, without a terminal', () => {
 
     const allowed = await run(['busy', '--overwrite', '--download-base-url', server.url]);
     expect(allowed.exitCode, allowed.all).toBe(0);
-    expect(await listTree(join(user.cwd, 'busy'))).toEqual(['.env', '.gitignore', 'config.yaml', 'notes.txt']);
+    expect(await listTree(join(user.cwd, 'busy'))).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml', 'notes.txt']);
   });
 
   /** An install into `dir` from a throttled mirror, returned once 200 KB of it are in the .partial. */
@@ -344,7 +344,7 @@ describe('--overwrite in a folder that already has a project', () => {
         'keep      .gitignore (already has .env, secrets/)',
       ]),
     );
-    expect(await listTree(dir)).toEqual(['.env', '.gitignore', 'config.yaml', 'config.yaml.bak', 'config.yaml.bak.1']);
+    expect(await listTree(dir)).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml', 'config.yaml.bak', 'config.yaml.bak.1']);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(`${userEnvFile}ANTHROPIC_API_KEY=${THIRD_SECRET}\n`);
   });
 
