@@ -16,4 +16,9 @@ fi
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||
   echo "setup: Go 1.24 was not fetched (above); the tests on a current Go (npm run test:e2e) will fail until it is." >&2
+# Compose v1 (Debian 12's docker-compose) and v2 (Debian 13's plugin, unpacked into .cache/) for the Docker tests.
+command -v docker-compose >/dev/null ||
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+bash scripts/fetch-debian13.sh docker-compose >/dev/null ||
+  echo "setup: Compose v2 was not fetched (above); the Docker tests (test/docker) will fail until it is." >&2
 npm ci --no-audit --no-fund

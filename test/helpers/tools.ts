@@ -15,6 +15,8 @@ const PACKAGES = {
   python3: 'python3',
   shellcheck: 'shellcheck',
   'apt-get': 'apt',
+  docker: 'docker.io',
+  'docker-compose': 'docker-compose',
 } as const;
 
 export type Tool = keyof typeof PACKAGES;
