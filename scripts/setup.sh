@@ -4,13 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=0
-for command in go qemu-aarch64-static git python3 tinyproxy tmux openssl curl docker-registry skopeo htpasswd dockerd nginx shellcheck; do
+for command in go qemu-aarch64-static git python3 tinyproxy tmux openssl curl docker-registry skopeo htpasswd dockerd nginx shellcheck docker-compose; do
   command -v "$command" >/dev/null || missing=1
 done
 if [ "$missing" -eq 1 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go qemu-user-static git \
-    ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx shellcheck >/dev/null
+    ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx shellcheck \
+    docker-compose >/dev/null
 fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.

@@ -49,6 +49,7 @@ export async function planProjectWrite(dir: string, files: readonly ProjectFile[
   if ((await folderState(dir)).state === 'missing') return projectFileActions(files, new Map(), new Set());
   const existing = new Map<string, string>();
   for (const file of files) {
+    await checkParentFolders(dir, file.path);
     const path = join(dir, file.path);
     const entry = await lstat(path).catch(() => undefined);
     if (!entry) continue;
@@ -63,6 +64,23 @@ export async function planProjectWrite(dir: string, files: readonly ProjectFile[
     existing.set(file.path, await readFile(path, 'utf8'));
   }
   return projectFileActions(files, existing, new Set(await readdir(dir)));
+}
+
+/** A template's nested file (`observability/…`) is written only through real folders: a linked one could lead anywhere. */
+async function checkParentFolders(dir: string, path: string): Promise<void> {
+  const parts = path.split('/').slice(0, -1);
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const folder = join(dir, ...parts.slice(0, depth));
+    const entry = await lstat(folder).catch(() => undefined);
+    if (!entry) return;
+    if (!entry.isDirectory()) {
+      throw new GlideError(
+        'EPROJECTDIR',
+        `${folder} is ${entry.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; create-glide writes ${path} only into a plain folder.`,
+        [`Move it aside, or pick another folder. Nothing was downloaded or written.`],
+      );
+    }
+  }
 }
 
 export async function writeProject(dir: string, actions: readonly FileAction[]): Promise<void> {

@@ -26,6 +26,11 @@ export interface GitHubStandinOptions {
   readonly releases: readonly StandinRelease[];
   /** When set, the API answers any other token with 401, and shows drafts to this one only. */
   readonly token?: string;
+  /**
+   * Repository tarballs by ref (`''`: the default branch), each a `.tar.gz` as `git archive` writes
+   * it: the API's `/repos/{repo}/tarball[/{ref}]` redirects to the web host (GitHub's codeload), which serves it.
+   */
+  readonly tarballs?: Readonly<Record<string, string>>;
 }
 
 export type StandinHost = 'web' | 'api' | 'cdn';
@@ -92,6 +97,12 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     record('web', req);
     const parts = splitPath(req);
     const method = req.method ?? 'GET';
+    const tarball = parts?.[0] === 'codeload' && isRepo(parts[1], parts[2]) ? options.tarballs?.[parts.slice(4).join('/')] : undefined;
+    if (tarball !== undefined && method === 'GET') {
+      return void readFile(tarball).then((bytes) =>
+        res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': String(bytes.length) }).end(bytes),
+      );
+    }
     if (!parts || !isRepo(parts[0], parts[1]) || parts[2] !== 'releases' || (method !== 'GET' && method !== 'HEAD')) {
       return void res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('Not Found');
     }
@@ -149,6 +160,15 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
           "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)",
         documentation_url: `${DOCS}/overview/resources-in-the-rest-api#rate-limiting`,
       });
+    }
+    const tarballPath = splitPath(req);
+    if (tarballPath?.[0] === 'repos' && isRepo(tarballPath[1], tarballPath[2]) && tarballPath[3] === 'tarball' && req.method === 'GET') {
+      const ref = tarballPath.slice(4).join('/');
+      if (options.tarballs?.[ref] === undefined)
+        return json(404, { message: 'Not Found', documentation_url: `${DOCS}/repos/contents#download-a-repository-archive-tar`, status: '404' });
+      return void res
+        .writeHead(302, { ...headers, location: `${urls.web}/codeload/${options.repo}/legacy.tar.gz/${encodeURIComponent(ref)}`, 'content-length': '0' })
+        .end();
     }
     const showDrafts = options.token !== undefined && token === options.token;
     const visible = releases.filter((release) => showDrafts || !release.draft);

@@ -14,6 +14,7 @@ const PACKAGES = {
   openssl: 'openssl',
   python3: 'python3',
   shellcheck: 'shellcheck',
+  'docker-compose': 'docker-compose',
   'apt-get': 'apt',
   docker: 'docker.io',
   'docker-compose': 'docker-compose',
