@@ -20,7 +20,7 @@ export interface CreateOptions {
   readonly version: VersionRequest;
   /** Docker only; the defaults are filled in here, so a binary run carries none. */
   readonly docker?: { readonly distro: Distro; readonly image: string };
-  /** As given; the template module reads it (the bundled demo when unset). */
+  /** As given; read by parseTemplateSpec when the flow starts (its module is not loaded for --help). */
   readonly template?: string;
   /** Unset: asked interactively; --yes or no terminal means do not start. */
   readonly start?: boolean;
@@ -111,9 +111,6 @@ export function parseCreateOptions(argv: readonly string[]): CreateOptions {
   }
   if (values.start && values['no-start']) {
     throw new GlideError('EUSAGE', '--start and --no-start contradict each other.', ['Pass one of them.']);
-  }
-  if (values.template !== undefined && values.template.trim() === '') {
-    throw new GlideError('EUSAGE', '--template needs a value.', ['Pass a local folder or github:owner/repo[#ref], or leave it out for the bundled demo.']);
   }
   const provider = values.provider;
   if (provider !== undefined && !(PROVIDERS as readonly string[]).includes(provider)) {

@@ -28,6 +28,8 @@ export interface CreateContext {
   readonly host: Target;
   readonly terminal: Terminal;
   readonly client: HttpClient;
+  /** Ctrl-C or SIGTERM (bin.ts): ends a wait; the same signal the client's requests carry. */
+  readonly signal?: AbortSignal;
 }
 
 const DEFAULT_DIR = 'glide-demo';
@@ -208,10 +210,17 @@ export async function planInstall(ctx: Pick<CreateContext, 'options' | 'settings
 }
 
 export function planLines(project: ProjectAnswer, actions: readonly FileAction[], plan: InstallPlan, ctx: Pick<CreateContext, 'cwd' | 'options'>): string[] {
-  const shown = relative(ctx.cwd, project.dir) || '.';
   return [
     `Glide ${plan.version} for ${formatTarget(plan.target)} from ${describeSource(plan.source)}`,
     ...installLines(plan, ctx.options.insecureSkipVerify),
+    ...projectLines(project, actions, ctx),
+  ];
+}
+
+/** The project's part of the plan: each file and what becomes of it. */
+export function projectLines(project: ProjectAnswer, actions: readonly FileAction[], ctx: Pick<CreateContext, 'cwd'>): string[] {
+  const shown = relative(ctx.cwd, project.dir) || '.';
+  return [
     `Project ${shown}${project.overwrite ? ' (existing folder: other files are kept)' : ''}`,
     ...actions.map((action) => `  ${action.kind.padEnd(9)} ${action.file.path}${fileNote(action)}`),
   ];
@@ -318,19 +327,40 @@ export function nextSteps(
   missing: readonly string[],
   ctx: Pick<CreateContext, 'cwd' | 'host'>,
 ): string[] {
-  const dir = relative(ctx.cwd, project.dir) || '.';
   const binary = quoteForShell(installed.binary, ctx.host.os);
-  const lines = [
-    // `cd -x` would be an option: a leading dash gets ./ first.
-    ...(dir !== '.' ? [`cd ${quoteForShell(dir.startsWith('-') ? `./${dir}` : dir, ctx.host.os)}`] : []),
-    ...(missing.length > 0 ? [`# fill in ${missing.join(', ')} in .env`] : []),
-  ];
+  const lines = [...cdLine(project, ctx), ...fillIn(missing)];
   if (plan.runnable) {
-    lines.push(`${binary} --config config.yaml`, `# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/`);
+    lines.push(`${binary} --config config.yaml`, `# or: npx glide-up (the newest Glide with this folder's config.yaml and .env)`);
+    lines.push(`# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/`);
   } else {
     lines.push(`# the binary is for ${formatTarget(plan.target)}: copy ${binary} to that machine with the project`);
   }
   return lines;
+}
+
+export function dockerNextSteps(
+  project: ProjectAnswer,
+  composeCommand: string,
+  missing: readonly string[],
+  ctx: Pick<CreateContext, 'cwd' | 'host'>,
+): string[] {
+  return [
+    ...cdLine(project, ctx),
+    ...fillIn(missing),
+    `${composeCommand} up -d`,
+    `# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/ (README.md has a chat request)`,
+  ];
+}
+
+/** `cd` into the project, unless it is the current folder. */
+export function cdLine(project: ProjectAnswer, ctx: Pick<CreateContext, 'cwd' | 'host'>): string[] {
+  const dir = relative(ctx.cwd, project.dir) || '.';
+  // `cd -x` would be an option: a leading dash gets ./ first.
+  return dir === '.' ? [] : [`cd ${quoteForShell(dir.startsWith('-') ? `./${dir}` : dir, ctx.host.os)}`];
+}
+
+function fillIn(missing: readonly string[]): string[] {
+  return missing.length > 0 ? [`# fill in ${missing.join(', ')} in .env`] : [];
 }
 
 /**

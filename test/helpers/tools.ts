@@ -17,7 +17,6 @@ const PACKAGES = {
   'docker-compose': 'docker-compose',
   'apt-get': 'apt',
   docker: 'docker.io',
-  'docker-compose': 'docker-compose',
 } as const;
 
 export type Tool = keyof typeof PACKAGES;

@@ -2,10 +2,12 @@
 // tests its steps): which questions are asked when, and that a cancel writes nothing.
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/create-glide/cli.js';
+import { nextSteps } from '../../src/create-glide/steps.js';
 import { cancelled, type Terminal } from '../../src/create-glide/terminal.js';
 
 type Answer = string | boolean | typeof CANCEL;
@@ -76,17 +78,19 @@ async function create(argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv
 const offline = () => ['--glide-version', '0.1.0-rc.1', '--download-base-url', mirrorDir, '--dry-run'];
 
 describe('create-glide flow', () => {
-  it('asks folder, provider and each value, then prints the plan without a single request', async () => {
-    const { terminal, asked, said } = scriptedTerminal(['my-app', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '']);
+  it('asks folder, method, provider, each value and whether to start, then prints the plan without a single request', async () => {
+    const { terminal, asked, said } = scriptedTerminal(['my-app', 'binary', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '', false]);
     const { code, errors } = await create(offline(), terminal);
     expect(errors).toBe('');
     expect(code).toBe(0);
     expect(asked).toEqual([
       'text: Where should the project go?',
+      'select: How should Glide run?',
       'select: Which LLM provider should Glide route to?',
       'password: Azure OpenAI API key (stored only in .env; Enter to fill it in later)',
       'text: Azure OpenAI endpoint (https://….openai.azure.com) (Enter to fill it in later)',
       'text: Azure OpenAI deployment (model) name (Enter to fill it in later)',
+      'confirm: Start Glide now and wait until it is healthy?',
     ]);
     expect(said).toContain(`  download  ${mirrorDir}/0.1.0-rc.1/glide_v0.1.0-rc.1_linux_arm64.tar.gz`);
     expect(said).toContain(`  verify    sha256 ${'1'.repeat(64)} (glide_v0.1.0-rc.1_checksums.txt)`);
@@ -95,9 +99,9 @@ describe('create-glide flow', () => {
   });
 
   it('values already in the environment are not asked for', async () => {
-    const { terminal, asked } = scriptedTerminal(['my-app', 'openai']);
+    const { terminal, asked } = scriptedTerminal(['my-app', 'binary', 'openai', false]);
     expect((await create(offline(), terminal, { OPENAI_API_KEY: 'sk-env' })).code).toBe(0);
-    expect(asked).toHaveLength(2);
+    expect(asked.some((question) => question.includes('API key'))).toBe(false);
   });
 
   it('flags answer their questions; --yes asks nothing', async () => {
@@ -106,8 +110,8 @@ describe('create-glide flow', () => {
     expect(asked).toEqual([]);
   });
 
-  it.each([0, 1, 2])('a cancel at question %i exits 130 and writes nothing', async (at) => {
-    const script: Answer[] = ['my-app', 'openai', 'sk-typed'];
+  it.each([0, 1, 2, 3, 4])('a cancel at question %i exits 130 and writes nothing', async (at) => {
+    const script: Answer[] = ['my-app', 'binary', 'openai', 'sk-typed', true];
     script[at] = CANCEL;
     const { terminal } = scriptedTerminal(script);
     const { code, errors } = await create(['--glide-version', '0.1.0-rc.1', '--download-base-url', '/nonexistent-mirror'], terminal);
@@ -138,5 +142,71 @@ describe('create-glide flow', () => {
     expect((await create(['x', '--yes', '--os', 'windows', '--arch', 'amd64', ...offline()], terminal)).code).toBe(0);
     expect(said.join('\n')).toContain('glide_v0.1.0-rc.1_windows_amd64.zip');
     expect(said.join('\n')).toContain('header must be a windows/amd64 binary');
+  });
+
+  it('--start is planned: the binary run with the project config and the health URL', async () => {
+    const { terminal, said } = scriptedTerminal([]);
+    expect((await create(['x', '--yes', '--start', ...offline()], terminal)).code).toBe(0);
+    expect(said).toContain('  start     glide --config config.yaml --env .env; wait for http://127.0.0.1:9099/v1/health/');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('--start with an install for another platform is a usage error before anything is written', async () => {
+    const { terminal } = scriptedTerminal([]);
+    const { code, errors } = await create(['x', '--yes', '--start', '--os', 'windows', '--arch', 'amd64', ...offline()], terminal);
+    expect(code).toBe(2);
+    expect(errors).toContain('--start runs Glide here, and this install is for windows/amd64');
+  });
+
+  it('port 9099 taken: --start is refused before anything is downloaded or written', async () => {
+    const holder = createServer();
+    // Held by us, or already by something else: taken either way.
+    await new Promise<void>((done) => holder.once('error', () => done()).listen(9099, '127.0.0.1', done));
+    try {
+      const { terminal } = scriptedTerminal([]);
+      const { code, errors } = await create(['x', '--yes', '--start', '--glide-version', '0.1.0-rc.1', '--download-base-url', mirrorDir], terminal, {
+        OPENAI_API_KEY: 'sk-secret-1234',
+      });
+      expect(code).toBe(1);
+      expect(errors).toContain('EPORTINUSE: Port 9099 on 127.0.0.1 is taken');
+      expect(errors).not.toContain('sk-secret-1234');
+      expect(await readdir(cwd)).toEqual([]);
+    } finally {
+      await new Promise((done) => holder.close(done));
+    }
+  });
+
+  it('without --start the binary next steps name npx glide-up', () => {
+    const lines = nextSteps(
+      { dir: join(cwd, 'app'), overwrite: false },
+      { binary: '/c/glide', reused: false } as never,
+      { runnable: true } as never,
+      ['OPENAI_API_KEY'],
+      { cwd, host: { os: 'linux', arch: 'amd64' } },
+    );
+    expect(lines).toEqual([
+      'cd app',
+      '# fill in OPENAI_API_KEY in .env',
+      '/c/glide --config config.yaml',
+      "# or: npx glide-up (the newest Glide with this folder's config.yaml and .env)",
+      '# then: curl http://127.0.0.1:9099/v1/health/',
+    ]);
+  });
+
+  it('a bad --template is a usage error before the first question', async () => {
+    const { terminal, asked } = scriptedTerminal([]);
+    const { code, errors } = await create(['--template', 'ftp:x', ...offline()], terminal);
+    expect(code).toBe(2);
+    expect(errors).toContain('--template "ftp:x"');
+    expect(asked).toEqual([]);
+  });
+
+  it('--template FOLDER: its files are planned beside the generated config.yaml and .env', async () => {
+    const template = join(cwd, 'my-template');
+    await mkdir(template);
+    await writeFile(join(template, 'NOTES.md'), 'Router {{router}} on port {{port}}\n');
+    const { terminal, said } = scriptedTerminal([]);
+    expect((await create(['x', '--yes', '--template', template, ...offline()], terminal)).code).toBe(0);
+    expect(said).toEqual(expect.arrayContaining(['  create    config.yaml', '  create    NOTES.md']));
   });
 });
