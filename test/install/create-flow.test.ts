@@ -4,41 +4,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/create-glide/cli.js';
 import { nextSteps } from '../../src/create-glide/steps.js';
-import { cancelled, type Terminal } from '../../src/create-glide/terminal.js';
-
-type Answer = string | boolean | typeof CANCEL;
-const CANCEL = Symbol('cancel');
-
-/** A terminal that answers from a script and records what was asked and said. */
-function scriptedTerminal(answers: Answer[], interactive = true) {
-  const asked: string[] = [];
-  const said: string[] = [];
-  const next = (kind: string, message: string): Answer => {
-    asked.push(`${kind}: ${message}`);
-    const answer = answers.shift();
-    if (answer === undefined) throw new Error(`unscripted question: ${message}`);
-    if (answer === CANCEL) throw cancelled();
-    return answer;
-  };
-  const terminal: Terminal = {
-    interactive,
-    intro: (text) => said.push(text),
-    step: (text) => said.push(text),
-    warn: (text) => said.push(`warn: ${text}`),
-    note: (title, lines) => said.push(title, ...lines),
-    outro: (text) => said.push(text),
-    select: async (message) => next('select', message) as never,
-    text: async (message) => String(next('text', message)),
-    password: async (message) => String(next('password', message)),
-    confirm: async (message) => Boolean(next('confirm', message)),
-    progress: () => ({ update() {}, done: (text) => said.push(text), fail: (text) => said.push(text) }),
-  };
-  return { terminal, asked, said };
-}
+import type { Terminal } from '../../src/create-glide/terminal.js';
+import { CANCEL, runCreate, scriptedTerminal, type Answer } from '../helpers/scripted-terminal.js';
 
 let cwd: string;
 let mirrorDir: string;
@@ -57,22 +26,7 @@ afterEach(async () => {
   await rm(mirrorDir, { recursive: true, force: true });
 });
 
-async function create(argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv = {}) {
-  const stderr = new PassThrough();
-  let errors = '';
-  stderr.on('data', (chunk) => (errors += String(chunk)));
-  const io = {
-    stdin: new PassThrough() as never,
-    stdout: new PassThrough() as never,
-    stderr: stderr as never,
-    env: { GLIDE_CACHE_DIR: join(cwd, '.cache'), ...env },
-    cwd,
-    host: async () => ({ platform: 'linux', arch: 'arm64', translated: false }),
-    terminal,
-  };
-  const code = await main(argv, io);
-  return { code, errors };
-}
+const create = (argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv = {}) => runCreate(cwd, argv, terminal, env);
 
 // An exact version and a mirror folder: planning reads its checksums file and asks nothing else.
 const offline = () => ['--glide-version', '0.1.0-rc.1', '--download-base-url', mirrorDir, '--dry-run'];
