@@ -49,17 +49,14 @@ export async function startCompose(ctx: Pick<CreateContext, 'terminal' | 'signal
   const command = composeCommand(plan.compose);
   ctx.terminal.step(`Starting Glide: ${command} up --detach (pulls ${plan.image} on first use)`);
   const signal = ctx.signal ? { signal: ctx.signal } : {};
-  await composeUp(dir, plan.compose, signal);
   try {
+    await composeUp(dir, plan.compose, signal);
     await waitForHealthy(glideUrls(GLIDE_PORT, router).health, { timeoutMs: HEALTH_TIMEOUT_MS, ...signal });
   } catch (error) {
-    // The containers stay up: their logs are the way to see why.
-    if (isGlideError(error) && error.code === 'EUNHEALTHY') {
-      throw new GlideError(error.code, error.message, [
-        ...error.details,
-        `\`${command} logs glide\` in the project shows Glide's output; \`${command} down\` stops it.`,
-      ]);
-    }
+    // The project is written by now, so bin.ts's "nothing was written" would be wrong; the containers are left for their logs.
+    const stop = `\`${command} logs glide\` in the project shows Glide's output; \`${command} down\` stops it.`;
+    if (ctx.signal?.aborted) throw new GlideError('ECANCELLED', `Cancelled while Glide was starting. The project is kept; ${stop}`);
+    if (isGlideError(error) && error.code === 'EUNHEALTHY') throw new GlideError(error.code, error.message, [...error.details, stop]);
     throw error;
   }
 }

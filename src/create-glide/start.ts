@@ -42,7 +42,8 @@ export async function runInForeground(
     glide.stop();
     await glide.exited.catch(() => undefined);
     unsubscribe();
-    if (error instanceof GlideError && error.code === 'ECANCELLED') {
+    // Ctrl-C reaches Glide too: its exit may end the wait first, and it is still a cancel.
+    if (ctx.signal?.aborted || (error instanceof GlideError && error.code === 'ECANCELLED')) {
       throw new GlideError('ECANCELLED', 'Cancelled while Glide was starting: it is stopped. The project is kept; `npx glide-up` in it starts Glide again.');
     }
     throw error;

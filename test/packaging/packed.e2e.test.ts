@@ -199,7 +199,7 @@ describe.each(SUPPORTED_NODES)('on Node %s', (nodeVersion) => {
     const binary = /Installed: (\S+)/.exec(result.stdout)?.[1];
     expect(binary?.startsWith(cache), result.stdout).toBe(true);
     expect(execFileSync(binary!, ['--version'], { encoding: 'utf8' })).toContain(`glide version ${mirror.stable} `);
-    expect((await readdir(join(work, 'app'))).sort()).toEqual(['.env', '.gitignore', 'config.yaml']);
+    expect((await readdir(join(work, 'app'))).sort()).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml']);
   });
 });
 
