@@ -5,9 +5,10 @@
  * offered where it avoids the problem.
  */
 import { formatTarget, GlideError, type Target } from '#contract';
+import { proxyFromEnv } from '../net/transport.js';
 import { RegistryClient } from '../registry/client.js';
 import { hasPlatform, imagePlatforms, type ImagePlatform } from '../registry/platforms.js';
-import { parseImageReference } from '../registry/reference.js';
+import { parseImageReference, type ImageReference } from '../registry/reference.js';
 import { isPortFree } from '../run/port.js';
 import { firstLines, runCommand } from './command.js';
 import { findCompose, type Compose } from './compose.js';
@@ -42,7 +43,14 @@ export async function dockerPreflight({ image, port, host, env, client, signal }
       `Stop it (\`ss -ltnp 'sport = :${port}'\` shows which program it is), or choose another port.`,
     ]);
   }
-  await expectPlatform(image, platform, client, signal);
+  const reference = parseImageReference(image);
+  // Through the proxies of the environment given, which is not necessarily the process's.
+  const registry = client ?? new RegistryClient({ registry: reference.registry, proxy: proxyFromEnv(env), ...(signal ? { signal } : {}) });
+  try {
+    await expectPlatform(image, reference, platform, registry);
+  } finally {
+    if (!client) await registry.close();
+  }
   return { compose, platform };
 }
 
@@ -71,28 +79,21 @@ async function daemonPlatform(env: NodeJS.ProcessEnv, host: Target): Promise<Ima
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
-async function expectPlatform(image: string, platform: ImagePlatform, given: RegistryClient | undefined, signal: AbortSignal | undefined): Promise<void> {
-  const reference = parseImageReference(image);
-  const client = given ?? new RegistryClient({ registry: reference.registry, ...(signal ? { signal } : {}) });
-  try {
-    const platforms = await imagePlatforms(client, reference).catch((error: unknown) => {
-      if ((error as { status?: unknown }).status === 404) {
-        throw new GlideError('ENORELEASE', `There is no image ${image} in its registry.`, [
-          'Check the version and --distro (each release publishes {version}-{distro} tags), or use --method binary.',
-        ]);
-      }
-      throw error;
-    });
-    if (!hasPlatform(platforms, platform)) {
-      const shown = formatPlatform(platform);
-      throw new GlideError(
-        'ENOPLATFORMIMAGE',
-        `${image} has no build for ${shown}, the platform Docker runs here (it has ${platforms.map(formatPlatform).join(', ') || 'none'}).`,
-        ['Pick another --distro or version that is built for it, or use --method binary.'],
-      );
+async function expectPlatform(image: string, reference: ImageReference, platform: ImagePlatform, client: RegistryClient): Promise<void> {
+  const platforms = await imagePlatforms(client, reference).catch((error: unknown) => {
+    if ((error as { status?: unknown }).status === 404) {
+      throw new GlideError('ENORELEASE', `There is no image ${image} in its registry.`, [
+        'Check the version and --distro (each release publishes {version}-{distro} tags), or use --method binary.',
+      ]);
     }
-  } finally {
-    if (!given) await client.close();
+    throw error;
+  });
+  if (!hasPlatform(platforms, platform)) {
+    throw new GlideError(
+      'ENOPLATFORMIMAGE',
+      `${image} has no build for ${formatPlatform(platform)}, the platform Docker runs here (it has ${platforms.map(formatPlatform).join(', ') || 'none'}).`,
+      ['Pick another --distro or version that is built for it, or use --method binary.'],
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Glide in the foreground (decision 0026): its output on our terminal, SIGINT/SIGTERM/SIGHUP
+ * Glide in the foreground (decision 0026): its output on our terminal, SIGINT/SIGTERM/SIGHUP/SIGQUIT
  * handed on to it one for one, and its exit code as ours. It runs in a process group of its
  * own, so a Ctrl-C at the terminal reaches it once, through us, not twice (the terminal's and
  * ours): Glide takes a second SIGINT as "stop now", which must stay the user's second Ctrl-C.
@@ -35,8 +35,12 @@ export interface GlideProcess {
   stop(signal?: NodeJS.Signals): void;
 }
 
-/** The signals handed on to Glide: Ctrl-C, a service manager's stop, a closed terminal. */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/**
+ * The signals handed on to Glide: Ctrl-C, a service manager's stop, a closed terminal, Ctrl-\.
+ * Those a terminal sends reach only our process group: each one we did not forward would end
+ * us and leave Glide running.
+ */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 export function startGlide({ binary, args, cwd, env, stdio = 'inherit' }: GlideStart): GlideProcess {
   const child = spawn(binary, args, {

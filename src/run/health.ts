@@ -13,7 +13,7 @@ export interface HealthWait {
   readonly timeoutMs: number;
   /** Ctrl-C: the wait ends at once with ECANCELLED (or the signal's own GlideError). */
   readonly signal?: AbortSignal;
-  /** Settles with why waiting is pointless ("glide exited with code 1"): the wait ends at once with EUNHEALTHY naming it. */
+  /** Resolves with why waiting is pointless ("glide exited with code 1"): the wait ends at once with EUNHEALTHY naming it. A rejection ends it with that error. */
   readonly gaveUp?: Promise<string>;
   /** Pause between probes. */
   readonly intervalMs?: number;
@@ -34,7 +34,8 @@ export async function waitForHealthy(url: URL, { timeoutMs, signal, gaveUp, inte
   gaveUp?.then(
     (why) =>
       ended.abort(new GlideError('EUNHEALTHY', `Glide stopped before it was healthy: ${why}.`, [`Nothing answered ${shown}; its output above says why.`])),
-    () => {},
+    // It could not even start (ESMOKE): that, not a timeout, is the answer.
+    (error: unknown) => ended.abort(error),
   );
   const timer = setTimeout(() => ended.abort(timedOut(shown, timeoutMs, lastAnswer)), timeoutMs);
   const dispatcher = createDispatcher({}, PROBE_STALL_MS);

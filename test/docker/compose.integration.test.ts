@@ -98,6 +98,14 @@ describe.each(['v2', 'v1'] as const)('compose %s with the real engine', (variant
     expect(await containers()).toEqual([]);
   });
 
+  it('a cancelled up (Ctrl-C) is ECANCELLED, and down cleans up after it', { timeout: 120_000 }, async () => {
+    const dir = await project(await freePort());
+    const cancel = new AbortController();
+    cancel.abort();
+    await expect(composeUp(dir, compose, { signal: cancel.signal })).rejects.toMatchObject({ code: 'ECANCELLED' });
+    await composeDown(dir, compose);
+  });
+
   it('a failed up is ECOMPOSE with what compose said', { timeout: 120_000 }, async () => {
     const dir = await project(await freePort());
     await writeFile(join(dir, 'compose.yaml'), 'services:\n  glide:\n    image: [not, an, image]\n');

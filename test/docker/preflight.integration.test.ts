@@ -110,6 +110,12 @@ describe('dockerPreflight', () => {
     expect(error.details.join('\n')).toContain('--method binary');
   });
 
+  it('asks the registry through the proxy of the environment it is given', async () => {
+    const deadProxy = `http://127.0.0.1:${await freePort()}`;
+    const error = await refusal({ env: { ...world.env('v2'), HTTP_PROXY: deadProxy, http_proxy: deadProxy, NO_PROXY: '', no_proxy: '' } });
+    expect(error.code).toBe('ENETWORK');
+  });
+
   it('a tag the registry does not have: ENORELEASE', async () => {
     const error = await refusal({ image: `${world.registry.host}/glide:9.9.9-alpine` });
     expect(error.code).toBe('ENORELEASE');

@@ -2,6 +2,7 @@
 // launcher process (as glide-up is one) that forwards signals and leaves no Glide behind.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -90,7 +91,7 @@ async function launch(mode?: 'crash') {
   });
   const glidePid = Number(/healthy (\d+)/.exec(output)![1]);
   started.push(launcher.pid!, glidePid);
-  return { launcher, glidePid, exited, output: () => output };
+  return { launcher, port, glidePid, exited, output: () => output };
 }
 
 describe('forwardSignals, in a launcher process', () => {
@@ -113,6 +114,28 @@ describe('forwardSignals, in a launcher process', () => {
     expect({ code, signal }, output()).toEqual({ code: 0, signal: null });
     expect(output().match(/received a shutdown signal/g)).toHaveLength(1);
     expect(await stillRunning([glidePid])).toEqual([]);
+  });
+
+  it('a second Ctrl-C while Glide is still stopping reaches it too: it stops at once (130)', { timeout: 60_000 }, async () => {
+    const { launcher, port, exited, output } = await launch();
+    // A request begun and never finished keeps Glide's graceful shutdown waiting (up to its 5 s timeout).
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /v1/health/ HTTP/1.1\r\nHost: glide\r\n');
+    try {
+      process.kill(-launcher.pid!, 'SIGINT');
+      await new Promise<void>((stopping) => {
+        const check = (): void => void (output().includes('received a shutdown signal') && stopping());
+        launcher.stderr.on('data', check);
+        check();
+      });
+      process.kill(-launcher.pid!, 'SIGINT');
+      const [code] = await exited;
+      // Not forwarded, Glide would end its shutdown at the timeout with "graceful shutdown failed" and code 1.
+      expect(code, output()).toBe(130);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('a launcher that dies of an error leaves no Glide running', { timeout: 60_000 }, async () => {

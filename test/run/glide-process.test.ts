@@ -24,13 +24,13 @@ function recordingGlide(): GlideProcess & { sent: string[]; exit(result: GlideEx
 }
 
 describe('forwardSignals', () => {
-  it('hands SIGINT, SIGTERM and SIGHUP on one for one, and SIGTERM when we exit first', () => {
+  it('hands SIGINT, SIGTERM, SIGHUP and SIGQUIT on one for one, and SIGTERM when we exit first', () => {
     const target = new EventEmitter();
     const glide = recordingGlide();
     forwardSignals(glide, target as unknown as NodeJS.Process);
-    for (const signal of ['SIGINT', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2']) target.emit(signal, signal);
+    for (const signal of ['SIGINT', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2']) target.emit(signal, signal);
     target.emit('exit', 1);
-    expect(glide.sent).toEqual(['SIGINT', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTERM']);
+    expect(glide.sent).toEqual(['SIGINT', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGTERM']);
   });
 
   it('lets go of every handler once Glide has exited, or when asked', async () => {
@@ -41,7 +41,7 @@ describe('forwardSignals', () => {
     glide.exit({ code: 0, signal: null });
     await glide.exited;
     await Promise.resolve();
-    expect(['SIGINT', 'SIGTERM', 'SIGHUP', 'exit'].map((name) => target.listenerCount(name))).toEqual([0, 0, 0, 0]);
+    expect(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'exit'].map((name) => target.listenerCount(name))).toEqual([0, 0, 0, 0, 0]);
 
     const other = recordingGlide();
     const unsubscribe = forwardSignals(other, target as unknown as NodeJS.Process);

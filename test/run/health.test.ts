@@ -67,6 +67,13 @@ describe('waitForHealthy', () => {
     expect(requests.length).toBeLessThanOrEqual(1);
   });
 
+  it('ends with gaveUp’s own error when it rejects (Glide could not be started at all)', async () => {
+    const { url } = await answering(503);
+    const notStarted = new GlideError('ESMOKE', 'Could not start glide: ENOENT.');
+    const error = await failure(waitForHealthy(url, { timeoutMs: 2_000, gaveUp: Promise.reject(notStarted) }));
+    expect(error).toBe(notStarted);
+  });
+
   it('ends with ECANCELLED when its signal aborts, and with the signal’s own GlideError when it has one', async () => {
     const { url } = await answering(503);
     const cancel = new AbortController();
