@@ -61,11 +61,24 @@ export function demoProjectFiles(answers: DemoAnswers, template: DemoTemplate): 
   };
   const rendered: ProjectFile[] = [];
   let gitignore = '';
+  // Compared without case: on macOS and Windows `.ENV` is `.env`, and would land on the keys.
+  const taken = new Set([...GENERATED_PATHS]);
+  const folders = new Set<string>();
   for (const file of template.files) {
     checkTemplatePath(file.path, template.source);
-    if (GENERATED_PATHS.has(file.path)) continue;
+    const key = file.path.toLowerCase();
+    if (GENERATED_PATHS.has(key)) continue;
+    const parents = key
+      .split('/')
+      .slice(0, -1)
+      .map((_, depth, parts) => parts.slice(0, depth + 1).join('/'));
+    const fileAsFolder = parents.find((parent) => taken.has(parent) || parent === '.gitignore');
+    if (fileAsFolder !== undefined) throw templatePathError(template.source, file.path, `${fileAsFolder} is a file of the project`);
+    if (folders.has(key) || taken.has(key)) throw templatePathError(template.source, file.path, 'another file or folder has the same name');
+    taken.add(key);
+    for (const parent of parents) folders.add(parent);
     const content = renderTemplateText(file.content, answers.method, fields);
-    if (file.path === '.gitignore') gitignore = content;
+    if (key === '.gitignore') gitignore = content;
     else if (content.trim() !== '') rendered.push({ path: file.path, content, mode: file.mode, existing: 'backup' });
   }
   return [
@@ -102,12 +115,14 @@ export function checkTemplatePath(path: string, source: string): string {
     /^[A-Za-z]:/.test(path) ||
     parts.some((part) => part === '' || part === '.' || part === '..') ||
     parts[0]?.toLowerCase() === '.git';
-  if (bad) {
-    throw new GlideError('ETEMPLATE', `The template ${source} has a file named ${JSON.stringify(path)}, which would be written outside the project folder.`, [
-      'Use a template whose files are all inside it (no absolute paths, no "..", nothing under .git/). Nothing was written.',
-    ]);
-  }
+  if (bad) throw templatePathError(source, path, 'it would be written outside the project folder');
   return path;
+}
+
+function templatePathError(source: string, path: string, why: string): GlideError {
+  return new GlideError('ETEMPLATE', `The template ${source} has a file named ${JSON.stringify(path)}: ${why}.`, [
+    'Use a template whose files are all inside it (no absolute paths, no "..", nothing under .git/), each name once. Nothing was written.',
+  ]);
 }
 
 /** The compose file pins one release: a reference without a tag or digest would follow `latest`. */

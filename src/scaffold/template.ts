@@ -79,6 +79,8 @@ export async function loadTemplate(spec: TemplateSpec, options: LoadTemplateOpti
       try {
         return await fetchGitHubTemplate(spec, source, options.client, options.githubApiUrl ?? 'https://api.github.com', options.signal);
       } catch (error) {
+        // Ctrl-C aborts the request too: that is a cancel, not a reason to stand in for the template.
+        if (options.signal?.aborted) throw new GlideError('ECANCELLED', 'Cancelled.');
         if (!isGlideError(error) || error.code !== 'ENETWORK') throw error;
         return { ...BUNDLED_TEMPLATE, fallback: `${source} could not be fetched (${error.message}); the bundled demo is used instead` };
       }

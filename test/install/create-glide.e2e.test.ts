@@ -73,6 +73,7 @@ describe('create-glide, without a terminal', () => {
     expect((await stat(join(project, '.env'))).mode & 0o777).toBe(0o600);
     expect(await readFile(join(project, '.env'), 'utf8')).toBe(`OPENAI_API_KEY=${SECRET}\n`);
     expect(await readFile(join(project, '.gitignore'), 'utf8')).toContain('.env');
+    expect(await readFile(join(project, 'README.md'), 'utf8')).toContain('npx glide-up');
     // The project really runs: Glide reads the config and answers its health check.
     await expectHealthy(binary, project);
   });

@@ -188,6 +188,25 @@ describe('the demo per method', () => {
     expect(fileOf(files, '.gitignore')).toBe('node_modules/\n.env\nsecrets/\n');
   });
 
+  it.each([
+    [['.ENV'], undefined],
+    [['Config.YAML'], undefined],
+    [['README.md', 'readme.md'], 'another file or folder has the same name'],
+    [['docs/a.md', 'DOCS'], 'another file or folder has the same name'],
+    [['docs', 'docs/a.md'], 'docs is a file of the project'],
+    [['.GITIGNORE'], undefined],
+    [['.gitignore', '.GITIGNORE'], 'another file or folder has the same name'],
+    [['.env/x'], '.env is a file of the project'],
+    [['.gitignore/x'], '.gitignore is a file of the project'],
+  ])('a template with %j cannot touch the keys or write a name twice', (paths, refused) => {
+    const template = { source: 'test', files: paths.map((path) => ({ path, content: 'OPENAI_API_KEY=theirs\n', mode: 0o644 })) };
+    const make = () => demoProjectFiles(answers('openai', 'binary', { OPENAI_API_KEY: 'mine' }), template);
+    if (refused) return void expect(make).toThrow(expect.objectContaining({ code: 'ETEMPLATE', message: expect.stringContaining(refused) }));
+    const files = make();
+    expect(files.map((file) => file.path)).toEqual(['config.yaml', '.env', '.gitignore']);
+    expect(files.find((file) => file.path === '.gitignore')?.content).toMatch(/^\.env$/m);
+  });
+
   it('the docker method needs a pinned image', () => {
     expect(() => demoProjectFiles({ ...answers('openai', 'docker'), image: 'ghcr.io/einstack/glide' }, BUNDLED_TEMPLATE)).toThrow(
       expect.objectContaining({ code: 'ECONFIG' }),

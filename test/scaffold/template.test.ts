@@ -237,6 +237,11 @@ describe('a GitHub template', () => {
     }
   });
 
+  it('cancelled (Ctrl-C) is not offline: no bundled stand-in', async () => {
+    const cancelled = loadTemplate(parseTemplateSpec('github:acme/demo'), { client, githubApiUrl: github.apiUrl, signal: AbortSignal.abort() });
+    await expect(cancelled).rejects.toMatchObject({ code: 'ECANCELLED' });
+  });
+
   it('the bundled template needs no client at all', async () => {
     expect(await loadTemplate(parseTemplateSpec('demo'))).toBe(BUNDLED_TEMPLATE);
     expect(await readFile(join(repo, 'README.md'), 'utf8')).toBe('Chat on {{port}}\n');
