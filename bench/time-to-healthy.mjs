@@ -6,7 +6,10 @@
 // packed create-glide tarball (target under 1 MB unpacked) and how many packages installing it
 // brings (target: one, itself).
 //
-//   npm run build && node bench/time-to-healthy.mjs
+//   npm run build && node bench/time-to-healthy.mjs [--docker]
+//
+// --docker adds the same for `--method docker --start` against `docker compose up -d` + a curl
+// loop (bench/time-to-healthy-docker.ts: the Docker engine, a local registry, docker-registry).
 //
 // The release is the Go stand-in of Glide built by glide-release (as scripts/demo-release.sh
 // does). Health is polled by this script, the same way for both, every 20 ms. Port 9099 must
@@ -17,12 +20,15 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { bundleRunner } from './bundle-runner.mjs';
 
 const CREATE_GLIDE = resolve('create-glide/dist/create-glide.mjs');
 const RELEASE = resolve('release/dist/glide-release.mjs');
 const HEALTH = 'http://127.0.0.1:9099/v1/health/';
 const TAG = '0.0.1-rc.1';
 const HOST = `linux/${process.arch === 'arm64' ? 'arm64' : 'amd64'}`;
+const { values } = parseArgs({ options: { docker: { type: 'boolean', default: false } } });
 const log = (text) => process.stderr.write(`${text}\n`);
 const scratch = mkdtempSync(join(tmpdir(), 'glide-bench-healthy-'));
 
@@ -116,6 +122,14 @@ function byHand(url, dir) {
   ].join('\n');
 }
 
+/** The Docker half, bundled like bench/images' runner so it can use the tests' Docker world. */
+async function dockerTimes() {
+  const runner = await bundleRunner('bench/time-to-healthy-docker.ts');
+  log('create-glide --yes --method docker --start, then compose up -d by hand…');
+  const output = execFileSync(process.execPath, [runner, CREATE_GLIDE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(output.trim().split('\n').at(-1));
+}
+
 function packedSize() {
   const [pack] = JSON.parse(
     execFileSync('npm', ['pack', '-w', 'create-glide', '--json', '--pack-destination', scratch], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
@@ -147,15 +161,23 @@ try {
     );
     log('the same by hand (curl, sha256sum, tar, the binary)…');
     const handMs = await timeToHealthy('the shell script', 'bash', ['-c', byHand(mirror.url, join(scratch, 'by-hand'))], { cwd: scratch, env });
+    const docker = values.docker ? await dockerTimes() : undefined;
     const pack = packedSize();
     const rows = [
       ['from nothing to the first 200 from /v1/health/', 'ms', 'ratio'],
       ['curl + sha256sum + tar + glide (baseline)', handMs.toFixed(0), '1.00'],
       ['create-glide --yes --method binary --start', createMs.toFixed(0), (createMs / handMs).toFixed(2)],
+      ...(docker
+        ? [
+            [`compose.yaml by hand + ${docker.compose} up -d + curl (baseline)`, docker.handMs.toFixed(0), '1.00'],
+            ['create-glide --yes --method docker --start', docker.createMs.toFixed(0), (docker.createMs / docker.handMs).toFixed(2)],
+          ]
+        : []),
     ];
     const width = Math.max(...rows.map((row) => row[0].length));
     for (const [what, ms, ratio] of rows) console.log(`${what.padEnd(width)}  ${ms.padStart(6)}  ${ratio.padStart(5)}`);
-    console.log(`target ratio ≤ 1.5: ${createMs / handMs <= 1.5 ? 'met' : 'NOT met'}`);
+    const met = (ratio) => (ratio <= 1.5 ? 'met' : 'NOT met');
+    console.log(`target ratio ≤ 1.5: binary ${met(createMs / handMs)}${docker ? `, docker ${met(docker.createMs / docker.handMs)}` : ''}`);
     console.log('');
     console.log(
       `create-glide packed: ${(pack.size / 1024).toFixed(0)} KB, unpacked ${(pack.unpacked / 1024).toFixed(0)} KB (target < 1024 KB: ${pack.unpacked < 1024 * 1024 ? 'met' : 'NOT met'})`,
