@@ -98,6 +98,12 @@ describe('create-glide flow', () => {
     expect(said.join('\n')).toContain('header must be a windows/amd64 binary');
   });
 
+  it('--method and --no-start answer their questions at a terminal too', async () => {
+    const { terminal, asked } = scriptedTerminal(['my-app', 'openai', 'sk-typed']);
+    expect((await create(['--method', 'binary', '--no-start', ...offline()], terminal)).code).toBe(0);
+    expect(asked).toEqual(['text: Where should the project go?', 'select: Which LLM provider should Glide route to?', expect.stringMatching(/^password: /)]);
+  });
+
   it('--start is planned: the binary run with the project config and the health URL', async () => {
     const { terminal, said } = scriptedTerminal([]);
     expect((await create(['x', '--yes', '--start', ...offline()], terminal)).code).toBe(0);
