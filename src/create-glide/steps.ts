@@ -4,7 +4,7 @@
  * trace and `--dry-run` is the plan printed.
  */
 import { relative, resolve } from 'node:path';
-import { archiveName, checksumsName, formatTarget, GLIDE_PORT, GlideError, type Target } from '#contract';
+import { archiveName, checksumsName, DEFAULT_DISTRO, formatTarget, GLIDE_PORT, GlideError, imageTag, type Target } from '#contract';
 import { checkCacheWritable, inspectInstall, installGlide, readChecksum, type InstallEvent, type InstallResult } from '../install/index.js';
 import { installPaths } from '../install/cache.js';
 import { findForeignGlide } from '../install/path-check.js';
@@ -17,7 +17,7 @@ import type { FileAction } from '../scaffold/project.js';
 import { DEFAULT_PROVIDER, PROVIDER_SPECS, PROVIDERS, type Provider } from '../scaffold/providers.js';
 import { checkProjectFolder, folderState } from '../scaffold/write.js';
 import type { InstallerSettings } from '../settings.js';
-import type { CreateOptions } from './options.js';
+import { DEFAULT_IMAGE, type CreateOptions, type Method } from './options.js';
 import type { Terminal } from './terminal.js';
 
 export interface CreateContext {
@@ -28,6 +28,8 @@ export interface CreateContext {
   readonly host: Target;
   readonly terminal: Terminal;
   readonly client: HttpClient;
+  /** Ctrl-C or SIGTERM (bin.ts): ends a wait; the same signal the client's requests carry. */
+  readonly signal?: AbortSignal;
 }
 
 const DEFAULT_DIR = 'glide-demo';
@@ -95,6 +97,74 @@ export async function askProviderValues(ctx: Pick<CreateContext, 'options' | 'te
   return values;
 }
 
+/** --method, else asked; --yes or no terminal means the binary (no Docker needed). */
+export async function askMethod(ctx: Pick<CreateContext, 'options' | 'terminal'>): Promise<Method> {
+  const { options, terminal } = ctx;
+  if (options.method) return options.method;
+  if (!terminal.interactive || options.yes) return 'binary';
+  return terminal.select(
+    'How should Glide run?',
+    [
+      { value: 'binary', label: 'Native binary', hint: 'downloaded and verified; nothing else needed' },
+      { value: 'docker', label: 'Docker Compose', hint: 'needs Docker and Compose' },
+    ],
+    'binary',
+  );
+}
+
+/** --start/--no-start, else asked; --yes or no terminal means do not start (a script gets its prompt back). */
+export async function askStart(ctx: Pick<CreateContext, 'options' | 'terminal'>): Promise<boolean> {
+  const { options, terminal } = ctx;
+  if (options.start !== undefined) return options.start;
+  if (!terminal.interactive || options.yes) return false;
+  return terminal.confirm('Start Glide now and wait until it is healthy?', true);
+}
+
+/** The Docker settings of a docker run: the flags' when given, the defaults when Docker was chosen at the prompt. */
+export function dockerSettings(options: Pick<CreateOptions, 'docker'>): NonNullable<CreateOptions['docker']> {
+  return options.docker ?? { distro: DEFAULT_DISTRO, image: DEFAULT_IMAGE };
+}
+
+/** The exact image compose pins: `{repo}:{version}-{distro}`, an immutable tag. */
+export function imageReference(repository: string, version: string, distro: string): string {
+  return `${repository}:${imageTag(version, distro)}`;
+}
+
+/** Where a started Glide answers, from this machine. `router` is the demo's one router. */
+export function glideUrls(port: number, router: string): { readonly health: URL; readonly chat: URL } {
+  const base = `http://127.0.0.1:${port}/v1/`;
+  return { health: new URL('health/', base), chat: new URL(`language/${router}/chat/`, base) };
+}
+
+/** What to try once Glide answers: the URLs and README's curl (the key stays in .env; Glide adds it). */
+export function runningLines(port: number, router: string): string[] {
+  const { health, chat } = glideUrls(port, router);
+  return [
+    `health  ${health.href}`,
+    `chat    ${chat.href}`,
+    `curl -X POST ${chat.href} -H 'Content-Type: application/json' \\`,
+    `  -d '{"message": {"role": "user", "content": "Say hello in five words."}}'`,
+  ];
+}
+
+export interface Release {
+  readonly version: string;
+  readonly source: ReleaseSource;
+}
+
+/** The source (mirror or GitHub) and the version asked for, resolved: an exact version costs no request. */
+export async function resolveRelease(ctx: Pick<CreateContext, 'options' | 'settings' | 'client' | 'cwd'>): Promise<Release> {
+  const downloadBaseUrl = ctx.options.downloadBaseUrl ?? ctx.settings.downloadBaseUrl;
+  const source = releaseSource({
+    repo: ctx.settings.repo,
+    ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
+    githubUrl: ctx.settings.githubUrl,
+    githubApiUrl: ctx.settings.githubApiUrl,
+    cwd: ctx.cwd,
+  });
+  return { version: await resolveVersion(ctx.options.version, releaseLookup(source, ctx.client)), source };
+}
+
 export interface InstallPlan {
   readonly version: string;
   readonly target: Target;
@@ -120,15 +190,7 @@ export interface InstallPlan {
 export async function planInstall(ctx: Pick<CreateContext, 'options' | 'settings' | 'host' | 'client' | 'cwd'>): Promise<InstallPlan> {
   const { options, settings } = ctx;
   const target = options.os && options.arch ? targetFromWords(options.os, options.arch) : ctx.host;
-  const downloadBaseUrl = options.downloadBaseUrl ?? settings.downloadBaseUrl;
-  const source = releaseSource({
-    repo: settings.repo,
-    ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
-    githubUrl: settings.githubUrl,
-    githubApiUrl: settings.githubApiUrl,
-    cwd: ctx.cwd,
-  });
-  const version = await resolveVersion(options.version, releaseLookup(source, ctx.client));
+  const { version, source } = await resolveRelease(ctx);
   const asset = archiveName(version, target);
   const paths = installPaths(settings.cacheDir, version, target, asset);
   const plan = {
@@ -148,10 +210,17 @@ export async function planInstall(ctx: Pick<CreateContext, 'options' | 'settings
 }
 
 export function planLines(project: ProjectAnswer, actions: readonly FileAction[], plan: InstallPlan, ctx: Pick<CreateContext, 'cwd' | 'options'>): string[] {
-  const shown = relative(ctx.cwd, project.dir) || '.';
   return [
     `Glide ${plan.version} for ${formatTarget(plan.target)} from ${describeSource(plan.source)}`,
     ...installLines(plan, ctx.options.insecureSkipVerify),
+    ...projectLines(project, actions, ctx),
+  ];
+}
+
+/** The project's part of the plan: each file and what becomes of it. */
+export function projectLines(project: ProjectAnswer, actions: readonly FileAction[], ctx: Pick<CreateContext, 'cwd'>): string[] {
+  const shown = relative(ctx.cwd, project.dir) || '.';
+  return [
     `Project ${shown}${project.overwrite ? ' (existing folder: other files are kept)' : ''}`,
     ...actions.map((action) => `  ${action.kind.padEnd(9)} ${action.file.path}${fileNote(action)}`),
   ];
@@ -258,19 +327,40 @@ export function nextSteps(
   missing: readonly string[],
   ctx: Pick<CreateContext, 'cwd' | 'host'>,
 ): string[] {
-  const dir = relative(ctx.cwd, project.dir) || '.';
   const binary = quoteForShell(installed.binary, ctx.host.os);
-  const lines = [
-    // `cd -x` would be an option: a leading dash gets ./ first.
-    ...(dir !== '.' ? [`cd ${quoteForShell(dir.startsWith('-') ? `./${dir}` : dir, ctx.host.os)}`] : []),
-    ...(missing.length > 0 ? [`# fill in ${missing.join(', ')} in .env`] : []),
-  ];
+  const lines = [...cdLine(project, ctx), ...fillIn(missing)];
   if (plan.runnable) {
-    lines.push(`${binary} --config config.yaml`, `# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/`);
+    lines.push(`${binary} --config config.yaml`, `# or: npx glide-up (the newest Glide with this folder's config.yaml and .env)`);
+    lines.push(`# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/`);
   } else {
     lines.push(`# the binary is for ${formatTarget(plan.target)}: copy ${binary} to that machine with the project`);
   }
   return lines;
+}
+
+export function dockerNextSteps(
+  project: ProjectAnswer,
+  composeCommand: string,
+  missing: readonly string[],
+  ctx: Pick<CreateContext, 'cwd' | 'host'>,
+): string[] {
+  return [
+    ...cdLine(project, ctx),
+    ...fillIn(missing),
+    `${composeCommand} up -d`,
+    `# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/ (README.md has a chat request)`,
+  ];
+}
+
+/** `cd` into the project, unless it is the current folder. */
+export function cdLine(project: ProjectAnswer, ctx: Pick<CreateContext, 'cwd' | 'host'>): string[] {
+  const dir = relative(ctx.cwd, project.dir) || '.';
+  // `cd -x` would be an option: a leading dash gets ./ first.
+  return dir === '.' ? [] : [`cd ${quoteForShell(dir.startsWith('-') ? `./${dir}` : dir, ctx.host.os)}`];
+}
+
+function fillIn(missing: readonly string[]): string[] {
+  return missing.length > 0 ? [`# fill in ${missing.join(', ')} in .env`] : [];
 }
 
 /**

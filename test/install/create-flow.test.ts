@@ -2,41 +2,12 @@
 // tests its steps): which questions are asked when, and that a cancel writes nothing.
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/create-glide/cli.js';
-import { cancelled, type Terminal } from '../../src/create-glide/terminal.js';
-
-type Answer = string | boolean | typeof CANCEL;
-const CANCEL = Symbol('cancel');
-
-/** A terminal that answers from a script and records what was asked and said. */
-function scriptedTerminal(answers: Answer[], interactive = true) {
-  const asked: string[] = [];
-  const said: string[] = [];
-  const next = (kind: string, message: string): Answer => {
-    asked.push(`${kind}: ${message}`);
-    const answer = answers.shift();
-    if (answer === undefined) throw new Error(`unscripted question: ${message}`);
-    if (answer === CANCEL) throw cancelled();
-    return answer;
-  };
-  const terminal: Terminal = {
-    interactive,
-    intro: (text) => said.push(text),
-    step: (text) => said.push(text),
-    warn: (text) => said.push(`warn: ${text}`),
-    note: (title, lines) => said.push(title, ...lines),
-    outro: (text) => said.push(text),
-    select: async (message) => next('select', message) as never,
-    text: async (message) => String(next('text', message)),
-    password: async (message) => String(next('password', message)),
-    confirm: async (message) => Boolean(next('confirm', message)),
-    progress: () => ({ update() {}, done: (text) => said.push(text), fail: (text) => said.push(text) }),
-  };
-  return { terminal, asked, said };
-}
+import { nextSteps } from '../../src/create-glide/steps.js';
+import type { Terminal } from '../../src/create-glide/terminal.js';
+import { CANCEL, runCreate, scriptedTerminal, type Answer } from '../helpers/scripted-terminal.js';
 
 let cwd: string;
 let mirrorDir: string;
@@ -55,38 +26,25 @@ afterEach(async () => {
   await rm(mirrorDir, { recursive: true, force: true });
 });
 
-async function create(argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv = {}) {
-  const stderr = new PassThrough();
-  let errors = '';
-  stderr.on('data', (chunk) => (errors += String(chunk)));
-  const io = {
-    stdin: new PassThrough() as never,
-    stdout: new PassThrough() as never,
-    stderr: stderr as never,
-    env: { GLIDE_CACHE_DIR: join(cwd, '.cache'), ...env },
-    cwd,
-    host: async () => ({ platform: 'linux', arch: 'arm64', translated: false }),
-    terminal,
-  };
-  const code = await main(argv, io);
-  return { code, errors };
-}
+const create = (argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv = {}) => runCreate(cwd, argv, terminal, env);
 
 // An exact version and a mirror folder: planning reads its checksums file and asks nothing else.
 const offline = () => ['--glide-version', '0.1.0-rc.1', '--download-base-url', mirrorDir, '--dry-run'];
 
 describe('create-glide flow', () => {
-  it('asks folder, provider and each value, then prints the plan without a single request', async () => {
-    const { terminal, asked, said } = scriptedTerminal(['my-app', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '']);
+  it('asks folder, method, provider, each value and whether to start, then prints the plan without a single request', async () => {
+    const { terminal, asked, said } = scriptedTerminal(['my-app', 'binary', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '', false]);
     const { code, errors } = await create(offline(), terminal);
     expect(errors).toBe('');
     expect(code).toBe(0);
     expect(asked).toEqual([
       'text: Where should the project go?',
+      'select: How should Glide run?',
       'select: Which LLM provider should Glide route to?',
       'password: Azure OpenAI API key (stored only in .env; Enter to fill it in later)',
       'text: Azure OpenAI endpoint (https://….openai.azure.com) (Enter to fill it in later)',
       'text: Azure OpenAI deployment (model) name (Enter to fill it in later)',
+      'confirm: Start Glide now and wait until it is healthy?',
     ]);
     expect(said).toContain(`  download  ${mirrorDir}/0.1.0-rc.1/glide_v0.1.0-rc.1_linux_arm64.tar.gz`);
     expect(said).toContain(`  verify    sha256 ${'1'.repeat(64)} (glide_v0.1.0-rc.1_checksums.txt)`);
@@ -95,9 +53,9 @@ describe('create-glide flow', () => {
   });
 
   it('values already in the environment are not asked for', async () => {
-    const { terminal, asked } = scriptedTerminal(['my-app', 'openai']);
+    const { terminal, asked } = scriptedTerminal(['my-app', 'binary', 'openai', false]);
     expect((await create(offline(), terminal, { OPENAI_API_KEY: 'sk-env' })).code).toBe(0);
-    expect(asked).toHaveLength(2);
+    expect(asked.some((question) => question.includes('API key'))).toBe(false);
   });
 
   it('flags answer their questions; --yes asks nothing', async () => {
@@ -106,8 +64,8 @@ describe('create-glide flow', () => {
     expect(asked).toEqual([]);
   });
 
-  it.each([0, 1, 2])('a cancel at question %i exits 130 and writes nothing', async (at) => {
-    const script: Answer[] = ['my-app', 'openai', 'sk-typed'];
+  it.each([0, 1, 2, 3, 4])('a cancel at question %i exits 130 and writes nothing', async (at) => {
+    const script: Answer[] = ['my-app', 'binary', 'openai', 'sk-typed', true];
     script[at] = CANCEL;
     const { terminal } = scriptedTerminal(script);
     const { code, errors } = await create(['--glide-version', '0.1.0-rc.1', '--download-base-url', '/nonexistent-mirror'], terminal);
@@ -138,5 +96,77 @@ describe('create-glide flow', () => {
     expect((await create(['x', '--yes', '--os', 'windows', '--arch', 'amd64', ...offline()], terminal)).code).toBe(0);
     expect(said.join('\n')).toContain('glide_v0.1.0-rc.1_windows_amd64.zip');
     expect(said.join('\n')).toContain('header must be a windows/amd64 binary');
+  });
+
+  it('--method and --no-start answer their questions at a terminal too', async () => {
+    const { terminal, asked } = scriptedTerminal(['my-app', 'openai', 'sk-typed']);
+    expect((await create(['--method', 'binary', '--no-start', ...offline()], terminal)).code).toBe(0);
+    expect(asked).toEqual(['text: Where should the project go?', 'select: Which LLM provider should Glide route to?', expect.stringMatching(/^password: /)]);
+  });
+
+  it('--start is planned: the binary run with the project config and the health URL', async () => {
+    const { terminal, said } = scriptedTerminal([]);
+    expect((await create(['x', '--yes', '--start', ...offline()], terminal)).code).toBe(0);
+    expect(said).toContain('  start     glide --config config.yaml --env .env; wait for http://127.0.0.1:9099/v1/health/');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('--start with an install for another platform is a usage error before anything is written', async () => {
+    const { terminal } = scriptedTerminal([]);
+    const { code, errors } = await create(['x', '--yes', '--start', '--os', 'windows', '--arch', 'amd64', ...offline()], terminal);
+    expect(code).toBe(2);
+    expect(errors).toContain('--start runs Glide here, and this install is for windows/amd64');
+  });
+
+  it('port 9099 taken: --start is refused before anything is downloaded or written', async () => {
+    const holder = createServer();
+    // Held by us, or already by something else: taken either way.
+    await new Promise<void>((done) => holder.once('error', () => done()).listen(9099, '127.0.0.1', done));
+    try {
+      const { terminal } = scriptedTerminal([]);
+      const { code, errors } = await create(['x', '--yes', '--start', '--glide-version', '0.1.0-rc.1', '--download-base-url', mirrorDir], terminal, {
+        OPENAI_API_KEY: 'sk-secret-1234',
+      });
+      expect(code).toBe(1);
+      expect(errors).toContain('EPORTINUSE: Port 9099 on 127.0.0.1 is taken');
+      expect(errors).not.toContain('sk-secret-1234');
+      expect(await readdir(cwd)).toEqual([]);
+    } finally {
+      await new Promise((done) => holder.close(done));
+    }
+  });
+
+  it('without --start the binary next steps name npx glide-up', () => {
+    const lines = nextSteps(
+      { dir: join(cwd, 'app'), overwrite: false },
+      { binary: '/c/glide', reused: false } as never,
+      { runnable: true } as never,
+      ['OPENAI_API_KEY'],
+      { cwd, host: { os: 'linux', arch: 'amd64' } },
+    );
+    expect(lines).toEqual([
+      'cd app',
+      '# fill in OPENAI_API_KEY in .env',
+      '/c/glide --config config.yaml',
+      "# or: npx glide-up (the newest Glide with this folder's config.yaml and .env)",
+      '# then: curl http://127.0.0.1:9099/v1/health/',
+    ]);
+  });
+
+  it('a bad --template is a usage error before the first question', async () => {
+    const { terminal, asked } = scriptedTerminal([]);
+    const { code, errors } = await create(['--template', 'ftp:x', ...offline()], terminal);
+    expect(code).toBe(2);
+    expect(errors).toContain('--template "ftp:x"');
+    expect(asked).toEqual([]);
+  });
+
+  it('--template FOLDER: its files are planned beside the generated config.yaml and .env', async () => {
+    const template = join(cwd, 'my-template');
+    await mkdir(template);
+    await writeFile(join(template, 'NOTES.md'), 'Router {{router}} on port {{port}}\n');
+    const { terminal, said } = scriptedTerminal([]);
+    expect((await create(['x', '--yes', '--template', template, ...offline()], terminal)).code).toBe(0);
+    expect(said).toEqual(expect.arrayContaining(['  create    config.yaml', '  create    NOTES.md']));
   });
 });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveName } from '#contract';
 import { hostTarget } from '../../src/platform/detect.js';
 import { readHostFacts } from '../../src/platform/host.js';
+import { cliUserEnv, listTree, runCli } from '../helpers/cli-user.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT } from '../helpers/repo.js';
 import { startStaticMirror } from '../helpers/static-mirror.js';
@@ -51,26 +52,8 @@ beforeEach(async () => {
   server.log.length = 0;
 });
 
-/** The environment of a user's shell: no inherited HOME, XDG or cache, no proxy. */
-function userEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: user.home,
-    XDG_CACHE_HOME: join(user.home, '.cache'),
-    XDG_CONFIG_HOME: join(user.home, '.config'),
-    TZ: 'UTC',
-    ...extra,
-  };
-}
-
-function run(args: readonly string[], extra: Record<string, string> = {}) {
-  return execa(process.execPath, [CLI, ...args], { cwd: user.cwd, env: userEnv(extra), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
-}
-
-async function listTree(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  return (await readdir(dir, { recursive: true })).map(String).sort();
-}
+const userEnv = (extra: Record<string, string> = {}) => cliUserEnv(user, extra);
+const run = (args: readonly string[], extra: Record<string, string> = {}) => runCli(CLI, user, args, extra);
 
 describe('create-glide, without a terminal', () => {
   it('installs from the mirror, writes the project, and the binary answers --version', async () => {
@@ -626,11 +609,15 @@ describe('create-glide in a real terminal (tmux)', () => {
     try {
       await screenUntil(session, /Where should the project go\?/);
       await tmux(['send-keys', '-t', session, 'tty-app', 'Enter']);
+      await screenUntil(session, /How should Glide run\?/);
+      await tmux(['send-keys', '-t', session, 'Enter']);
       await screenUntil(session, /Which LLM provider/);
       await tmux(['send-keys', '-t', session, 'Down', 'Enter']);
       await screenUntil(session, /Anthropic API key/);
       await tmux(['send-keys', '-t', session, '-l', SECRET]);
       await tmux(['send-keys', '-t', session, 'Enter']);
+      await screenUntil(session, /Start Glide now/);
+      await tmux(['send-keys', '-t', session, 'n']);
       const during = await screenUntil(session, /Downloading glide_v.*(KB|MB) \/ .*MB\/s|KB\/s/);
       expect(during).not.toContain(SECRET);
       const done = await screenUntil(session, /is ready/, 30_000);
@@ -684,7 +671,7 @@ describe('create-glide in a real terminal (tmux)', () => {
     const exitFile = join(user.cwd, '..', 'exit-cancel');
     await startSession(session, `cancelled --download-base-url ${server.url}`, exitFile);
     try {
-      await screenUntil(session, /Which LLM provider/);
+      await screenUntil(session, /How should Glide run\?/);
       await tmux(['send-keys', '-t', session, 'C-c']);
       expect(await exitCode(exitFile)).toBe(130);
       expect(await listTree(user.cwd)).toEqual([]);
