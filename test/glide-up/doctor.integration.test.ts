@@ -1,7 +1,7 @@
 // `glide-up doctor` through main(), as bin.ts calls it, where the installers' settings cannot be
 // read whole: a problem doctor is asked about must be one of its lines, not the reason it fails.
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/glide-up/cli.js';
 import { readHostFacts } from '../../src/platform/host.js';
 
@@ -12,6 +12,16 @@ function collect(stream: PassThrough): () => string {
 }
 
 describe('glide-up doctor', () => {
+  // As bin.ts sees it with HOME empty: os.homedir() is '' then, so no home anywhere (not the setup's temp HOME).
+  let home: string | undefined;
+  beforeEach(() => {
+    home = process.env.HOME;
+    process.env.HOME = '';
+  });
+  afterEach(() => {
+    process.env.HOME = home;
+  });
+
   it('no HOME and no GLIDE_CACHE_DIR: exits 0, the cache line says what is wrong and what to set', async () => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
