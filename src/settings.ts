@@ -21,6 +21,11 @@ export interface InstallerSettings {
 const TOKEN_VARIABLES = ['GLIDE_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'] as const;
 
 export function readSettings(env: NodeJS.ProcessEnv, platform: string = process.platform, home: string | undefined = homeFolder()): InstallerSettings {
+  return { ...readNetworkSettings(env), cacheDir: cacheDir({ env, platform, home }) };
+}
+
+/** All but the cache folder, which needs a home folder or GLIDE_CACHE_DIR: `glide-up doctor` reports its absence instead of failing on it. */
+export function readNetworkSettings(env: NodeJS.ProcessEnv): Omit<InstallerSettings, 'cacheDir'> {
   const tokenSource = TOKEN_VARIABLES.find((name) => env[name]?.trim());
   const downloadBaseUrl = env.GLIDE_DOWNLOAD_BASE_URL?.trim();
   return {
@@ -28,7 +33,6 @@ export function readSettings(env: NodeJS.ProcessEnv, platform: string = process.
     ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
     ...(tokenSource ? { token: { value: (env[tokenSource] ?? '').trim(), source: tokenSource } } : {}),
     proxy: proxyFromEnv(env),
-    cacheDir: cacheDir({ env, platform, home }),
     githubUrl: env.GLIDE_GITHUB_URL?.trim() || 'https://github.com',
     githubApiUrl: env.GLIDE_GITHUB_API_URL?.trim() || 'https://api.github.com',
   };

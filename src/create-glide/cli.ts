@@ -176,7 +176,7 @@ async function planBinary(ctx: CreateContext, startGlide: boolean): Promise<RunP
 async function planDockerOrBinary(ctx: CreateContext, startGlide: boolean): Promise<RunPlan> {
   const docker = await import('./docker.js');
   try {
-    return { kind: 'docker', docker: await docker.planDocker(ctx) };
+    return { kind: 'docker', docker: await docker.planDocker(ctx, startGlide) };
   } catch (error) {
     if (!docker.binaryWouldHelp(error) || !ctx.terminal.interactive || ctx.options.yes) throw error;
     const why = [`${error.code}: ${error.message}`, ...error.details.filter((line) => !line.includes('--method binary'))];

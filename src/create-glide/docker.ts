@@ -1,6 +1,6 @@
 /**
  * `--method docker`: the image compose pins, checked before anything is written (the
- * preflight: Docker, Compose, the port, the image's platforms), and with `--start` the
+ * preflight: Docker, Compose, the port when it will start, the image's platforms), and with `--start` the
  * compose project brought up and waited for from this machine (decision 0028).
  */
 import { GLIDE_PORT, GlideError, isGlideError } from '#contract';
@@ -24,11 +24,15 @@ export function binaryWouldHelp(error: unknown): error is GlideError {
   return isGlideError(error) && BINARY_HELPS.has(error.code);
 }
 
-export async function planDocker(ctx: Pick<CreateContext, 'options' | 'settings' | 'client' | 'cwd' | 'host' | 'env' | 'signal'>): Promise<DockerPlan> {
+/** `start`: whether compose will be brought up (`--start`); only then must port ${GLIDE_PORT} be free. */
+export async function planDocker(
+  ctx: Pick<CreateContext, 'options' | 'settings' | 'client' | 'cwd' | 'host' | 'env' | 'signal'>,
+  start: boolean,
+): Promise<DockerPlan> {
   const { version } = await resolveRelease(ctx);
   const { distro, image: repository } = dockerSettings(ctx.options);
   const image = imageReference(repository, version, distro);
-  const { compose } = await dockerPreflight({ image, port: GLIDE_PORT, host: ctx.host, env: ctx.env, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const { compose } = await dockerPreflight({ image, port: GLIDE_PORT, start, host: ctx.host, env: ctx.env, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   return { version, image, compose };
 }
 

@@ -1,6 +1,6 @@
 /**
  * What `--method docker` checks before anything is written (decision 0026): the docker CLI,
- * a daemon that answers, Compose, a free port, and an image with a build for the platform the
+ * a daemon that answers, Compose, a free port (when it will be started), and an image with a build for the platform the
  * daemon runs. Each failure is its own GlideError saying what to do, the binary method
  * offered where it avoids the problem.
  */
@@ -18,6 +18,8 @@ export interface DockerPreflight {
   readonly image: string;
   /** The host port Glide is published on, on 127.0.0.1. */
   readonly port: number;
+  /** Whether the caller will start the project (`--start`): only then must the port be free. */
+  readonly start: boolean;
   /** This machine's platform; its ARM version names the variant a 32-bit ARM daemon needs. */
   readonly host: Target;
   readonly env: NodeJS.ProcessEnv;
@@ -29,7 +31,15 @@ export interface DockerPreflight {
 const OR_BINARY = 'Or use --method binary: it runs Glide without Docker.';
 const DAEMON_TIMEOUT_MS = 30_000;
 
-export async function dockerPreflight({ image, port, host, env, client, signal }: DockerPreflight): Promise<{ compose: Compose; platform: ImagePlatform }> {
+export async function dockerPreflight({
+  image,
+  port,
+  start,
+  host,
+  env,
+  client,
+  signal,
+}: DockerPreflight): Promise<{ compose: Compose; platform: ImagePlatform }> {
   const platform = await daemonPlatform(env, host);
   const compose = await findCompose(env);
   if (!compose) {
@@ -38,7 +48,7 @@ export async function dockerPreflight({ image, port, host, env, client, signal }
       OR_BINARY,
     ]);
   }
-  if (!(await isPortFree(port))) {
+  if (start && !(await isPortFree(port))) {
     throw new GlideError('EPORTINUSE', `Port ${port} on 127.0.0.1 is taken: another program, or a Glide already running, listens there.`, [
       `Stop it (\`ss -ltnp 'sport = :${port}'\` shows which program it is), or choose another port.`,
     ]);

@@ -36,6 +36,12 @@ export async function main(argv: readonly string[], io: GlideUpIo): Promise<numb
       io.stdout.write(`${typeof GLIDE_UP_VERSION === 'string' ? GLIDE_UP_VERSION : 'dev'}\n`);
       return 0;
     }
+    if (command.kind === 'doctor') {
+      const { doctorReport } = await import('./doctor.js');
+      const host = hostTarget(await io.host());
+      io.stdout.write(`${(await doctorReport({ host, cwd: io.cwd, env: io.env, platform: io.platform, home: io.home })).join('\n')}\n`);
+      return 0;
+    }
     const [{ readSettings }, { glideUpConfigDir }] = await Promise.all([import('../settings.js'), import('./config-dir.js')]);
     const settings = readSettings(io.env, io.platform, io.home);
     const say = (line: string): void => void io.stderr.write(`glide-up: ${line}\n`);
@@ -50,18 +56,6 @@ export async function main(argv: readonly string[], io: GlideUpIo): Promise<numb
       });
     }
     const host = hostTarget(await io.host());
-    if (command.kind === 'doctor') {
-      const { doctorReport } = await import('./doctor.js');
-      const configDir = (() => {
-        try {
-          return glideUpConfigDir(io.env, io.platform, io.home);
-        } catch (error) {
-          return `none: ${(error as Error).message}`;
-        }
-      })();
-      io.stdout.write(`${(await doctorReport({ settings, host, configDir, cwd: io.cwd, env: io.env })).join('\n')}\n`);
-      return 0;
-    }
     const [{ HttpClient }, { runGlide }] = await Promise.all([import('../net/http.js'), import('./run.js')]);
     const client = new HttpClient({
       proxy: settings.proxy,

@@ -9,43 +9,53 @@ import { redactUrl } from '../net/http.js';
 import { describeFolderProblem, folderProblem } from '../platform/folders.js';
 import { describeSource, releaseSource } from '../releases/source.js';
 import { isPortFree } from '../run/port.js';
-import type { InstallerSettings } from '../settings.js';
+import { cacheDir } from '../install/cache.js';
+import { readNetworkSettings } from '../settings.js';
+import { glideUpConfigDir } from './config-dir.js';
 import { listCachedVersions } from './installs.js';
 
 const run = promisify(execFile);
 
 export interface DoctorContext {
-  readonly settings: InstallerSettings;
   readonly host: Target;
-  readonly configDir: string;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
+  readonly platform: string;
+  readonly home: string | undefined;
 }
 
 export async function doctorReport(ctx: DoctorContext): Promise<string[]> {
-  const { settings } = ctx;
+  const settings = readNetworkSettings(ctx.env);
   const proxy = settings.proxy;
-  const installs = await listCachedVersions(settings.cacheDir);
-  const cacheProblem = await folderProblem(settings.cacheDir);
-  let source: string;
-  try {
-    source = describeSource(releaseSource({ ...settings, cwd: ctx.cwd }));
-  } catch (error) {
-    source = `invalid: ${(error as Error).message}`;
-  }
+  // Folders that need a home are lines of the report, not reasons for doctor to fail.
+  const cache = orProblem(() => cacheDir(ctx));
+  const configDir = orProblem(() => glideUpConfigDir(ctx.env, ctx.platform, ctx.home));
+  const installs = cache.value ? await listCachedVersions(cache.value) : [];
+  const cacheProblem = cache.value ? await folderProblem(cache.value) : undefined;
+  const source = orProblem(() => describeSource(releaseSource({ ...settings, cwd: ctx.cwd })));
   return [
     `platform      ${formatTarget(ctx.host)} (Node ${process.versions.node})`,
-    `releases      ${source}`,
+    `releases      ${source.value ?? `invalid: ${source.problem}`}`,
     `https proxy   ${proxy.httpsProxy ? redactUrl(proxy.httpsProxy) : 'none'}`,
     `http proxy    ${proxy.httpProxy ? redactUrl(proxy.httpProxy) : 'none'}`,
     `no proxy      ${proxy.noProxy ?? 'none'}`,
     `token         ${settings.token ? `from ${settings.token.source}` : 'none (GLIDE_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN unset)'}`,
-    `cache         ${settings.cacheDir}${cacheProblem ? ` (not writable: ${describeFolderProblem(cacheProblem)})` : ''}`,
+    `cache         ${cache.value ? cache.value + (cacheProblem ? ` (not writable: ${describeFolderProblem(cacheProblem)})` : '') : `none: ${cache.problem}`}`,
     `installs      ${installs.length === 0 ? 'none' : installs.map((install) => `${install.version} ${install.platform}${install.verified ? '' : ' (unverified)'}`).join(', ')}`,
-    `config dir    ${ctx.configDir}`,
+    `config dir    ${configDir.value ?? `none: ${configDir.problem}`}`,
     `docker        ${await dockerState(ctx.env)}`,
     `port ${GLIDE_PORT}     ${(await isPortFree(GLIDE_PORT).catch(() => false)) ? 'free' : 'in use (glide-up --port N picks another)'}`,
   ];
+}
+
+/** The value, or the failure's message and what it says to do. */
+function orProblem(read: () => string): { value: string; problem?: undefined } | { value?: undefined; problem: string } {
+  try {
+    return { value: read() };
+  } catch (error) {
+    const details = (error as { details?: unknown }).details;
+    return { problem: [(error as Error).message, ...(Array.isArray(details) ? details : [])].join(' ') };
+  }
 }
 
 /** The Docker CLI and its daemon, asked once with a short timeout: doctor must not hang on a stuck daemon. */

@@ -83,7 +83,7 @@ export function demoProjectFiles(answers: DemoAnswers, template: DemoTemplate): 
   }
   return [
     { path: 'config.yaml', content: glideConfig(answers, answers.method === 'docker' ? '0.0.0.0' : '127.0.0.1'), mode: 0o644, existing: 'backup' },
-    { path: '.env', content: dotenv(answers.values, names), mode: 0o600, existing: 'dotenv', secret: true },
+    { path: '.env', content: dotenv(answers.values, names, answers.method === 'docker' ? 'compose' : 'glide'), mode: 0o600, existing: 'dotenv', secret: true },
     { path: '.gitignore', content: withLines(gitignore, IGNORED), mode: 0o644, existing: 'lines' },
     ...rendered,
   ];

@@ -32,6 +32,7 @@ async function preflight(overrides: Partial<DockerPreflight> = {}) {
   return dockerPreflight({
     image,
     port: await freePort(),
+    start: true,
     host: HOST,
     env: world.env('v2'),
     ...overrides,
@@ -98,6 +99,18 @@ describe('dockerPreflight', () => {
       const error = await refusal({ port });
       expect(error.code).toBe('EPORTINUSE');
       expect(error.message).toContain(`Port ${port} on 127.0.0.1 is taken`);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
+
+  it('the port taken but nothing to start (no --start): passes, the port is not its business', async () => {
+    const port = await freePort();
+    const server: Server = createServer();
+    await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+    try {
+      const { compose } = await preflight({ port, start: false });
+      expect(compose.version).toBe('v2');
     } finally {
       await new Promise((done) => server.close(done));
     }

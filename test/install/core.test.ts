@@ -503,7 +503,7 @@ describe('project files', () => {
     });
   });
   it('.env is 0600 and quotes what godotenv would misread', () => {
-    expect(dotenv({ A: 'sk-abc_123', B: 'has space#x' }, ['A', 'B', 'C'])).toBe('A=sk-abc_123\nB="has space#x"\nC=\n');
+    expect(dotenv({ A: 'sk-abc_123', B: 'has space#x' }, ['A', 'B', 'C'])).toBe("A=sk-abc_123\nB='has space#x'\nC=\n");
     const env = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099 }).find((file) => file.path === '.env');
     expect(env).toMatchObject({ mode: 0o600, secret: true });
   });
@@ -555,10 +555,32 @@ describe('--overwrite: what becomes of a file the folder already has', () => {
     expect(result).toMatchObject({ kind: 'keep', file: { content: 'OPENAI_API_KEY=sk-mine\n', mode: 0o600 } });
   });
 
-  it('.env: a secret with $& is written as it is', () => {
+  it('.env: a secret with $& is written as it is, single-quoted so no reader expands the $', () => {
     const odd = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'a$&b' }, port: 9099 });
     const result = projectFileActions(odd, new Map([['.env', 'OPENAI_API_KEY=\n']]), new Set(['.env'])).find((each) => each.file.path === '.env')!;
-    expect(result.file.content).toBe('OPENAI_API_KEY="a$&b"\n');
+    expect(result.file.content).toBe("OPENAI_API_KEY='a$&b'\n");
+  });
+
+  it('.env for Compose: ${, which Compose v1 expands even in single quotes, is refused, naming the binary method', () => {
+    expect(dotenv({ A: 'sk-${x}' }, ['A'])).toBe("A='sk-${x}'\n");
+    expect(codeOf(() => dotenv({ A: 'sk-${x}' }, ['A'], 'compose'))).toBe('EUSAGE');
+    expect((thrownBy(() => dotenv({ A: 'sk-${x}' }, ['A'], 'compose')) as Error).message).toBe(
+      'The value of A holds `${`: .env cannot hold it so that Docker Compose reads it as typed.',
+    );
+    expect(dotenv({ A: 'sk-$x$$y' }, ['A'], 'compose')).toBe("A='sk-$x$$y'\n");
+  });
+
+  it.each([
+    ['a quote', "sk-it's"],
+    ['a backslash', 'sk-a\\b'],
+    ['a line break', 'sk-a\nb'],
+    ['a carriage return', 'sk-a\rb'],
+  ])('.env: a secret with %s, which single quotes cannot hold for every reader, is refused (EUSAGE) without echoing it', (_name, value) => {
+    const write = () => binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: value }, port: 9099 });
+    expect(codeOf(write)).toBe('EUSAGE');
+    const refusal = thrownBy(write) as { message: string; details: string[] };
+    expect(refusal.message).toContain('OPENAI_API_KEY');
+    expect([refusal.message, ...refusal.details].join('\n')).not.toContain(value);
   });
 
   it.each([
