@@ -79,7 +79,6 @@ async function create(ctx: CreateContext): Promise<number> {
     { unsetVariables },
     { planProjectWrite, writeProject },
     start,
-    docker,
   ] = await Promise.all([
     import('./steps.js'),
     import('../scaffold/demo.js'),
@@ -88,7 +87,6 @@ async function create(ctx: CreateContext): Promise<number> {
     import('../scaffold/project.js'),
     import('../scaffold/write.js'),
     import('./start.js'),
-    import('./docker.js'),
   ]);
   const { terminal, options } = ctx;
   // A bad --template is a usage error before the first question.
@@ -112,9 +110,10 @@ async function create(ctx: CreateContext): Promise<number> {
   const image = run.kind === 'docker' ? { image: run.docker.image } : {};
   const actions = await planProjectWrite(project.dir, demoProjectFiles({ provider, values, port: GLIDE_PORT, method: run.kind, ...image }, template));
   const health = steps.glideUrls(GLIDE_PORT, DEMO_ROUTER).health.href;
+  // The Docker code (compose, preflight, the registry client) is loaded only for a Docker run.
   const planned =
     run.kind === 'docker'
-      ? [...docker.dockerPlanLines(run.docker, startGlide, DEMO_ROUTER), ...steps.projectLines(project, actions, ctx)]
+      ? [...(await import('./docker.js')).dockerPlanLines(run.docker, startGlide, DEMO_ROUTER), ...steps.projectLines(project, actions, ctx)]
       : [
           ...steps.planLines(project, actions, run.install, ctx),
           ...(startGlide ? [`  start     glide --config config.yaml --env .env; wait for ${health}`] : []),
@@ -134,6 +133,7 @@ async function create(ctx: CreateContext): Promise<number> {
     }
   };
   if (run.kind === 'docker') {
+    const docker = await import('./docker.js');
     await writeProject(project.dir, actions);
     warnMissing();
     if (startGlide) {

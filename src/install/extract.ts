@@ -15,7 +15,7 @@ import { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { Open, type File as ZipFileEntry } from 'unzipper';
+import type { File as ZipFileEntry } from 'unzipper';
 import { GlideError } from '#contract';
 
 export interface MemberExtraction {
@@ -171,6 +171,10 @@ function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
+// The member arrives in 16 KiB pieces (gunzip's, unzipper's): a deep write buffer lets the
+// stream hand many to one writev instead of a write each (~30 ms for a 5 MB binary, decision 0029).
+const MEMBER_WRITE_BUFFER = 1 << 20;
+
 async function createMemberFile(destFile: string): Promise<FileHandle> {
   // 'wx': never write through a file (or a planted symlink) that was already there.
   const handle = await open(destFile, 'wx', 0o755);
@@ -257,7 +261,7 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
 
   const writeMember = async (entry: ReadEntry): Promise<{ bytes: number; sha256: string }> => {
     memberFile = await createMemberFile(destFile);
-    const output = memberFile.createWriteStream();
+    const output = memberFile.createWriteStream({ highWaterMark: MEMBER_WRITE_BUFFER });
     memberOutput = output;
     if (failure) throw failure;
     const hashing = hashingPassThrough();
@@ -326,7 +330,9 @@ const STORED = 0;
 const DEFLATED = 8;
 
 export async function extractZipMember(zipPath: string, member: string, destFile: string): Promise<MemberExtraction> {
-  const directory = await Open.file(zipPath).catch((error: unknown) => {
+  // Loaded for a zip only (Windows): unzipper and its bluebird, fs-extra are ~150 KB to load.
+  const { default: unzipper } = await import('unzipper');
+  const directory = await unzipper.Open.file(zipPath).catch((error: unknown) => {
     throw damaged(error);
   });
   let chosen: ZipFileEntry | undefined;
@@ -344,7 +350,7 @@ export async function extractZipMember(zipPath: string, member: string, destFile
     throw notAsPublished(`"${member}" uses compression method ${chosen.compressionMethod}`);
   }
 
-  const output = (await createMemberFile(destFile)).createWriteStream();
+  const output = (await createMemberFile(destFile)).createWriteStream({ highWaterMark: MEMBER_WRITE_BUFFER });
   try {
     const source = chosen.stream();
     const hashing = hashingPassThrough();

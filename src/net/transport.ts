@@ -5,13 +5,22 @@
  * `HttpClient`, the registry client) add their own auth and messages. Decision 0019.
  */
 import { setFlagsFromString } from 'node:v8';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// undici's modules, not its index: the index loads fetch, WebSocket, caches and mocks too,
+// half the bundled undici, none of it used here (decision 0029).
+import api from 'undici/lib/api/index.js';
+import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js';
+import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
 import { GlideError } from '#contract';
 
 // undici parses HTTP with a WebAssembly module, and V8's background recompile of it with its
 // optimising tier costs ~35 MB of peak memory on Node 20 (measured by bench/install). The
 // baseline tier is fast enough to parse headers; it keeps a 1 GB install under 100 MB.
 setFlagsFromString('--liftoff-only');
+
+// What undici's index does on load: every dispatcher gets request(), connect() … (a ProxyAgent
+// opens its tunnel with connect()).
+Object.assign(DispatcherClass.prototype, api);
 
 export interface ProxySettings {
   readonly httpProxy?: string;
@@ -82,8 +91,9 @@ export async function requestFollowingRedirects(url: URL, options: HopRequest): 
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     options.onHop?.(current);
-    const response = await request(current, {
-      dispatcher: options.dispatcher,
+    const response = await options.dispatcher.request({
+      origin: current.origin,
+      path: `${current.pathname}${current.search}`,
       method: options.method ?? 'GET',
       headers: options.headers(current, current.origin === url.origin),
       body: options.body?.() ?? null,

@@ -90,6 +90,13 @@ async function runBin(p: Package, nodeVersion: string, args: readonly string[], 
   });
 }
 
+/** What `npm install` writes for a tarball: the sum of its files' sizes (npm's `unpackedSize`). */
+async function unpackedSize(tarball: string): Promise<number> {
+  let bytes = 0;
+  await list({ file: tarball, onReadEntry: (entry) => (bytes += entry.size ?? 0) });
+  return bytes;
+}
+
 async function tarballEntries(tarball: string): Promise<string[]> {
   const entries: string[] = [];
   await list({ file: tarball, onReadEntry: (entry) => entries.push(entry.path) });
@@ -148,6 +155,12 @@ describe('the tarballs', () => {
       bugs: { url: expect.stringMatching(/^https:\/\//) },
     });
     if (p.name.startsWith('@')) expect(manifest.publishConfig).toEqual({ access: 'public' });
+  });
+
+  // `npx create-glide` and `npx glide-up` download and unpack the package before the first line
+  // runs (issue 11's target: one package, under 1 MB unpacked).
+  it.each([CREATE_GLIDE, GLIDE_UP])('$name is under 1 MB unpacked', async (p) => {
+    expect(await unpackedSize(tarballs[p.dir])).toBeLessThan(1024 * 1024);
   });
 
   it.each(PACKAGES)('$name: the notices name every bundled package with its license text', async (p) => {
