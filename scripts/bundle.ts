@@ -53,7 +53,7 @@ const common: BuildOptions = {
   target: 'node20',
   minifyWhitespace: true,
   minifySyntax: true,
-  // Short local names take each package under 1 MB unpacked (decision 0029); keepNames keeps
+  // Short local names take each package under 1 MB unpacked (decision 0030); keepNames keeps
   // functions' and classes' names, so stack traces still say which function threw.
   minifyIdentifiers: true,
   keepNames: true,

@@ -172,7 +172,7 @@ function asError(value: unknown): Error {
 }
 
 // The member arrives in 16 KiB pieces (gunzip's, unzipper's): a deep write buffer lets the
-// stream hand many to one writev instead of a write each (~30 ms for a 5 MB binary, decision 0029).
+// stream hand many to one writev instead of a write each (~30 ms for a 5 MB binary, decision 0030).
 const MEMBER_WRITE_BUFFER = 1 << 20;
 
 async function createMemberFile(destFile: string): Promise<FileHandle> {

@@ -7,7 +7,7 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 // undici's modules, not its index: the index loads fetch, WebSocket, caches and mocks too,
-// half the bundled undici, none of it used here (decision 0029).
+// half the bundled undici, none of it used here (decision 0030).
 import api from 'undici/lib/api/index.js';
 import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js';
 import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
