@@ -44,11 +44,17 @@ export async function runInForeground(
     unsubscribe();
     // Ctrl-C reaches Glide too: its exit may end the wait first, and it is still a cancel.
     if (ctx.signal?.aborted || (error instanceof GlideError && error.code === 'ECANCELLED')) {
-      throw new GlideError('ECANCELLED', 'Cancelled while Glide was starting: it is stopped. The project is kept; `npx glide-up` in it starts Glide again.');
+      throw new GlideError(
+        'ECANCELLED',
+        'Cancelled while Glide was starting: it is stopped. The project is kept; `npx glide-up` in it runs the newest Glide with its config.',
+      );
     }
     throw error;
   }
-  terminal.note('Glide is running (Ctrl-C stops it; `npx glide-up` in the project starts it again)', runningLines(run.port, run.router));
+  terminal.note(
+    'Glide is running (Ctrl-C stops it; later, `npx glide-up` in the project runs the newest Glide with its config)',
+    runningLines(run.port, run.router),
+  );
   // Ctrl-C from here on is the normal way to stop the gateway, not a cancel: Glide's own code is ours.
   const code = exitCodeOf(await glide.exited);
   terminal.outro(`Glide stopped (exit code ${code}).`);
