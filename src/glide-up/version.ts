@@ -94,7 +94,7 @@ export async function chooseVersion(ctx: VersionContext): Promise<ChosenVersion>
   const includeRc = request.kind === 'rc';
   if (ctx.offline) {
     const cached = await newestVerifiedInstall(ctx.cacheDir, ctx.target, includeRc);
-    if (!cached) throw notCached('--offline was given');
+    if (!cached) throw notCached('--offline was given', includeRc ? undefined : (await newestVerifiedInstall(ctx.cacheDir, ctx.target, true))?.version);
     return { version: cached.version, note: `--offline: using Glide ${cached.version}, the newest verified install in the cache` };
   }
   const answers = await readAnswers(ctx.cacheDir);
@@ -117,7 +117,13 @@ export async function chooseVersion(ctx: VersionContext): Promise<ChosenVersion>
   }
 }
 
-function notCached(why: string): GlideError {
+/** `cachedRc`: the newest verified RC, when only a stable was asked for (latest takes no RC by itself). */
+function notCached(why: string, cachedRc?: string): GlideError {
+  if (cachedRc) {
+    return new GlideError('ENOTCACHED', `${why}, and the cache holds no verified stable install of Glide for this platform, only ${cachedRc}.`, [
+      `To run it: --channel rc (or --glide-version ${cachedRc}).`,
+    ]);
+  }
   return new GlideError('ENOTCACHED', `${why}, and the cache holds no verified install of Glide for this platform.`, [
     'Run glide-up once with a network (or with --download-base-url pointing at a mirror folder) to install one, then --offline works.',
   ]);

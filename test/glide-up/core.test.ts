@@ -207,6 +207,15 @@ describe('chooseVersion', () => {
     expect((await rejectionOf(chooseVersion(ctx))).code).toBe('ENOTCACHED');
   });
 
+  it('--offline for latest with only an RC cached names the RC and how to run it', async () => {
+    const ctx = await context({ offline: true, lookup: countingLookup('9.9.9').lookup });
+    await fakeInstall(ctx.cacheDir, '0.1.0-rc.1');
+    const error = await rejectionOf(chooseVersion(ctx));
+    expect(error.code).toBe('ENOTCACHED');
+    expect(error.message).toContain('no verified stable install');
+    expect(error.details.join('\n')).toContain('--channel rc (or --glide-version 0.1.0-rc.1)');
+  });
+
   it('a network failure falls back to the cache, saying why; another failure is said as it is', async () => {
     const offline = await context({ lookup: countingLookup(new GlideError('ENETWORK', 'unreachable')).lookup });
     await fakeInstall(offline.cacheDir, '0.0.2');
