@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { waitForHealthy } from '../../src/run/health.js';
+import { cliUserEnv } from '../helpers/cli-user.js';
 import { freePort } from '../helpers/process.js';
 import { descendants } from '../helpers/process-tree.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';
@@ -45,20 +46,8 @@ beforeEach(async () => {
   server.log.length = 0;
 });
 
-/** The environment of a user's shell: no inherited HOME, XDG, cache, keys or proxy. */
-function userEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: user.home,
-    XDG_CACHE_HOME: join(user.home, '.cache'),
-    XDG_CONFIG_HOME: join(user.home, '.config'),
-    TZ: 'UTC',
-    ...extra,
-  };
-}
-
 function start(args: readonly string[], extra: Record<string, string> = {}): Running {
-  return execa(process.execPath, [CLI, ...args], { cwd: user.cwd, env: userEnv(extra), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
+  return execa(process.execPath, [CLI, ...args], { cwd: user.cwd, env: cliUserEnv(user, extra), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
 }
 
 /** Waits for health while glide-up runs; a glide-up that exits first ends the wait with its output. */
