@@ -6,7 +6,7 @@
 // packed create-glide tarball (target under 1 MB unpacked) and how many packages installing it
 // brings (target: one, itself).
 //
-//   npm run build && node bench/time-to-healthy.mjs [--docker]
+//   npm run build && node bench/time-to-healthy.mjs [--docker] [--rounds N]
 //
 // --docker adds the same for `--method docker --start` against `docker compose up -d` + a curl
 // loop (bench/time-to-healthy-docker.ts: the Docker engine, a local registry, docker-registry).
@@ -28,7 +28,9 @@ const RELEASE = resolve('release/dist/glide-release.mjs');
 const HEALTH = 'http://127.0.0.1:9099/v1/health/';
 const TAG = '0.0.1-rc.1';
 const HOST = `linux/${process.arch === 'arm64' ? 'arm64' : 'amd64'}`;
-const { values } = parseArgs({ options: { docker: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { docker: { type: 'boolean', default: false }, rounds: { type: 'string', default: '5' } } });
+const ROUNDS = Number(values.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds takes a whole number ≥ 1.');
 const log = (text) => process.stderr.write(`${text}\n`);
 const scratch = mkdtempSync(join(tmpdir(), 'glide-bench-healthy-'));
 
@@ -122,12 +124,24 @@ function byHand(url, dir) {
   ].join('\n');
 }
 
+/** The current Node lines' executables, fetched into .cache/ once (bench/node-binaries-runner.ts). */
+async function currentNodes() {
+  const runner = await bundleRunner('bench/node-binaries-runner.ts');
+  return JSON.parse(execFileSync(process.execPath, [runner], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
 /** The Docker half, bundled like bench/images' runner so it can use the tests' Docker world. */
 async function dockerTimes() {
   const runner = await bundleRunner('bench/time-to-healthy-docker.ts');
   log('create-glide --yes --method docker --start, then compose up -d by hand…');
   const output = execFileSync(process.execPath, [runner, CREATE_GLIDE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(output.trim().split('\n').at(-1));
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function packedSize() {
@@ -149,24 +163,45 @@ try {
   try {
     const env = { PATH: process.env.PATH, HOME: join(scratch, 'home'), GLIDE_CACHE_DIR: join(scratch, 'cache') };
     mkdirSync(env.HOME);
-    log('create-glide --yes --method binary --start…');
-    const createMs = await timeToHealthy(
-      'create-glide',
-      process.execPath,
-      [CREATE_GLIDE, 'app', '--yes', '--method', 'binary', '--start', '--glide-version', TAG, '--download-base-url', mirror.url],
-      {
-        cwd: scratch,
-        env,
-      },
-    );
-    log('the same by hand (curl, sha256sum, tar, the binary)…');
-    const handMs = await timeToHealthy('the shell script', 'bash', ['-c', byHand(mirror.url, join(scratch, 'by-hand'))], { cwd: scratch, env });
+    // Rounds alternate the runs, each from an empty cache and folder, and the medians are
+    // compared: one run of each on a shared machine says more about the machine than the tool.
+    // create-glide runs on this machine's Node and on the current lines users run (Node's own
+    // start-up differs by ~30 ms between them, a quarter of the baseline).
+    const nodes = [
+      [`this machine's Node ${process.versions.node}`, process.execPath],
+      ...Object.entries(await currentNodes()).map(([version, path]) => [`Node ${version}`, path]),
+    ];
+    const createTimes = new Map(nodes.map(([name]) => [name, []]));
+    const handTimes = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(
+        `round ${round}/${ROUNDS}: create-glide --yes --method binary --start on ${nodes.length} Nodes, then the same by hand (curl, sha256sum, tar, the binary)…`,
+      );
+      for (const [name, node] of nodes) {
+        rmSync(env.GLIDE_CACHE_DIR, { recursive: true, force: true });
+        rmSync(join(scratch, 'app'), { recursive: true, force: true });
+        createTimes
+          .get(name)
+          .push(
+            await timeToHealthy(
+              `create-glide on ${name}`,
+              node,
+              [CREATE_GLIDE, 'app', '--yes', '--method', 'binary', '--start', '--glide-version', TAG, '--download-base-url', mirror.url],
+              { cwd: scratch, env },
+            ),
+          );
+      }
+      rmSync(join(scratch, 'by-hand'), { recursive: true, force: true });
+      handTimes.push(await timeToHealthy('the shell script', 'bash', ['-c', byHand(mirror.url, join(scratch, 'by-hand'))], { cwd: scratch, env }));
+    }
+    const handMs = median(handTimes);
+    const binary = [...createTimes].map(([node, times]) => ({ node, ms: median(times) }));
     const docker = values.docker ? await dockerTimes() : undefined;
     const pack = packedSize();
     const rows = [
-      ['from nothing to the first 200 from /v1/health/', 'ms', 'ratio'],
+      [`from nothing to the first 200 from /v1/health/ (median of ${ROUNDS})`, 'ms', 'ratio'],
       ['curl + sha256sum + tar + glide (baseline)', handMs.toFixed(0), '1.00'],
-      ['create-glide --yes --method binary --start', createMs.toFixed(0), (createMs / handMs).toFixed(2)],
+      ...binary.map(({ node, ms }) => [`create-glide --yes --method binary --start (${node})`, ms.toFixed(0), (ms / handMs).toFixed(2)]),
       ...(docker
         ? [
             [`compose.yaml by hand + ${docker.compose} up -d + curl (baseline)`, docker.handMs.toFixed(0), '1.00'],
@@ -177,7 +212,9 @@ try {
     const width = Math.max(...rows.map((row) => row[0].length));
     for (const [what, ms, ratio] of rows) console.log(`${what.padEnd(width)}  ${ms.padStart(6)}  ${ratio.padStart(5)}`);
     const met = (ratio) => (ratio <= 1.5 ? 'met' : 'NOT met');
-    console.log(`target ratio ≤ 1.5: binary ${met(createMs / handMs)}${docker ? `, docker ${met(docker.createMs / docker.handMs)}` : ''}`);
+    console.log(
+      `target ratio ≤ 1.5: binary on ${binary.map(({ node, ms }) => `${node} ${met(ms / handMs)}`).join(', ')}${docker ? `; docker ${met(docker.createMs / docker.handMs)}` : ''}`,
+    );
     console.log('');
     console.log(
       `create-glide packed: ${(pack.size / 1024).toFixed(0)} KB, unpacked ${(pack.unpacked / 1024).toFixed(0)} KB (target < 1024 KB: ${pack.unpacked < 1024 * 1024 ? 'met' : 'NOT met'})`,

@@ -34,14 +34,15 @@ export async function main(argv: readonly string[], io: CreateIo): Promise<numbe
       return 0;
     }
     // Loaded only now: --help and --version need none of the network, prompt or archive code.
-    const [{ HttpClient }, { readSettings }, { clackTerminal, plainTerminal }] = await Promise.all([
+    // One decision: prompts and animation only with a terminal on both ends; --yes never asks.
+    const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
+    const [{ HttpClient }, { readSettings }, { plainTerminal }, clackTerminal] = await Promise.all([
       import('../net/http.js'),
       import('../settings.js'),
       import('./terminal.js'),
+      tty && !terminal ? import('./clack-terminal.js').then((module) => module.clackTerminal) : undefined,
     ]);
-    // One decision: prompts and animation only with a terminal on both ends; --yes never asks.
-    const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
-    terminal ??= tty ? clackTerminal(io, !options.yes) : plainTerminal(io);
+    terminal ??= clackTerminal ? clackTerminal(io, !options.yes) : plainTerminal(io);
     const settings = readSettings(io.env);
     const client = new HttpClient({
       proxy: settings.proxy,

@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { npmEnv } from './packed.js';
 
+/** The current Node lines users run, at the exact releases the packed CLIs are tested (and benched) on. */
+export const CURRENT_NODES = ['22.23.5', '24.22.3'] as const;
+
 /** Real Node releases, from the npm registry's `node-{os}-{arch}` packages (what the `node` package installs). */
 const CACHE = resolve('.cache/node-versions');
 

@@ -15,7 +15,7 @@ import { bundle } from '../../scripts/bundle.js';
 import { freePort } from '../helpers/process.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
-import { nodeBinary } from './node-binaries.js';
+import { CURRENT_NODES, nodeBinary } from './node-binaries.js';
 import { cleanCheckout, installedPackages, installTarball, pack } from './packed.js';
 
 const PACKAGES = [
@@ -39,7 +39,7 @@ const manifests = Object.fromEntries(
 /** The oldest Node each package declares it runs on; all declare the same. */
 const FLOOR = semver.minVersion(manifests['create-glide'].engines.node)!.version;
 for (const p of PACKAGES) if (semver.minVersion(manifests[p.dir].engines.node)!.version !== FLOOR) throw new Error(`${p.dir} declares another Node floor`);
-const SUPPORTED_NODES = [FLOOR, '22.23.5', '24.22.3'];
+const SUPPORTED_NODES = [FLOOR, ...CURRENT_NODES];
 /** A Node 18, and a Node 20 from before the APIs the bundles use (styleText, undici 7's needs). */
 const OLD_NODES = ['18.20.8', '20.11.1'];
 
