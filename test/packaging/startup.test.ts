@@ -68,11 +68,12 @@ describe('create-glide', () => {
     expect(notSemver(packages)).toEqual([]);
   });
 
-  it('an install loads the network, the prompts and the YAML writer', async () => {
+  it('an install without a terminal loads the network, the archive reader and the YAML writer, not the prompts', async () => {
     // It fails (an empty mirror) after loading what it needs.
     const empty = await mkdtemp(join(scratch, 'mirror-'));
     const { packages } = await loadedPackages('create-glide', ['app', '--yes', '--dry-run', '--download-base-url', empty]);
-    expect(packages).toEqual(expect.arrayContaining(['undici', '@clack/prompts', 'yaml']));
+    expect(packages).toEqual(expect.arrayContaining(['undici', 'tar', 'yaml']));
+    expect(packages).not.toContain('@clack/prompts');
   });
 });
 
