@@ -2,21 +2,11 @@
  * create-glide: ask → plan → apply (README.md, "create-glide"). Returns the exit
  * code: 0 done, 1 failed, 2 usage, 130 cancelled.
  */
-import type { HostFacts } from '../platform/detect.js';
 import { reportFailure } from '../report-failure.js';
+import type { CreateIo } from './create.js';
 import { HELP, parseCreateOptions } from './options.js';
-import type { Terminal, TerminalStreams } from './terminal.js';
 
 declare const CREATE_GLIDE_VERSION: string;
-
-export interface CreateIo extends TerminalStreams {
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly host: () => Promise<HostFacts>;
-  readonly signal?: AbortSignal;
-  /** Tests inject a scripted terminal; otherwise one is chosen from the streams. */
-  readonly terminal?: Terminal;
-}
 
 export async function main(argv: readonly string[], io: CreateIo): Promise<number> {
   try {

@@ -5,20 +5,28 @@
  */
 import { formatTarget, GLIDE_PORT, GlideError } from '#contract';
 import { HttpClient } from '../net/http.js';
-import { hostTarget } from '../platform/detect.js';
+import { hostTarget, type HostFacts } from '../platform/detect.js';
 import { demoProjectFiles } from '../scaffold/demo.js';
 import { DEMO_ROUTER, providerVariables } from '../scaffold/glide-config.js';
 import { unsetVariables } from '../scaffold/project.js';
 import { loadTemplate, parseTemplateSpec } from '../scaffold/template.js';
 import { planProjectWrite, writeProject } from '../scaffold/write.js';
 import { readSettings } from '../settings.js';
-import type { CreateIo } from './cli.js';
 import type { DockerPlan } from './docker.js';
 import type { CreateOptions } from './options.js';
 import * as start from './start.js';
 import * as steps from './steps.js';
 import type { CreateContext, InstallPlan } from './steps.js';
-import { plainTerminal } from './terminal.js';
+import { plainTerminal, type Terminal, type TerminalStreams } from './terminal.js';
+
+export interface CreateIo extends TerminalStreams {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly host: () => Promise<HostFacts>;
+  readonly signal?: AbortSignal;
+  /** Tests inject a scripted terminal; otherwise one is chosen from the streams. */
+  readonly terminal?: Terminal;
+}
 
 export async function create(options: CreateOptions, io: CreateIo): Promise<number> {
   // One decision: prompts and animation only with a terminal on both ends; --yes never asks.
