@@ -78,7 +78,11 @@ async function createProject(ctx: CreateContext): Promise<number> {
   if (template.fallback) terminal.warn(template.fallback);
   const run = method === 'docker' ? await planDockerOrBinary(ctx, startGlide) : await planBinary(ctx, startGlide);
   const image = run.kind === 'docker' ? { image: run.docker.image } : {};
-  const actions = await planProjectWrite(project.dir, demoProjectFiles({ provider, values, port: GLIDE_PORT, method: run.kind, ...image }, template));
+  const glideVersion = run.kind === 'docker' ? run.docker.version : run.install.version;
+  const actions = await planProjectWrite(
+    project.dir,
+    demoProjectFiles({ provider, values, port: GLIDE_PORT, method: run.kind, glideVersion, ...image }, template),
+  );
   const health = steps.glideUrls(GLIDE_PORT, DEMO_ROUTER).health.href;
   // The Docker code (compose, preflight, the registry client) is loaded only for a Docker run.
   const planned =

@@ -46,13 +46,13 @@ export async function runInForeground(
     if (ctx.signal?.aborted || (error instanceof GlideError && error.code === 'ECANCELLED')) {
       throw new GlideError(
         'ECANCELLED',
-        'Cancelled while Glide was starting: it is stopped. The project is kept; `npx glide-up` in it runs the newest Glide with its config.',
+        'Cancelled while Glide was starting: it is stopped. The project is kept; `npx glide-up` in it starts this Glide again (the version pinned in .glide-version).',
       );
     }
     throw error;
   }
   terminal.note(
-    'Glide is running (Ctrl-C stops it; later, `npx glide-up` in the project runs the newest Glide with its config)',
+    'Glide is running (Ctrl-C stops it; later, `npx glide-up` in the project restarts this Glide, the version pinned in .glide-version)',
     runningLines(run.port, run.router),
   );
   // Ctrl-C from here on is the normal way to stop the gateway, not a cancel: Glide's own code is ours.

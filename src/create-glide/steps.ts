@@ -330,7 +330,10 @@ export function nextSteps(
   const binary = quoteForShell(installed.binary, ctx.host.os);
   const lines = [...cdLine(project, ctx), ...fillIn(missing)];
   if (plan.runnable) {
-    lines.push(`${binary} --config config.yaml`, `# or: npx glide-up (the newest Glide with this folder's config.yaml and .env)`);
+    lines.push(
+      `${binary} --config config.yaml`,
+      `# or: npx glide-up (Glide ${plan.version}, pinned in .glide-version, with this folder's config.yaml and .env)`,
+    );
     lines.push(`# then: curl http://127.0.0.1:${GLIDE_PORT}/v1/health/`);
   } else {
     lines.push(`# the binary is for ${formatTarget(plan.target)}: copy ${binary} to that machine with the project`);

@@ -7,12 +7,14 @@ import { promisify } from 'node:util';
 import { formatTarget, GLIDE_PORT, type Target } from '#contract';
 import { redactUrl } from '../net/http.js';
 import { describeFolderProblem, folderProblem } from '../platform/folders.js';
+import { PIN_FILE } from '../releases/pin.js';
 import { describeSource, releaseSource } from '../releases/source.js';
 import { isPortFree } from '../run/port.js';
 import { cacheDir } from '../install/cache.js';
 import { readNetworkSettings } from '../settings.js';
 import { glideUpConfigDir } from './config-dir.js';
 import { listCachedVersions } from './installs.js';
+import { readPin } from './pin-file.js';
 
 const run = promisify(execFile);
 
@@ -33,6 +35,7 @@ export async function doctorReport(ctx: DoctorContext): Promise<string[]> {
   const installs = cache.value ? await listCachedVersions(cache.value) : [];
   const cacheProblem = cache.value ? await folderProblem(cache.value) : undefined;
   const source = orProblem(() => describeSource(releaseSource({ ...settings, cwd: ctx.cwd })));
+  const pin = await pinState(ctx.cwd);
   return [
     `platform      ${formatTarget(ctx.host)} (Node ${process.versions.node})`,
     `releases      ${source.value ?? `invalid: ${source.problem}`}`,
@@ -41,6 +44,7 @@ export async function doctorReport(ctx: DoctorContext): Promise<string[]> {
     `no proxy      ${proxy.noProxy ?? 'none'}`,
     `token         ${settings.token ? `from ${settings.token.source}` : 'none (GLIDE_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN unset)'}`,
     `cache         ${cache.value ? cache.value + (cacheProblem ? ` (not writable: ${describeFolderProblem(cacheProblem)})` : '') : `none: ${cache.problem}`}`,
+    `pin           ${pin}`,
     `installs      ${installs.length === 0 ? 'none' : installs.map((install) => `${install.version} ${install.platform}${install.verified ? '' : ' (unverified)'}`).join(', ')}`,
     `config dir    ${configDir.value ?? `none: ${configDir.problem}`}`,
     `docker        ${await dockerState(ctx.env)}`,
@@ -55,6 +59,16 @@ function orProblem(read: () => string): { value: string; problem?: undefined } |
   } catch (error) {
     const details = (error as { details?: unknown }).details;
     return { problem: [(error as Error).message, ...(Array.isArray(details) ? details : [])].join(' ') };
+  }
+}
+
+/** What a plain `glide-up` here would run: the pinned version, or the newest stable; a pin it would refuse is shown, not a failure. */
+async function pinState(cwd: string): Promise<string> {
+  try {
+    const pin = await readPin(cwd);
+    return pin ? `${pin.version} (${pin.path}; --glide-version or --channel overrides it)` : `none (no ${PIN_FILE} here: glide-up runs the newest stable)`;
+  } catch (error) {
+    return `invalid: ${(error as Error).message}`;
   }
 }
 

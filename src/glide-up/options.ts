@@ -12,7 +12,8 @@ export type CacheAction = (typeof CACHE_ACTIONS)[number];
 
 export interface RunOptions {
   readonly kind: 'run';
-  readonly version: VersionRequest;
+  /** --glide-version or --channel; without either, ./.glide-version decides (else the newest stable). */
+  readonly version?: VersionRequest;
   readonly config?: string;
   readonly envFile?: string;
   readonly port?: number;
@@ -33,11 +34,12 @@ export const HELP = `Usage: glide-up [options] [-- glide args]
        glide-up doctor
        glide-up cache list|prune|clear [--yes]
 
-Run Glide, the LLM gateway, in the foreground; the latest release is installed on first use.
+Run Glide, the LLM gateway, in the foreground; it is installed on first use. The version is the one
+./.glide-version names (create-glide writes it), else the newest stable release.
 
 Options:
-  --glide-version V          an exact version (0.1.0, 0.1.0-rc.1), latest or rc
-  --channel stable|rc        the newest stable release (default), or the newest release, RCs included
+  --glide-version V          an exact version (0.1.0, 0.1.0-rc.1), latest or rc; overrides ./.glide-version
+  --channel stable|rc        the newest stable release, or the newest release, RCs included; overrides ./.glide-version
   --config FILE              Glide's config (default ./config.yaml, else one generated from your API key variables)
   --env FILE                 a dotenv file Glide loads before reading its config (default: Glide's own, ./.env)
   --port N                   the port Glide listens on (default 9099)
@@ -46,7 +48,7 @@ Options:
   --version, --help
 
 Commands:
-  doctor                     platform, proxies, token source, cache, docker, port 9099
+  doctor                     platform, proxies, token source, ./.glide-version, cache, docker, port 9099
   cache list                 the installed versions, with platform, size and whether verified
   cache prune                keep the newest install of each channel (stable, rc); remove the rest
   cache clear [--yes]        remove every install (asks on a terminal; --yes otherwise)
@@ -115,7 +117,7 @@ export function parseGlideUpOptions(argv: readonly string[]): GlideUpCommand {
   if (values.yes) throw new GlideError('EUSAGE', '--yes is for glide-up cache clear.', ['glide-up itself never asks anything.']);
   return {
     kind: 'run',
-    version: versionRequest(values['glide-version'], values.channel),
+    ...versionRequest(values['glide-version'], values.channel),
     ...(values.config !== undefined ? { config: nonEmpty('--config', values.config) } : {}),
     ...(values.env !== undefined ? { envFile: nonEmpty('--env', values.env) } : {}),
     ...(values.port !== undefined ? { port: parsePort(values.port) } : {}),
@@ -125,7 +127,7 @@ export function parseGlideUpOptions(argv: readonly string[]): GlideUpCommand {
   };
 }
 
-function versionRequest(version: string | undefined, channel: string | undefined): VersionRequest {
+function versionRequest(version: string | undefined, channel: string | undefined): { version?: VersionRequest } {
   if (version !== undefined && channel !== undefined) {
     throw new GlideError('EUSAGE', '--glide-version and --channel go separately.', [
       'Pass --glide-version for one version (or latest/rc), or --channel stable|rc for the newest of a channel.',
@@ -133,9 +135,9 @@ function versionRequest(version: string | undefined, channel: string | undefined
   }
   if (channel !== undefined) {
     if (!(CHANNELS as readonly string[]).includes(channel)) throw new GlideError('EUSAGE', `--channel ${channel}: use stable or rc.`);
-    return channel === 'rc' ? { kind: 'rc' } : { kind: 'latest' };
+    return { version: channel === 'rc' ? { kind: 'rc' } : { kind: 'latest' } };
   }
-  return parseVersionRequest(version ?? 'latest');
+  return version === undefined ? {} : { version: parseVersionRequest(version) };
 }
 
 /** A TCP port Glide can be told to listen on: a whole number 1–65535, written as digits. */

@@ -10,12 +10,15 @@ import { inspectInstall, installGlide, type InstallEvent } from '../install/inde
 import { installPaths } from '../install/cache.js';
 import type { HttpClient } from '../net/http.js';
 import { releaseLookup } from '../releases/lookup.js';
+import { requestToRun } from '../releases/pin.js';
+import type { VersionRequest } from '../releases/resolve.js';
 import { describeSource, releaseSource, type ReleaseSource } from '../releases/source.js';
 import { isPortFree } from '../run/port.js';
 import { exitCodeOf, forwardSignals, startGlide } from '../run/glide-process.js';
 import type { InstallerSettings } from '../settings.js';
 import { chooseConfig, exists, materializeConfig, type ConfigChoice } from './config.js';
 import type { RunOptions } from './options.js';
+import { readPin } from './pin-file.js';
 import { chooseVersion, exactNotCached, isNetworkFailure, newestVerifiedInstall } from './version.js';
 
 export interface RunContext {
@@ -41,6 +44,8 @@ export interface RunContext {
 
 export async function runGlide(ctx: RunContext): Promise<number> {
   const { options, settings, host, say } = ctx;
+  // A flag wins and the file is not read, so a broken pin never stands in the way of an explicit version.
+  const { request, reason } = requestToRun(options.version, options.version === undefined ? await readPin(ctx.cwd) : undefined);
   const envFile = options.envFile === undefined ? undefined : resolve(ctx.cwd, options.envFile);
   if (envFile !== undefined && !(await exists(envFile))) {
     throw new GlideError('EUSAGE', `--env ${options.envFile}: ${envFile} does not exist.`, ['Pass the path of a dotenv file (NAME=value lines).']);
@@ -65,7 +70,7 @@ export async function runGlide(ctx: RunContext): Promise<number> {
   // --download-base-url over GLIDE_DOWNLOAD_BASE_URL (already in settings).
   const source = releaseSource({ ...settings, ...(options.downloadBaseUrl ? { downloadBaseUrl: options.downloadBaseUrl } : {}), cwd: ctx.cwd });
   const chosen = await chooseVersion({
-    request: options.version,
+    request,
     offline: options.offline,
     cacheDir: settings.cacheDir,
     target: host,
@@ -73,9 +78,9 @@ export async function runGlide(ctx: RunContext): Promise<number> {
     lookup: () => releaseLookup(source, ctx.client),
     now: ctx.now?.() ?? new Date(),
   });
-  if (chosen.note) say(chosen.note);
+  say(chosen.note ?? `Glide ${chosen.version} (${reason})`);
 
-  const { version, binary } = await installedGlide(ctx, source, chosen.version);
+  const { version, binary } = await installedGlide(ctx, source, chosen.version, request);
 
   const config = await materializeConfig(choice, ctx.configDir, options.port);
   say(configLine(choice, config.path));
@@ -108,7 +113,7 @@ async function glideEnvironment(env: NodeJS.ProcessEnv, dotenvFile: string): Pro
  * network, `latest`/`rc` run the newest verified install instead (as when asking failed); an
  * exact version is never swapped for another.
  */
-async function installedGlide(ctx: RunContext, source: ReleaseSource, version: string): Promise<{ version: string; binary: string }> {
+async function installedGlide(ctx: RunContext, source: ReleaseSource, version: string, request: VersionRequest): Promise<{ version: string; binary: string }> {
   const { options, settings, host, say } = ctx;
   const paths = installPaths(settings.cacheDir, version, host, archiveName(version, host));
   const cached = await inspectInstall(paths, version, false);
@@ -123,8 +128,8 @@ async function installedGlide(ctx: RunContext, source: ReleaseSource, version: s
     say(`Installed ${installed.binary} (sha256 verified)`);
     return { version, binary: installed.binary };
   } catch (error) {
-    if (options.version.kind === 'exact' || !isNetworkFailure(error)) throw error;
-    const fallback = await newestVerifiedInstall(settings.cacheDir, host, options.version.kind === 'rc');
+    if (request.kind === 'exact' || !isNetworkFailure(error)) throw error;
+    const fallback = await newestVerifiedInstall(settings.cacheDir, host, request.kind === 'rc');
     if (!fallback) throw error;
     say(`Could not download Glide ${version} (${error.code}): using Glide ${fallback.version}, the newest verified install in the cache`);
     return fallback;

@@ -7,9 +7,12 @@
  * (TEMPLATE_FIELDS) and keeps or drops `{{#docker}}…{{/docker}}` and `{{#binary}}…{{/binary}}`
  * sections by method; any other braces (a Grafana legend, a Go template) stay as they are.
  * A file that renders empty is not written: the binary method gets no compose.yaml.
+ * `.glide-version` pins the Glide installed (binary) or in compose.yaml (docker): `npx glide-up`
+ * in the project runs that one (decision 0031).
  */
 import { GlideError } from '#contract';
 import { parseImageReference } from '../registry/reference.js';
+import { PIN_FILE, pinFileText } from '../releases/pin.js';
 import { DEMO_ROUTER, dotenv, glideConfig, providerVariables, type ProjectAnswers } from './glide-config.js';
 import type { ProjectFile } from './project-file.js';
 import { PROVIDER_SPECS } from './providers.js';
@@ -18,6 +21,8 @@ export type DemoMethod = 'binary' | 'docker';
 
 export interface DemoAnswers extends ProjectAnswers {
   readonly method: DemoMethod;
+  /** The exact Glide the project runs: installed, or the image's; written to `.glide-version`. */
+  readonly glideVersion: string;
   /** The full image reference compose runs, `repo:{version}-{distro}`: docker only. */
   readonly image?: string;
 }
@@ -39,11 +44,11 @@ export interface DemoTemplate {
 }
 
 /** The `{{name}}` fields a template may use. */
-export const TEMPLATE_FIELDS = ['image', 'port', 'router', 'provider', 'provider_title', 'env_names', 'env_list'] as const;
+export const TEMPLATE_FIELDS = ['image', 'glide_version', 'port', 'router', 'provider', 'provider_title', 'env_names', 'env_list'] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
-/** Written from the answers, whatever the template holds under these names: a template never supplies Glide's config or the secrets. */
-export const GENERATED_PATHS: ReadonlySet<string> = new Set(['config.yaml', '.env']);
+/** Written from the answers, whatever the template holds under these names: a template never supplies Glide's config, the secrets or the pin. */
+export const GENERATED_PATHS: ReadonlySet<string> = new Set(['config.yaml', '.env', PIN_FILE]);
 
 /** What `.gitignore` must hold whatever the template's says: the keys stay out of git. */
 const IGNORED = ['.env', 'secrets/'];
@@ -52,6 +57,7 @@ export function demoProjectFiles(answers: DemoAnswers, template: DemoTemplate): 
   const names = providerVariables(answers.provider);
   const fields: Record<TemplateField, string> = {
     image: answers.method === 'docker' ? pinnedImage(answers.image) : '',
+    glide_version: answers.glideVersion,
     port: String(answers.port),
     router: DEMO_ROUTER,
     provider: answers.provider,
@@ -85,6 +91,8 @@ export function demoProjectFiles(answers: DemoAnswers, template: DemoTemplate): 
     { path: 'config.yaml', content: glideConfig(answers, answers.method === 'docker' ? '0.0.0.0' : '127.0.0.1'), mode: 0o644, existing: 'backup' },
     { path: '.env', content: dotenv(answers.values, names, answers.method === 'docker' ? 'compose' : 'glide'), mode: 0o600, existing: 'dotenv', secret: true },
     { path: '.gitignore', content: withLines(gitignore, IGNORED), mode: 0o644, existing: 'lines' },
+    // `backup`: an older pin is replaced by the version just installed (a kept one would run another Glide than the next steps say), and saved.
+    { path: PIN_FILE, content: pinFileText(answers.glideVersion), mode: 0o644, existing: 'backup' },
     ...rendered,
   ];
 }

@@ -4,8 +4,7 @@
  */
 import { parseEnv } from 'node:util';
 import { BUNDLED_TEMPLATE } from './bundled-template.js';
-import { demoProjectFiles } from './demo.js';
-import type { ProjectAnswers } from './glide-config.js';
+import { demoProjectFiles, type DemoAnswers } from './demo.js';
 import type { ProjectFile } from './project-file.js';
 
 export { dotenv, glideConfig, providerVariables, type ProjectAnswers } from './glide-config.js';
@@ -102,6 +101,6 @@ export function unsetVariables(envText: string, names: readonly string[]): strin
 }
 
 /** The binary method's project: the bundled demo for a Glide run by the binary (or `npx glide-up`). */
-export function binaryProjectFiles(answers: ProjectAnswers): ProjectFile[] {
+export function binaryProjectFiles(answers: Omit<DemoAnswers, 'method' | 'image'>): ProjectFile[] {
   return demoProjectFiles({ ...answers, method: 'binary' }, BUNDLED_TEMPLATE);
 }

@@ -36,7 +36,10 @@ async function rejectionOf(promise: Promise<unknown>): Promise<GlideError> {
 
 describe('parseGlideUpOptions', () => {
   it.each([
-    [[], { kind: 'run', version: { kind: 'latest' }, offline: false, glideArgs: [] }],
+    // No version flag: none chosen here, so ./.glide-version can decide (requestToRun).
+    [[], { kind: 'run', offline: false, glideArgs: [] }],
+    [['--channel', 'stable'], { kind: 'run', version: { kind: 'latest' }, offline: false, glideArgs: [] }],
+    [['--glide-version', 'latest'], { kind: 'run', version: { kind: 'latest' }, offline: false, glideArgs: [] }],
     [['--channel', 'rc'], { kind: 'run', version: { kind: 'rc' }, offline: false, glideArgs: [] }],
     [['--channel', 'stable', '--offline'], { kind: 'run', version: { kind: 'latest' }, offline: true, glideArgs: [] }],
     [['--glide-version', '0.1.0-rc.1'], { kind: 'run', version: { kind: 'exact', version: '0.1.0-rc.1' }, offline: false, glideArgs: [] }],
@@ -44,7 +47,6 @@ describe('parseGlideUpOptions', () => {
       ['--config', 'my.yaml', '--env', 'keys.env', '--port', '8080', '--download-base-url', 'mirror', '--', '--help', 'doctor'],
       {
         kind: 'run',
-        version: { kind: 'latest' },
         config: 'my.yaml',
         envFile: 'keys.env',
         port: 8080,

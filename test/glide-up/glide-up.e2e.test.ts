@@ -16,6 +16,7 @@ import { BUILD_TIMEOUT } from '../helpers/repo.js';
 import { startStaticMirror } from '../helpers/static-mirror.js';
 
 const CLI = resolve('glide-up/dist/glide-up.mjs');
+const CREATE_GLIDE = resolve('create-glide/dist/create-glide.mjs');
 const SECRET = 'sk-glide-up-e2e-secret-0123456789';
 const TOKEN = 'ghp_glide_up_token_never_printed_0000000';
 
@@ -46,8 +47,8 @@ beforeEach(async () => {
   server.log.length = 0;
 });
 
-function start(args: readonly string[], extra: Record<string, string> = {}): Running {
-  return execa(process.execPath, [CLI, ...args], { cwd: user.cwd, env: cliUserEnv(user, extra), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
+function start(args: readonly string[], extra: Record<string, string> = {}, cwd = user.cwd): Running {
+  return execa(process.execPath, [CLI, ...args], { cwd, env: cliUserEnv(user, extra), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
 }
 
 /** Waits for health while glide-up runs; a glide-up that exits first ends the wait with its output. */
@@ -127,6 +128,53 @@ describe('glide-up runs Glide in the foreground', () => {
     expect(result.stderr).toContain(`Config: ${join(user.cwd, 'config.yaml')}`);
     expect(result.all).not.toContain(SECRET);
     expect(existsSync(user.config)).toBe(false);
+  });
+});
+
+describe('glide-up in a project create-glide made (decision 0031)', () => {
+  it('runs the Glide the project was made with, from .glide-version: offline, not the newest stable', async () => {
+    const created = await execa(
+      process.execPath,
+      [CREATE_GLIDE, 'demo', '--yes', '--method', 'binary', '--glide-version', mirror.rc, '--download-base-url', server.url],
+      {
+        cwd: user.cwd,
+        env: cliUserEnv(user, { OPENAI_API_KEY: SECRET }),
+        extendEnv: false,
+        reject: false,
+        all: true,
+        stdin: 'ignore',
+      },
+    );
+    expect(created.exitCode, created.all).toBe(0);
+    const project = join(user.cwd, 'demo');
+    expect(await readFile(join(project, '.glide-version'), 'utf8')).toBe(`${mirror.rc}\n`);
+    expect(created.all).toContain(`npx glide-up (Glide ${mirror.rc}, pinned in .glide-version`);
+
+    const doctor = await start(['doctor'], {}, project);
+    expect(doctor.stdout).toContain(`pin           ${mirror.rc} (${join(project, '.glide-version')};`);
+
+    server.log.length = 0;
+    const port = await freePort();
+    // --offline: the pinned RC is in the cache create-glide filled; the newest stable (0.0.2) is not, and is not wanted.
+    const child = start(['--offline', '--port', String(port)], {}, project);
+    await healthy(child, port);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stderr).toContain(`Glide ${mirror.rc} (from .glide-version)`);
+    expect(result.stderr).toContain(`Starting Glide ${mirror.rc} on 127.0.0.1:${port}`);
+    expect(result.all).toContain('received a shutdown signal');
+    expect(result.all).not.toContain(SECRET);
+    expect(server.log).toEqual([]);
+  });
+
+  it('a .glide-version that is not one exact version: EUSAGE naming the file, exit 2, nothing asked', async () => {
+    await writeFile(join(user.cwd, '.glide-version'), 'latest\n');
+    const result = await start(['--download-base-url', server.url], { OPENAI_API_KEY: SECRET });
+    expect(result.exitCode, result.all).toBe(2);
+    expect(result.stderr).toContain(`EUSAGE: ${join(user.cwd, '.glide-version')} holds "latest": not one exact Glide version.`);
+    expect(server.log).toEqual([]);
+    expect(existsSync(user.cache)).toBe(false);
   });
 });
 

@@ -123,3 +123,56 @@ describe('runGlide', () => {
     expect(ctx.lines.join('\n')).not.toContain('sk-ant-dotenv-secret');
   });
 });
+
+describe('runGlide with a .glide-version in the folder (decision 0031)', () => {
+  /** 0.0.3 (exit 3) and 0.0.5 (exit 5) cached, the newest stable kept as 0.0.5, and a mirror nothing listens on. */
+  async function pinnedContext(pin: string): Promise<Awaited<ReturnType<typeof context>> & { ran5: string }> {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const ctx = await context(undefined, { GLIDE_DOWNLOAD_BASE_URL: dead });
+    const ran5 = join(ctx.cwd, 'ran5.txt');
+    await scriptedInstall(ctx.settings.cacheDir, '0.0.5', ran5, 5);
+    await writeFile(
+      join(ctx.settings.cacheDir, 'glide-up-latest.json'),
+      JSON.stringify({ [answerKey(`mirror ${dead}`, { kind: 'latest' })]: { version: '0.0.5', checkedAt: new Date().toISOString() } }),
+    );
+    await writeFile(join(ctx.cwd, '.glide-version'), pin);
+    const { version: _, ...noVersion } = ctx.options;
+    return { ...ctx, options: noVersion, ran5 };
+  }
+  const outcome = (run: Promise<number>): Promise<string> =>
+    run.then(
+      (code) => `exit ${code}`,
+      (error: unknown) => (isGlideError(error) ? `${error.code}: ${error.message}` : String(error)),
+    );
+
+  it('no version flag: the pinned version runs from the cache, not the newest, and glide-up says why', async () => {
+    const ctx = await pinnedContext('0.0.3\n');
+    expect(await outcome(runGlide(ctx))).toBe('exit 3');
+    expect(existsSync(ctx.ran5)).toBe(false);
+    expect(ctx.lines).toContain('Glide 0.0.3 (from .glide-version)');
+  });
+
+  it.each([
+    ['--glide-version', { kind: 'exact', version: '0.0.5' } as const, 'Glide 0.0.5 (--glide-version)'],
+    ['--channel stable', { kind: 'latest' } as const, 'Glide 0.0.5 (the newest stable release)'],
+  ])('%s overrides the pin, which is not even read (a broken one does not stand in the way)', async (_, version, line) => {
+    const ctx = await pinnedContext('not a version\n');
+    expect(await outcome(runGlide({ ...ctx, options: { ...ctx.options, version } }))).toBe('exit 5');
+    expect(existsSync(ctx.ran)).toBe(false);
+    expect(ctx.lines).toContain(line);
+  });
+
+  it('a pin that is not one exact version: EUSAGE naming the file, before anything is written or run', async () => {
+    const ctx = await pinnedContext('latest\n');
+    expect(await outcome(runGlide(ctx))).toBe(`EUSAGE: ${join(ctx.cwd, '.glide-version')} holds "latest": not one exact Glide version.`);
+    expect(existsSync(ctx.ran)).toBe(false);
+    expect(existsSync(ctx.ran5)).toBe(false);
+    expect(existsSync(ctx.configDir)).toBe(false);
+  });
+
+  it('--offline with a pin the cache lacks: ENOTCACHED, never another version', async () => {
+    const ctx = await pinnedContext('0.0.4\n');
+    expect(await outcome(runGlide({ ...ctx, options: { ...ctx.options, offline: true } }))).toMatch(/^ENOTCACHED: --offline was given for Glide 0\.0\.4/);
+    expect(existsSync(ctx.ran) || existsSync(ctx.ran5)).toBe(false);
+  });
+});

@@ -504,13 +504,15 @@ describe('project files', () => {
   });
   it('.env is 0600 and quotes what godotenv would misread', () => {
     expect(dotenv({ A: 'sk-abc_123', B: 'has space#x' }, ['A', 'B', 'C'])).toBe("A=sk-abc_123\nB='has space#x'\nC=\n");
-    const env = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099 }).find((file) => file.path === '.env');
+    const env = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099, glideVersion: '0.1.0' }).find(
+      (file) => file.path === '.env',
+    );
     expect(env).toMatchObject({ mode: 0o600, secret: true });
   });
 });
 
 describe('--overwrite: what becomes of a file the folder already has', () => {
-  const files = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'sk-new' }, port: 9099 });
+  const files = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'sk-new' }, port: 9099, glideVersion: '0.1.0' });
   const config = files.find((file) => file.path === 'config.yaml')!.content;
   const action = (path: string, current: string | undefined, taken: string[] = []) => {
     const existing = new Map(current === undefined ? [] : [[path, current]]);
@@ -550,13 +552,13 @@ describe('--overwrite: what becomes of a file the folder already has', () => {
   });
 
   it('.env: no value is ever blanked, even with nothing to write', () => {
-    const blank = binaryProjectFiles({ provider: 'openai', values: {}, port: 9099 });
+    const blank = binaryProjectFiles({ provider: 'openai', values: {}, port: 9099, glideVersion: '0.1.0' });
     const result = projectFileActions(blank, new Map([['.env', 'OPENAI_API_KEY=sk-mine\n']]), new Set(['.env'])).find((each) => each.file.path === '.env')!;
     expect(result).toMatchObject({ kind: 'keep', file: { content: 'OPENAI_API_KEY=sk-mine\n', mode: 0o600 } });
   });
 
   it('.env: a secret with $& is written as it is, single-quoted so no reader expands the $', () => {
-    const odd = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'a$&b' }, port: 9099 });
+    const odd = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'a$&b' }, port: 9099, glideVersion: '0.1.0' });
     const result = projectFileActions(odd, new Map([['.env', 'OPENAI_API_KEY=\n']]), new Set(['.env'])).find((each) => each.file.path === '.env')!;
     expect(result.file.content).toBe("OPENAI_API_KEY='a$&b'\n");
   });
@@ -576,7 +578,7 @@ describe('--overwrite: what becomes of a file the folder already has', () => {
     ['a line break', 'sk-a\nb'],
     ['a carriage return', 'sk-a\rb'],
   ])('.env: a secret with %s, which single quotes cannot hold for every reader, is refused (EUSAGE) without echoing it', (_name, value) => {
-    const write = () => binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: value }, port: 9099 });
+    const write = () => binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: value }, port: 9099, glideVersion: '0.1.0' });
     expect(codeOf(write)).toBe('EUSAGE');
     const refusal = thrownBy(write) as { message: string; details: string[] };
     expect(refusal.message).toContain('OPENAI_API_KEY');
@@ -609,6 +611,7 @@ describe('--overwrite: what becomes of a file the folder already has', () => {
       ['config.yaml', 'backup'],
       ['.env', 'dotenv'],
       ['.gitignore', 'lines'],
+      ['.glide-version', 'backup'],
       ['README.md', 'backup'],
     ]);
   });

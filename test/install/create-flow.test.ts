@@ -140,7 +140,7 @@ describe('create-glide flow', () => {
     const lines = nextSteps(
       { dir: join(cwd, 'app'), overwrite: false },
       { binary: '/c/glide', reused: false } as never,
-      { runnable: true } as never,
+      { runnable: true, version: '0.1.0-rc.1' } as never,
       ['OPENAI_API_KEY'],
       { cwd, host: { os: 'linux', arch: 'amd64' } },
     );
@@ -148,7 +148,7 @@ describe('create-glide flow', () => {
       'cd app',
       '# fill in OPENAI_API_KEY in .env',
       '/c/glide --config config.yaml',
-      "# or: npx glide-up (the newest Glide with this folder's config.yaml and .env)",
+      "# or: npx glide-up (Glide 0.1.0-rc.1, pinned in .glide-version, with this folder's config.yaml and .env)",
       '# then: curl http://127.0.0.1:9099/v1/health/',
     ]);
   });

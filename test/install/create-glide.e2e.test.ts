@@ -69,7 +69,8 @@ describe('create-glide, without a terminal', () => {
     expect(execFileSync(binary, ['--version'], { encoding: 'utf8' })).toContain(`glide version ${mirror.stable} (commit: `);
 
     const project = join(user.cwd, 'my-glide');
-    expect(await listTree(project)).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml']);
+    expect(await listTree(project)).toEqual(['.env', '.gitignore', '.glide-version', 'README.md', 'config.yaml']);
+    expect(await readFile(join(project, '.glide-version'), 'utf8')).toBe(`${mirror.stable}\n`);
     expect((await stat(join(project, '.env'))).mode & 0o777).toBe(0o600);
     expect(await readFile(join(project, '.env'), 'utf8')).toBe(`OPENAI_API_KEY=${SECRET}\n`);
     expect(await readFile(join(project, '.gitignore'), 'utf8')).toContain('.env');
@@ -187,7 +188,7 @@ describe('create-glide, without a terminal', () => {
 
     const allowed = await run(['busy', '--overwrite', '--download-base-url', server.url]);
     expect(allowed.exitCode, allowed.all).toBe(0);
-    expect(await listTree(join(user.cwd, 'busy'))).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml', 'notes.txt']);
+    expect(await listTree(join(user.cwd, 'busy'))).toEqual(['.env', '.gitignore', '.glide-version', 'README.md', 'config.yaml', 'notes.txt']);
   });
 
   /** An install into `dir` from a throttled mirror, returned once 200 KB of it are in the .partial. */
@@ -300,6 +301,7 @@ describe('--overwrite in a folder that already has a project', () => {
     await writeFile(join(dir, 'config.yaml'), edited);
     await writeFile(join(dir, 'config.yaml.bak'), 'an older backup\n');
     await writeFile(join(dir, '.gitignore'), 'node_modules/');
+    await writeFile(join(dir, '.glide-version'), `${mirror.rc}\n`);
     const args = ['existing', '--overwrite', '--provider', 'anthropic', '--download-base-url', server.url, '--glide-version', mirror.stable];
 
     const result = await run(args, { ANTHROPIC_API_KEY: THIRD_SECRET });
@@ -309,6 +311,7 @@ describe('--overwrite in a folder that already has a project', () => {
     expect(plan).toContain('replace   config.yaml (yours is backed up to config.yaml.bak.1)');
     expect(plan).toContain('merge     .env (keeps 2 existing keys, adds ANTHROPIC_API_KEY; mode 0600, secrets)');
     expect(plan).toContain('merge     .gitignore (adds .env, secrets/)');
+    expect(plan).toContain('replace   .glide-version (yours is backed up to .glide-version.bak)');
 
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(`${userEnvFile}ANTHROPIC_API_KEY=${THIRD_SECRET}\n`);
     expect((await stat(join(dir, '.env'))).mode & 0o777).toBe(0o600);
@@ -316,6 +319,9 @@ describe('--overwrite in a folder that already has a project', () => {
     expect(await readFile(join(dir, 'config.yaml.bak.1'), 'utf8')).toBe(edited);
     expect(await readFile(join(dir, 'config.yaml'), 'utf8')).toContain('anthropic');
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.env\nsecrets/\n');
+    // The pin names the Glide just installed, as the next steps say; the old one is kept beside it.
+    expect(await readFile(join(dir, '.glide-version'), 'utf8')).toBe(`${mirror.stable}\n`);
+    expect(await readFile(join(dir, '.glide-version.bak'), 'utf8')).toBe(`${mirror.rc}\n`);
     expect(result.stdout).not.toContain('fill in');
 
     // The same run again changes nothing and backs nothing up.
@@ -326,9 +332,19 @@ describe('--overwrite in a folder that already has a project', () => {
         'keep      config.yaml (unchanged)',
         'keep      .env (has ANTHROPIC_API_KEY)',
         'keep      .gitignore (already has .env, secrets/)',
+        'keep      .glide-version (unchanged)',
       ]),
     );
-    expect(await listTree(dir)).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml', 'config.yaml.bak', 'config.yaml.bak.1']);
+    expect(await listTree(dir)).toEqual([
+      '.env',
+      '.gitignore',
+      '.glide-version',
+      '.glide-version.bak',
+      'README.md',
+      'config.yaml',
+      'config.yaml.bak',
+      'config.yaml.bak.1',
+    ]);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(`${userEnvFile}ANTHROPIC_API_KEY=${THIRD_SECRET}\n`);
   });
 

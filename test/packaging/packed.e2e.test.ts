@@ -216,7 +216,7 @@ describe.each(SUPPORTED_NODES)('on Node %s', (nodeVersion) => {
     const binary = /Installed: (\S+)/.exec(result.stdout)?.[1];
     expect(binary?.startsWith(cache), result.stdout).toBe(true);
     expect(execFileSync(binary!, ['--version'], { encoding: 'utf8' })).toContain(`glide version ${mirror.stable} `);
-    expect((await readdir(join(work, 'app'))).sort()).toEqual(['.env', '.gitignore', 'README.md', 'config.yaml']);
+    expect((await readdir(join(work, 'app'))).sort()).toEqual(['.env', '.gitignore', '.glide-version', 'README.md', 'config.yaml']);
     // The demo template travels inside the bundle (decision 0025): the README is rendered from it, offline.
     expect(await readFile(join(work, 'app', 'README.md'), 'utf8')).toContain('curl -X POST http://127.0.0.1:9099/v1/language/default/chat/');
   });

@@ -29,7 +29,10 @@ let project: string;
 beforeAll(async () => {
   requireTools('docker-compose');
   project = join(await mkdtemp(join(tmpdir(), 'compose-')), 'demo');
-  const files = demoProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: SECRET }, port: 9099, method: 'docker', image: IMAGE }, BUNDLED_TEMPLATE);
+  const files = demoProjectFiles(
+    { provider: 'openai', values: { OPENAI_API_KEY: SECRET }, port: 9099, method: 'docker', glideVersion: '0.1.0', image: IMAGE },
+    BUNDLED_TEMPLATE,
+  );
   await writeProject(project, await planProjectWrite(project, files));
 });
 

@@ -15,7 +15,7 @@ const IMAGE = 'ghcr.io/einstack/glide:0.1.0-distroless';
 const METHODS: DemoMethod[] = ['binary', 'docker'];
 
 function answers(provider: Provider, method: DemoMethod, values: Record<string, string> = {}): DemoAnswers {
-  return { provider, values, port: 9099, method, ...(method === 'docker' ? { image: IMAGE } : {}) };
+  return { provider, values, port: 9099, method, glideVersion: '0.1.0', ...(method === 'docker' ? { image: IMAGE } : {}) };
 }
 
 function fileOf(files: { path: string; content: string }[], path: string): string {
@@ -98,11 +98,12 @@ describe('the schema the configs are held to can fail', () => {
 
 describe('the demo per method', () => {
   it('the binary method writes the files create-glide always wrote, plus the README', () => {
-    const files = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099 });
+    const files = binaryProjectFiles({ provider: 'openai', values: { OPENAI_API_KEY: 'k' }, port: 9099, glideVersion: '0.1.0' });
     expect(files.map((file) => [file.path, file.mode, file.existing])).toEqual([
       ['config.yaml', 0o644, 'backup'],
       ['.env', 0o600, 'dotenv'],
       ['.gitignore', 0o644, 'lines'],
+      ['.glide-version', 0o644, 'backup'],
       ['README.md', 0o644, 'backup'],
     ]);
     const readme = fileOf(files, 'README.md');
@@ -116,6 +117,7 @@ describe('the demo per method', () => {
       'config.yaml',
       '.env',
       '.gitignore',
+      '.glide-version',
       '.env.example',
       'README.md',
       'compose.yaml',
@@ -195,6 +197,7 @@ describe('the demo per method', () => {
     [['docs/a.md', 'DOCS'], 'another file or folder has the same name'],
     [['docs', 'docs/a.md'], 'docs is a file of the project'],
     [['.GITIGNORE'], undefined],
+    [['.Glide-Version'], undefined],
     [['.gitignore', '.GITIGNORE'], 'another file or folder has the same name'],
     [['.env/x'], '.env is a file of the project'],
     [['.gitignore/x'], '.gitignore is a file of the project'],
@@ -203,7 +206,8 @@ describe('the demo per method', () => {
     const make = () => demoProjectFiles(answers('openai', 'binary', { OPENAI_API_KEY: 'mine' }), template);
     if (refused) return void expect(make).toThrow(expect.objectContaining({ code: 'ETEMPLATE', message: expect.stringContaining(refused) }));
     const files = make();
-    expect(files.map((file) => file.path)).toEqual(['config.yaml', '.env', '.gitignore']);
+    expect(files.map((file) => file.path)).toEqual(['config.yaml', '.env', '.gitignore', '.glide-version']);
+    expect(fileOf(files, '.glide-version')).toBe('0.1.0\n');
     expect(files.find((file) => file.path === '.gitignore')?.content).toMatch(/^\.env$/m);
   });
 
@@ -214,7 +218,9 @@ describe('the demo per method', () => {
     expect(() => demoProjectFiles({ ...answers('openai', 'docker'), image: 'ghcr.io/x/y:1.0\ncommand: evil' }, BUNDLED_TEMPLATE)).toThrow(
       expect.objectContaining({ code: 'ECONFIG' }),
     );
-    expect(() => demoProjectFiles({ provider: 'openai', values: {}, port: 9099, method: 'docker' }, BUNDLED_TEMPLATE)).toThrow(/answers.image/);
+    expect(() => demoProjectFiles({ provider: 'openai', values: {}, port: 9099, method: 'docker', glideVersion: '0.1.0' }, BUNDLED_TEMPLATE)).toThrow(
+      /answers.image/,
+    );
   });
 });
 

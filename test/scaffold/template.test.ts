@@ -188,7 +188,7 @@ describe('a GitHub template', () => {
     expect(template.source).toBe('github:acme/demo#v1');
     expect(template.fallback).toBeUndefined();
     expect(template.files.map((file) => file.path).sort()).toEqual(['README.md', 'compose.yaml', 'docs/notes.md']);
-    const files = demoProjectFiles({ provider: 'openai', values: {}, port: 9099, method: 'binary' }, template);
+    const files = demoProjectFiles({ provider: 'openai', values: {}, port: 9099, method: 'binary', glideVersion: '0.1.0' }, template);
     expect(files.find((file) => file.path === 'README.md')?.content).toBe('Chat on 9099\n');
     // Rendered empty for the binary method: not written.
     expect(files.map((file) => file.path)).not.toContain('compose.yaml');

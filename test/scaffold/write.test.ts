@@ -8,7 +8,7 @@ import { demoProjectFiles } from '../../src/scaffold/demo.js';
 import { planProjectWrite, writeProject } from '../../src/scaffold/write.js';
 
 const files = demoProjectFiles(
-  { provider: 'openai', values: { OPENAI_API_KEY: 'sk-x' }, port: 9099, method: 'docker', image: 'ghcr.io/einstack/glide:0.1.0-alpine' },
+  { provider: 'openai', values: { OPENAI_API_KEY: 'sk-x' }, port: 9099, method: 'docker', glideVersion: '0.1.0', image: 'ghcr.io/einstack/glide:0.1.0-alpine' },
   BUNDLED_TEMPLATE,
 );
 
