@@ -4,8 +4,8 @@
  * `.nvmrc`, but only a regular file is read, and never more than PIN_MAX_BYTES + 1 bytes.
  */
 import { constants } from 'node:fs';
-import { lstat, open, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { lstat, open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GlideError } from '#contract';
 import { parsePin, PIN_FILE, PIN_MAX_BYTES } from '../releases/pin.js';
 
@@ -21,7 +21,8 @@ export async function readPin(dir: string): Promise<Pin | undefined> {
   const path = join(dir, PIN_FILE);
   const link = await lstat(path).catch(() => undefined);
   if (!link) return undefined;
-  const leadsOut = link.isSymbolicLink() && (await leavesFolder(dir, path));
+  // What a link leads to could be any file of the user's (the project's own .env, say): its content is never shown.
+  const quote = !link.isSymbolicLink();
   let handle;
   try {
     // O_NONBLOCK: opening a FIFO does not wait for a writer; it is refused below like any other non-file.
@@ -40,16 +41,8 @@ export async function readPin(dir: string): Promise<Pin | undefined> {
     }
     const buffer = Buffer.alloc(PIN_MAX_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return { version: parsePin(buffer.subarray(0, bytesRead), path, !leadsOut), file: PIN_FILE, path };
+    return { version: parsePin(buffer.subarray(0, bytesRead), path, quote), file: PIN_FILE, path };
   } finally {
     await handle.close();
   }
-}
-
-/** Whether a link ends (after every hop) outside `dir`: then its content, which could be any file of the user's, is never shown. */
-async function leavesFolder(dir: string, path: string): Promise<boolean> {
-  const target = await realpath(path).catch(() => undefined);
-  if (target === undefined) return true;
-  const inside = relative(await realpath(dir), target);
-  return inside === '' || inside.startsWith('..') || isAbsolute(inside);
 }

@@ -19,8 +19,8 @@ export function pinFileText(version: string): string {
 /**
  * The version a pin file's bytes name. Surrounding blanks and a leading `v` are forgiven, as
  * `--glide-version` forgives them; anything else that is not one exact version is an EUSAGE
- * error naming the file. `quote`: whether the content may be shown (not for a link that leads
- * out of the project, which could be any file of the user's).
+ * error naming the file. `quote`: whether the content may be shown (not for a link, which could
+ * lead to any file of the user's).
  */
 export function parsePin(bytes: Uint8Array, path: string, quote = true): string {
   const refuse = (what: string, fix = WRITE_A_VERSION): GlideError =>

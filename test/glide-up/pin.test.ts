@@ -113,17 +113,19 @@ describe('readPin: the folder glide-up runs in', () => {
     expect((await readPin(project))?.version).toBe('0.0.2');
   });
 
-  it('a link out of the folder to something that is not a pin: refused without showing what it holds', async () => {
-    await writeFile(join(root, 'secrets.env'), 'OPENAI_API_KEY=sk-never-shown\n');
-    await symlink(join(root, 'secrets.env'), pinPath());
+  it.each([
+    ['out of the folder', 'secrets.env'],
+    ["to the project's own .env", 'project/.env'],
+  ])('a link %s to something that is not a pin: refused without showing what it holds', async (_, target) => {
+    await writeFile(join(root, target), 'OPENAI_API_KEY=sk-never-shown\n');
+    await symlink(join(root, target), pinPath());
     const error = await readPin(project).catch((failure: unknown) => failure);
     expect(error).toMatchObject({ code: 'EUSAGE', message: `${pinPath()} does not hold a version: not one exact Glide version.` });
     expect(JSON.stringify(error)).not.toContain('sk-never-shown');
   });
 
-  it('a link inside the folder to a bad pin: refused, showing what it holds', async () => {
-    await writeFile(join(project, 'version.txt'), 'latest\n');
-    await symlink('version.txt', pinPath());
+  it('a plain file that is not a pin: refused, showing what it holds', async () => {
+    await writeFile(pinPath(), 'latest\n');
     await expect(readPin(project)).rejects.toMatchObject({ code: 'EUSAGE', message: expect.stringContaining('holds "latest"') });
   });
 
