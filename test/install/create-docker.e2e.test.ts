@@ -67,6 +67,8 @@ describe('create-glide --method docker', () => {
         expect(result.stdout).toContain('http://127.0.0.1:9099/v1/language/default/chat/');
         expect(result.all).not.toContain(SECRET);
         expect(await readFile(join(project, 'compose.yaml'), 'utf8')).toContain(`image: ${repository}:${VERSION}-alpine`);
+        // The same version for glide-up in this folder (decision 0031).
+        expect(await readFile(join(project, '.glide-version'), 'utf8')).toBe(`${VERSION}\n`);
         expect((await stat(join(project, '.env'))).mode & 0o777).toBe(0o600);
         const health = await fetch('http://127.0.0.1:9099/v1/health/');
         expect(health.status).toBe(200);

@@ -126,6 +126,13 @@ describe('the demo per method', () => {
     ]);
     expect(fileOf(files, '.env.example')).toMatch(/\nOPENAI_API_KEY=\n$/);
     expect(fileOf(files, 'README.md')).not.toContain('glide-up');
+    // The version compose pins, so that glide-up in this folder runs the same Glide.
+    expect(fileOf(files, '.glide-version')).toBe('0.1.0\n');
+    expect(fileOf(files, 'README.md')).toContain('| `.glide-version` | the Glide version this project runs, 0.1.0, the one `compose.yaml` pins |');
+  });
+
+  it.each(['latest', 'rc', 'v0.1.0', '0.1.0\nimage: evil', ''])('a version %j that is not exact is never written as the pin', (glideVersion) => {
+    expect(() => demoProjectFiles({ ...answers('openai', 'binary'), glideVersion }, BUNDLED_TEMPLATE)).toThrow(expect.objectContaining({ code: 'ENOTSEMVER' }));
   });
 
   it('compose runs the pinned image on loopback only, with the config mounted and .env passed, and no healthcheck', () => {
