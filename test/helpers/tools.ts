@@ -12,6 +12,7 @@ const PACKAGES = {
   skopeo: 'skopeo',
   tmux: 'tmux',
   openssl: 'openssl',
+  curl: 'curl',
   python3: 'python3',
   shellcheck: 'shellcheck',
   'apt-get': 'apt',

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectGlideChatResponse, runCurl, shellBlocks, theChatCommand } from '../helpers/chat-example.js';
 import { cliUserEnv, listTree, runCli } from '../helpers/cli-user.js';
 import { buildReleaseMirror } from '../helpers/release-mirror.js';
 import { BUILD_TIMEOUT } from '../helpers/repo.js';
@@ -43,7 +44,10 @@ beforeEach(async () => {
 const userEnv = () => cliUserEnv(user, { OPENAI_API_KEY: SECRET });
 const run = (args: readonly string[], extra: Record<string, string> = {}) => runCli(CLI, user, args, { OPENAI_API_KEY: SECRET, ...extra });
 
-/** Starts create-glide, resolves once it says Glide is running; `exited` gives its exit code and all it printed. */
+/**
+ * Starts create-glide, resolves once it says Glide is running (the lines after that come in the
+ * same write); `printed` is what it said so far, `exited` gives its exit code and all it printed.
+ */
 function startForeground(args: readonly string[]) {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: user.cwd, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -57,7 +61,7 @@ function startForeground(args: readonly string[]) {
     child.once('exit', (code) => failed(new Error(`create-glide exited (${code}) before Glide was running:\n${output}`)));
   });
   const exited = new Promise<{ code: number | null; output: string }>((done) => child.once('exit', (code) => done({ code, output })));
-  return { child, running, exited };
+  return { child, running, exited, printed: () => output };
 }
 
 describe('create-glide --method binary --start', () => {
@@ -80,6 +84,24 @@ describe('create-glide --method binary --start', () => {
     // Stopped for real: nothing answers any more.
     await expect(fetch(HEALTH)).rejects.toThrow();
     expect(await readFile(join(user.cwd, 'demo', '.env'), 'utf8')).toBe(`OPENAI_API_KEY=${SECRET}\n`);
+  });
+
+  it("the chat example it prints and the one in the demo's README.md both get Glide's answer", async () => {
+    const glide = startForeground(['demo', '--yes', '--method', 'binary', '--start', '--download-base-url', server.url]);
+    try {
+      await glide.running;
+      const readme = await readFile(join(user.cwd, 'demo', 'README.md'), 'utf8');
+      for (const command of [theChatCommand(glide.printed(), 'the output'), theChatCommand(shellBlocks(readme).join('\n'), 'README.md')]) {
+        const result = await runCurl(command);
+        expectGlideChatResponse(result, { router: 'default', modelId: 'openai', providerId: 'openai' });
+        expect(command + result.all).not.toContain(SECRET);
+      }
+    } finally {
+      glide.child.kill('SIGTERM');
+    }
+    const { code, output } = await glide.exited;
+    expect(code, output).toBe(0);
+    expect(output).not.toContain(SECRET);
   });
 });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeCommand } from '../../src/create-glide/docker.js';
 import { composeDown, findCompose } from '../../src/docker/compose.js';
 import { startDockerWorld, type DockerWorld } from '../docker/docker-world.js';
+import { expectGlideChatResponse, runCurl, shellBlocks, theChatCommand } from '../helpers/chat-example.js';
 import { listTree, runCli, type CliUser } from '../helpers/cli-user.js';
 
 const CLI = resolve('create-glide/dist/create-glide.mjs');
@@ -72,6 +73,13 @@ describe('create-glide --method docker', () => {
         expect((await stat(join(project, '.env'))).mode & 0o777).toBe(0o600);
         const health = await fetch('http://127.0.0.1:9099/v1/health/');
         expect(health.status).toBe(200);
+        // The chat examples, printed and in README.md, through compose's port on 127.0.0.1.
+        const readme = await readFile(join(project, 'README.md'), 'utf8');
+        for (const command of [theChatCommand(result.stdout, 'the output'), theChatCommand(shellBlocks(readme).join('\n'), 'README.md')]) {
+          const chat = await runCurl(command);
+          expectGlideChatResponse(chat, { router: 'default', modelId: 'openai', providerId: 'openai' });
+          expect(command + chat.all).not.toContain(SECRET);
+        }
       } finally {
         await composeDown(project, compose);
       }
