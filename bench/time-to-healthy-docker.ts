@@ -41,7 +41,7 @@ async function timeToHealthy(command: string, args: string[], cwd: string, env: 
 const world = await startDockerWorld();
 try {
   const image = await world.pushImage(`${VERSION}-alpine`, ['amd64', 'arm64']);
-  const env = { ...world.env('v2'), GLIDE_CACHE_DIR: await world.tempDir('bench-cache-'), OPENAI_API_KEY: '' };
+  const env = { ...world.env('v2'), GLIDE_CACHE_DIR: await world.tempDir('bench-cache-'), OPENAI_API_KEY: 'sk-bench-placeholder' };
   const compose = await findCompose(env);
   if (!compose) throw new Error('no Compose found');
   const forget = () => world.engine.docker(['image', 'rm', '--force', image]);
@@ -62,7 +62,7 @@ try {
     join(byHand, 'config.yaml'),
     'api:\n  http:\n    host: 0.0.0.0\n    port: 9099\nrouters:\n  language:\n    - id: default\n      models:\n        - id: openai\n          openai:\n            api_key: ${env:OPENAI_API_KEY}\n',
   );
-  await writeFile(join(byHand, '.env'), 'OPENAI_API_KEY=\n', { mode: 0o600 });
+  await writeFile(join(byHand, '.env'), `OPENAI_API_KEY=${env.OPENAI_API_KEY}\n`, { mode: 0o600 });
   await writeFile(
     join(byHand, 'compose.yaml'),
     `services:\n  glide:\n    image: ${image}\n    command: ["--config", "/etc/glide/config.yaml"]\n    ports: ["127.0.0.1:9099:9099"]\n    volumes: ["./config.yaml:/etc/glide/config.yaml:ro"]\n    env_file: .env\n`,

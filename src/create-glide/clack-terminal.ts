@@ -19,6 +19,9 @@ export function clackTerminal(streams: TerminalStreams, interactive: boolean): T
     step: (message) => clack.log.step(message, common),
     warn: (message) => clack.log.warn(message, common),
     note: (title, lines) => clack.note(lines.join('\n'), title, common),
+    // Not in a note: its box wraps long lines and draws a border after them, and a copied
+    // selection of that does not run.
+    command: (text) => void streams.stdout.write(`${text}\n`),
     outro: (message) => clack.outro(message, common),
     async select<T extends string>(message: string, choices: readonly Choice<T>[], initial: T): Promise<T> {
       const options = choices.map((choice) => ({ value: choice.value, label: choice.label, ...(choice.hint ? { hint: choice.hint } : {}) }));

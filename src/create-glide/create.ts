@@ -66,7 +66,10 @@ async function createProject(ctx: CreateContext): Promise<number> {
   const method = await steps.askMethod(ctx);
   const provider = await steps.askProvider(ctx);
   const values = await steps.askProviderValues(ctx, provider);
-  const startGlide = await steps.askStart(ctx);
+  const startGlide = await steps.askStart(
+    ctx,
+    providerVariables(provider).filter((name) => !values[name]),
+  );
 
   // Plan: every refusal comes before the first download or write.
   const template = await loadTemplate(templateSpec, {
@@ -83,6 +86,11 @@ async function createProject(ctx: CreateContext): Promise<number> {
     project.dir,
     demoProjectFiles({ provider, values, port: GLIDE_PORT, method: run.kind, glideVersion, ...image }, template),
   );
+  // What .env holds afterwards, kept keys included, decides what is left to fill in; Glide
+  // refuses to start while any of it is empty, so --start is refused before anything is done.
+  const envFile = actions.find((action) => action.file.path === '.env')?.file.content ?? '';
+  const missing = unsetVariables(envFile, providerVariables(provider));
+  if (startGlide && missing.length > 0) throw cannotStartWithout(missing);
   const health = steps.glideUrls(GLIDE_PORT, DEMO_ROUTER).health.href;
   // The Docker code (compose, preflight, the registry client) is loaded only for a Docker run.
   const planned =
@@ -98,21 +106,13 @@ async function createProject(ctx: CreateContext): Promise<number> {
     return 0;
   }
 
-  // Apply. What .env holds afterwards, kept keys included, decides what is left to fill in.
-  const envFile = actions.find((action) => action.file.path === '.env')?.file.content ?? '';
-  const missing = unsetVariables(envFile, providerVariables(provider));
-  const warnMissing = (): void => {
-    if (startGlide && missing.length > 0) {
-      terminal.warn(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} empty in .env: Glide starts, and chat requests fail until it is filled in.`);
-    }
-  };
   if (run.kind === 'docker') {
     const docker = await import('./docker.js');
     await writeProject(project.dir, actions);
-    warnMissing();
     if (startGlide) {
       await docker.startCompose(ctx, project.dir, run.docker, DEMO_ROUTER);
       terminal.note('Glide is running', [...steps.cdLine(project, ctx), ...docker.dockerRunningLines(run.docker, DEMO_ROUTER)]);
+      terminal.command(steps.chatCommand(GLIDE_PORT, DEMO_ROUTER));
     } else {
       terminal.note('Next steps', steps.dockerNextSteps(project, docker.composeCommand(run.docker.compose), missing, ctx));
     }
@@ -123,7 +123,6 @@ async function createProject(ctx: CreateContext): Promise<number> {
   await writeProject(project.dir, actions);
   terminal.step(`${installed.reused ? 'Already installed' : 'Installed'}: ${installed.binary}`);
   if (run.install.runnable) await steps.warnAboutForeignGlide(ctx, installed);
-  warnMissing();
   if (startGlide) return start.runInForeground(ctx, { binary: installed.binary, dir: project.dir, port: GLIDE_PORT, router: DEMO_ROUTER });
   terminal.note('Next steps', steps.nextSteps(project, installed, run.install, missing, ctx));
   terminal.outro(`Glide ${run.install.version} is ready.`);
@@ -156,4 +155,18 @@ async function planDockerOrBinary(ctx: CreateContext, startGlide: boolean): Prom
     if (!(await ctx.terminal.confirm(`${why.join('\n')}\nInstall and run the Glide binary instead (no Docker needed)?`, true))) throw error;
     return planBinary(ctx, startGlide);
   }
+}
+
+/** Glide 0.1 validates every provider value create-glide writes as required: it exits at start without one. */
+function cannotStartWithout(missing: readonly string[]): GlideError {
+  const names = missing.join(', ');
+  const them = missing.length > 1 ? 'them' : 'it';
+  return new GlideError(
+    'ENOPROVIDERKEY',
+    `--start: Glide does not start while ${names} ${missing.length > 1 ? 'are' : 'is'} empty (its config requires ${them}).`,
+    [
+      `Set ${them} in the environment (export ${missing[0]}=…) and run again, or drop --start: the project is written with ${them} empty in .env, to fill in before \`npx glide-up\`.`,
+      'Nothing was downloaded or written.',
+    ],
+  );
 }

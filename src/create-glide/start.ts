@@ -6,7 +6,7 @@ import { GlideError } from '#contract';
 import { describeExit, exitCodeOf, forwardSignals, startGlide } from '../run/glide-process.js';
 import { waitForHealthy } from '../run/health.js';
 import { isPortFree } from '../run/port.js';
-import { glideUrls, runningLines, type CreateContext } from './steps.js';
+import { chatCommand, glideUrls, runningLines, type CreateContext } from './steps.js';
 
 /** Long enough for a cold start on a slow disk, short enough that a broken config is not a hang. */
 export const HEALTH_TIMEOUT_MS = 60_000;
@@ -55,6 +55,7 @@ export async function runInForeground(
     'Glide is running (Ctrl-C stops it; later, `npx glide-up` in the project restarts this Glide, the version pinned in .glide-version)',
     runningLines(run.port, run.router),
   );
+  terminal.command(chatCommand(run.port, run.router));
   // Ctrl-C from here on is the normal way to stop the gateway, not a cancel: Glide's own code is ours.
   const code = exitCodeOf(await glide.exited);
   terminal.outro(`Glide stopped (exit code ${code}).`);

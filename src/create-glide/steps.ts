@@ -112,11 +112,14 @@ export async function askMethod(ctx: Pick<CreateContext, 'options' | 'terminal'>
   );
 }
 
-/** --start/--no-start, else asked; --yes or no terminal means do not start (a script gets its prompt back). */
-export async function askStart(ctx: Pick<CreateContext, 'options' | 'terminal'>): Promise<boolean> {
+/**
+ * --start/--no-start, else asked; --yes or no terminal means do not start (a script gets its
+ * prompt back). Not asked while a provider value was left to fill in later: Glide would not start.
+ */
+export async function askStart(ctx: Pick<CreateContext, 'options' | 'terminal'>, unanswered: readonly string[]): Promise<boolean> {
   const { options, terminal } = ctx;
   if (options.start !== undefined) return options.start;
-  if (!terminal.interactive || options.yes) return false;
+  if (!terminal.interactive || options.yes || unanswered.length > 0) return false;
   return terminal.confirm('Start Glide now and wait until it is healthy?', true);
 }
 
@@ -136,15 +139,16 @@ export function glideUrls(port: number, router: string): { readonly health: URL;
   return { health: new URL('health/', base), chat: new URL(`language/${router}/chat/`, base) };
 }
 
-/** What to try once Glide answers: the URLs and README's curl (the key stays in .env; Glide adds it). */
+/** Where to try Glide once it answers. */
 export function runningLines(port: number, router: string): string[] {
   const { health, chat } = glideUrls(port, router);
-  return [
-    `health  ${health.href}`,
-    `chat    ${chat.href}`,
-    `curl -X POST ${chat.href} -H 'Content-Type: application/json' \\`,
-    `  -d '{"message": {"role": "user", "content": "Say hello in five words."}}'`,
-  ];
+  return [`health  ${health.href}`, `chat    ${chat.href}`];
+}
+
+/** README's chat request on one line, to copy (the key stays in .env; Glide adds it). */
+export function chatCommand(port: number, router: string): string {
+  const { chat } = glideUrls(port, router);
+  return `curl -X POST ${chat.href} -H 'Content-Type: application/json' -d '{"message": {"role": "user", "content": "Say hello in five words."}}'`;
 }
 
 export interface Release {

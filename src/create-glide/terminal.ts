@@ -24,6 +24,8 @@ export interface Terminal {
   step(message: string): void;
   warn(message: string): void;
   note(title: string, lines: readonly string[]): void;
+  /** A command to copy and paste: on one line of its own, with no border or prefix around it. */
+  command(text: string): void;
   outro(message: string): void;
   select<T extends string>(message: string, choices: readonly Choice<T>[], initial: T): Promise<T>;
   text(message: string, initial: string, validate?: (value: string) => string | undefined): Promise<string>;
@@ -74,6 +76,7 @@ export function plainTerminal(streams: Pick<TerminalStreams, 'stdout' | 'stderr'
     step: (message) => line(message),
     warn: (message) => void streams.stderr.write(`warning: ${message}\n`),
     note: (title, lines) => line([`${title}:`, ...lines.map((text) => `  ${text}`)].join('\n')),
+    command: (text) => line(text),
     outro: (message) => line(message),
     select: noPrompt,
     text: noPrompt,

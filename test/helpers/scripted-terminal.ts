@@ -24,6 +24,7 @@ export function scriptedTerminal(answers: Answer[], interactive = true) {
     step: (text) => said.push(text),
     warn: (text) => said.push(`warn: ${text}`),
     note: (title, lines) => said.push(title, ...lines),
+    command: (text) => said.push(text),
     outro: (text) => said.push(text),
     select: async (message) => next('select', message) as never,
     text: async (message) => String(next('text', message)),

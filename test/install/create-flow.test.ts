@@ -32,8 +32,8 @@ const create = (argv: string[], terminal: Terminal, env: NodeJS.ProcessEnv = {})
 const offline = () => ['--glide-version', '0.1.0-rc.1', '--download-base-url', mirrorDir, '--dry-run'];
 
 describe('create-glide flow', () => {
-  it('asks folder, method, provider, each value and whether to start, then prints the plan without a single request', async () => {
-    const { terminal, asked, said } = scriptedTerminal(['my-app', 'binary', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '', false]);
+  it('asks folder, method, provider and each value (one left for later: no start offered), then prints the plan without a single request', async () => {
+    const { terminal, asked, said } = scriptedTerminal(['my-app', 'binary', 'azureopenai', 'sk-typed', 'https://x.openai.azure.com', '']);
     const { code, errors } = await create(offline(), terminal);
     expect(errors).toBe('');
     expect(code).toBe(0);
@@ -44,7 +44,6 @@ describe('create-glide flow', () => {
       'password: Azure OpenAI API key (stored only in .env; Enter to fill it in later)',
       'text: Azure OpenAI endpoint (https://….openai.azure.com) (Enter to fill it in later)',
       'text: Azure OpenAI deployment (model) name (Enter to fill it in later)',
-      'confirm: Start Glide now and wait until it is healthy?',
     ]);
     expect(said).toContain(`  download  ${mirrorDir}/0.1.0-rc.1/glide_v0.1.0-rc.1_linux_arm64.tar.gz`);
     expect(said).toContain(`  verify    sha256 ${'1'.repeat(64)} (glide_v0.1.0-rc.1_checksums.txt)`);
@@ -52,10 +51,11 @@ describe('create-glide flow', () => {
     expect(await readdir(cwd)).toEqual([]);
   });
 
-  it('values already in the environment are not asked for', async () => {
+  it('values already in the environment are not asked for; with all of them, starting is offered', async () => {
     const { terminal, asked } = scriptedTerminal(['my-app', 'binary', 'openai', false]);
     expect((await create(offline(), terminal, { OPENAI_API_KEY: 'sk-env' })).code).toBe(0);
     expect(asked.some((question) => question.includes('API key'))).toBe(false);
+    expect(asked.at(-1)).toBe('confirm: Start Glide now and wait until it is healthy?');
   });
 
   it('flags answer their questions; --yes asks nothing', async () => {
@@ -106,8 +106,22 @@ describe('create-glide flow', () => {
 
   it('--start is planned: the binary run with the project config and the health URL', async () => {
     const { terminal, said } = scriptedTerminal([]);
-    expect((await create(['x', '--yes', '--start', ...offline()], terminal)).code).toBe(0);
+    expect((await create(['x', '--yes', '--start', ...offline()], terminal, { OPENAI_API_KEY: 'sk-env' })).code).toBe(0);
     expect(said).toContain('  start     glide --config config.yaml --env .env; wait for http://127.0.0.1:9099/v1/health/');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  // Glide 0.1 validates the provider's api_key (and each value create-glide asks for) as required.
+  it('--start without the provider key is refused before anything is planned, downloaded or written', async () => {
+    const { terminal, said } = scriptedTerminal([]);
+    const { code, errors } = await create(['x', '--yes', '--start', '--provider', 'azureopenai', ...offline()], terminal, {
+      AZURE_OPENAI_API_KEY: 'sk-secret-5678',
+    });
+    expect(code).toBe(1);
+    expect(errors).toContain('ENOPROVIDERKEY: --start: Glide does not start while AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_MODEL are empty');
+    expect(errors).toContain('drop --start');
+    expect([...said, errors].join('\n')).not.toContain('sk-secret-5678');
+    expect(said.some((line) => line.startsWith('Plan'))).toBe(false);
     expect(await readdir(cwd)).toEqual([]);
   });
 

@@ -30,7 +30,7 @@ export async function buildStandin(goarch = 'amd64'): Promise<StandinBinary> {
   };
 }
 
-/** A config in Glide's layout that the stand-in serves from. */
+/** A config in Glide's layout that the stand-in serves from; its key is a placeholder (Glide starts only with one, and no provider is called). */
 export function standinConfig(port: number, host = '127.0.0.1'): string {
   return [
     'api:',
@@ -43,7 +43,7 @@ export function standinConfig(port: number, host = '127.0.0.1'): string {
     '      models:',
     '        - id: openai',
     '          openai:',
-    '            api_key: ${env:OPENAI_API_KEY}',
+    '            api_key: standin-placeholder-key',
     '',
   ].join('\n');
 }

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runningLines } from '../../src/create-glide/steps.js';
+import { chatCommand } from '../../src/create-glide/steps.js';
 import { describeExit, startGlide, type GlideProcess } from '../../src/run/glide-process.js';
 import { waitForHealthy } from '../../src/run/health.js';
 import { BUNDLED_TEMPLATE } from '../../src/scaffold/bundled-template.js';
@@ -63,7 +63,7 @@ async function startDemo(provider: Provider): Promise<Demo> {
   cleanup.push(dir);
   const port = await freePort();
   const { values, secrets } = keyValues(provider);
-  const files = demoProjectFiles({ provider, values, port, method: 'binary' }, BUNDLED_TEMPLATE);
+  const files = demoProjectFiles({ provider, values, port, method: 'binary', glideVersion: '0.1.0' }, BUNDLED_TEMPLATE);
   await writeProject(dir, await planProjectWrite(dir, files));
   const glide = startGlide({
     binary: standin.binary,
@@ -85,7 +85,7 @@ const providerId = (provider: Provider): string => (provider === 'bedrock' ? 'aw
 async function checkExamples(provider: Provider, demo: Demo): Promise<void> {
   const commands = {
     'README.md': theChatCommand(shellBlocks(demo.readme).join('\n'), 'README.md'),
-    'the printed lines': theChatCommand(runningLines(demo.port, DEMO_ROUTER).join('\n'), 'the printed lines'),
+    'the printed line': theChatCommand(chatCommand(demo.port, DEMO_ROUTER), 'the printed line'),
   };
   for (const [where, command] of Object.entries(commands)) {
     // Glide holds the provider's key: the client sends none.
@@ -109,9 +109,10 @@ describe("the demo's curl chat example gets Glide's chat answer", () => {
 
   it("the docker method's README has the same example (compose binds the same port on 127.0.0.1)", () => {
     const readme = (method: DemoMethod) =>
-      demoProjectFiles({ provider: 'openai', values: {}, port: 9099, method, image: 'ghcr.io/einstack/glide:0.1.0-alpine' }, BUNDLED_TEMPLATE).find(
-        (file) => file.path === 'README.md',
-      )!.content;
+      demoProjectFiles(
+        { provider: 'openai', values: {}, port: 9099, method, glideVersion: '0.1.0', image: 'ghcr.io/einstack/glide:0.1.0-alpine' },
+        BUNDLED_TEMPLATE,
+      ).find((file) => file.path === 'README.md')!.content;
     expect(theChatCommand(shellBlocks(readme('docker')).join('\n'), 'the docker README')).toBe(
       theChatCommand(shellBlocks(readme('binary')).join('\n'), 'the binary README'),
     );
