@@ -43,6 +43,20 @@ export function chooseConfig(facts: ConfigFacts): ConfigChoice {
   );
 }
 
+/**
+ * `api.http.host` when it means every interface of the machine (`0.0.0.0`, `::`, or empty: Glide
+ * then listens on `:port`), as a container's config has it; else undefined. Pure.
+ */
+export function everyInterfaceHost(configText: string): string | undefined {
+  const document = parseDocument(configText);
+  // A config Glide cannot read is Glide's to report.
+  if (document.errors.length > 0) return undefined;
+  const host = document.getIn(['api', 'http', 'host']);
+  if (host === undefined || host === null || typeof host === 'object') return undefined;
+  const text = String(host).trim();
+  return ['', '0.0.0.0', '::', '[::]'].includes(text) ? text : undefined;
+}
+
 /** The user's config text with `api.http.port` set, comments and the rest kept. Pure. */
 export function withPort(configText: string, port: number): string {
   const document = parseDocument(configText);

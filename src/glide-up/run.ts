@@ -16,7 +16,7 @@ import { describeSource, releaseSource, type ReleaseSource } from '../releases/s
 import { isPortFree } from '../run/port.js';
 import { exitCodeOf, forwardSignals, startGlide } from '../run/glide-process.js';
 import type { InstallerSettings } from '../settings.js';
-import { chooseConfig, exists, materializeConfig, type ConfigChoice } from './config.js';
+import { chooseConfig, everyInterfaceHost, exists, materializeConfig, type ConfigChoice } from './config.js';
 import type { RunOptions } from './options.js';
 import { readPin } from './pin-file.js';
 import { chooseVersion, exactNotCached, isNetworkFailure, newestVerifiedInstall } from './version.js';
@@ -84,6 +84,13 @@ export async function runGlide(ctx: RunContext): Promise<number> {
 
   const config = await materializeConfig(choice, ctx.configDir, options.port);
   say(configLine(choice, config.path));
+  const everyInterface = everyInterfaceHost(await readFile(config.path, 'utf8').catch(() => ''));
+  if (everyInterface !== undefined) {
+    say(
+      `warning: ${config.path} sets api.http.host to ${JSON.stringify(everyInterface)}, every interface of this machine (what a container needs): ` +
+        'whoever can reach this machine can send chat requests through Glide, billed to your provider keys. Set it to 127.0.0.1 to keep Glide to this machine.',
+    );
+  }
   const args = ['--config', config.path, ...(envFile !== undefined ? ['--env', envFile] : []), ...options.glideArgs];
   // A Ctrl-C during the last steps (nothing there listens for it) must not be followed by a start.
   if (ctx.signal?.aborted) throw new GlideError('ECANCELLED', 'Cancelled: Glide was not started.');

@@ -10,7 +10,7 @@ import { archiveName, GlideError, isGlideError, type Target } from '#contract';
 import { installPaths, type InstallReceipt } from '../../src/install/cache.js';
 import type { ReleaseLookup } from '../../src/releases/resolve.js';
 import { glideUpConfigDir } from '../../src/glide-up/config-dir.js';
-import { chooseConfig, withPort } from '../../src/glide-up/config.js';
+import { chooseConfig, everyInterfaceHost, withPort } from '../../src/glide-up/config.js';
 import { pruneCandidates, type CachedVersion } from '../../src/glide-up/installs.js';
 import { parseGlideUpOptions, parsePort } from '../../src/glide-up/options.js';
 import { answerKey, chooseVersion, freshAnswer, LATEST_TTL_MS, readAnswers, writeAnswers, type VersionContext } from '../../src/glide-up/version.js';
@@ -267,6 +267,24 @@ describe('chooseConfig', () => {
       expect(text).toContain(name);
     }
     expect(text).not.toContain('sk-partial-secret');
+  });
+});
+
+describe('everyInterfaceHost', () => {
+  it.each([
+    ['api:\n  http:\n    host: 0.0.0.0\n', '0.0.0.0'],
+    ['api: {http: {host: "::"}}\n', '::'],
+    ['api: {http: {host: "[::]", port: 9099}}\n', '[::]'],
+    ['api: {http: {host: ""}}\n', ''],
+    ['api: {http: {host: 127.0.0.1}}\n', undefined],
+    ['api: {http: {host: localhost}}\n', undefined],
+    // Unset or null: Glide's default, 127.0.0.1.
+    ['api: {http: {port: 9099}}\n', undefined],
+    ['api: {http: {host: null}}\n', undefined],
+    ['routers: {}\n', undefined],
+    ['api: [\n', undefined],
+  ])('%j → %j', (text, host) => {
+    expect(everyInterfaceHost(text)).toBe(host);
   });
 });
 

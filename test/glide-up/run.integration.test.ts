@@ -73,6 +73,19 @@ describe('runGlide', () => {
     expect(ctx.lines.join('\n')).not.toContain('sk-run-test-secret');
   });
 
+  it("a config that listens on every interface (a docker project's) is run, with a warning that says how to keep it local", async () => {
+    const ctx = await context();
+    await writeFile(join(ctx.cwd, 'config.yaml'), 'api:\n  http:\n    host: 0.0.0.0\n    port: 9099\n');
+    expect(await runGlide({ ...ctx, options: { ...ctx.options, port: undefined } as RunContext['options'] })).toBe(3);
+    const warning = ctx.lines.find((line) => line.startsWith('warning:'));
+    expect(warning).toContain('api.http.host to "0.0.0.0"');
+    expect(warning).toContain('Set it to 127.0.0.1');
+    // The generated config (and a loopback one) says nothing.
+    const generated = await context();
+    await runGlide(generated);
+    expect(generated.lines.some((line) => line.startsWith('warning:'))).toBe(false);
+  });
+
   it('a Ctrl-C that came before Glide started cancels: Glide is never started', async () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled'));
