@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { WriteStream } from 'node:fs';
-import { Transform, Writable } from 'node:stream';
+import { Transform, Writable, type TransformOptions } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import type { File as ZipFileEntry } from 'unzipper';
 import { GlideError } from '#contract';
@@ -178,6 +178,9 @@ const MEMBER_WRITE_BUFFER = 1 << 20;
 // zlib inflates into one output buffer of this size per trip to the thread pool: its 16 KiB
 // default costs ~400 trips (and as many 16 KiB writes) for a 6 MB binary; 256 KiB costs 25.
 const GUNZIP_CHUNK = 1 << 18;
+// Compressed bytes the sink and gunzip each take before pushing back: the download reads on
+// while zlib works in the thread pool, instead of waiting a round trip for every 64 KiB.
+const SINK_BUFFER = 1 << 20;
 
 async function createMemberFile(destFile: string): Promise<FileHandle> {
   // 'wx': never write through a file (or a planted symlink) that was already there.
@@ -202,7 +205,9 @@ async function closeStream(stream: WriteStream): Promise<void> {
 export function createTarGzMemberExtractor(member: string, destFile: string): TarGzMemberExtractor {
   // Gunzip here, not inside node-tar: zlib's stream honours backpressure per 16 KiB of output,
   // while node-tar's own gunzip hands each compressed chunk's whole output to the parser at once.
-  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  // zlib hands its options on to its Transform (node:zlib's ZlibBase); @types/node omits the stream ones.
+  const gunzipOptions: ZlibOptions & Pick<TransformOptions, 'writableHighWaterMark'> = { chunkSize: GUNZIP_CHUNK, writableHighWaterMark: SINK_BUFFER };
+  const gunzip = createGunzip(gunzipOptions);
   // strict: a bad header checksum, a truncated body or "not a tar" is an error, never a
   // warning after which node-tar would resynchronise on whatever bytes follow.
   const parser = new Parser({ strict: true, brotli: false, zstd: false });
@@ -245,6 +250,7 @@ export function createTarGzMemberExtractor(member: string, destFile: string): Ta
   });
 
   const sink = new Writable({
+    highWaterMark: SINK_BUFFER,
     write(chunk: Buffer, _encoding, callback) {
       if (gunzip.write(chunk)) callback();
       else gunzip.once('drain', () => callback());

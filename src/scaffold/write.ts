@@ -142,12 +142,20 @@ async function backUp(path: string, backup: string): Promise<void> {
   }
 }
 
+/**
+ * All at once: each file is a few small calls, and one after another they cost ~1 ms each.
+ * Every write settles before a failure is thrown, so the caller's cleanup races none of them.
+ */
 async function writeFiles(root: string, files: readonly ProjectFile[]): Promise<void> {
-  for (const file of files) {
-    const path = join(root, file.path);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, file.content, { mode: file.mode });
-    // The umask may have narrowed the mode; a secret file must be exactly 0600 either way.
-    await chmod(path, file.mode);
-  }
+  const results = await Promise.allSettled(
+    files.map(async (file) => {
+      const path = join(root, file.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, file.content, { mode: file.mode });
+      // The umask may have narrowed the mode; a secret file must be exactly 0600 either way.
+      await chmod(path, file.mode);
+    }),
+  );
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
