@@ -3,27 +3,12 @@
  * the exit code: Glide's own once it ran; else 0 done, 1 failed, 2 usage, 130 cancelled.
  */
 import { createInterface } from 'node:readline/promises';
-import { hostTarget, type HostFacts } from '../platform/detect.js';
+import { hostTarget } from '../platform/detect.js';
 import { reportFailure } from '../report-failure.js';
 import { HELP, parseGlideUpOptions } from './options.js';
+import type { GlideUpIo } from './run-command.js';
 
 declare const GLIDE_UP_VERSION: string;
-
-export interface GlideUpIo {
-  readonly stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean };
-  readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly platform: string;
-  readonly home: string | undefined;
-  readonly host: () => Promise<HostFacts>;
-  readonly signal?: AbortSignal;
-  /** Where SIGINT/SIGTERM arrive, to hand on to Glide. */
-  readonly signals: NodeJS.Process;
-  readonly onGlideStart?: () => void;
-  readonly onGlideSignal?: (signal: NodeJS.Signals) => void;
-}
 
 export async function main(argv: readonly string[], io: GlideUpIo): Promise<number> {
   try {
@@ -42,7 +27,7 @@ export async function main(argv: readonly string[], io: GlideUpIo): Promise<numb
       io.stdout.write(`${(await doctorReport({ host, cwd: io.cwd, env: io.env, platform: io.platform, home: io.home })).join('\n')}\n`);
       return 0;
     }
-    const [{ readSettings }, { glideUpConfigDir }] = await Promise.all([import('../settings.js'), import('./config-dir.js')]);
+    const { readSettings } = await import('../settings.js');
     const settings = readSettings(io.env, io.platform, io.home);
     const say = (line: string): void => void io.stderr.write(`glide-up: ${line}\n`);
     if (command.kind === 'cache') {
@@ -55,33 +40,9 @@ export async function main(argv: readonly string[], io: GlideUpIo): Promise<numb
         ...(tty ? { confirm: (question: string) => confirm(io, question) } : {}),
       });
     }
-    const host = hostTarget(await io.host());
-    const [{ HttpClient }, { runGlide }] = await Promise.all([import('../net/http.js'), import('./run.js')]);
-    const client = new HttpClient({
-      proxy: settings.proxy,
-      apiOrigin: new URL(settings.githubApiUrl).origin,
-      ...(settings.token ? { token: settings.token } : {}),
-      userAgent: 'glide-up',
-      ...(io.signal ? { signal: io.signal } : {}),
-    });
-    try {
-      return await runGlide({
-        options: command,
-        cwd: io.cwd,
-        env: io.env,
-        settings,
-        configDir: glideUpConfigDir(io.env, io.platform, io.home),
-        host,
-        client,
-        say,
-        signals: io.signals,
-        ...(io.signal ? { signal: io.signal } : {}),
-        ...(io.onGlideStart ? { onGlideStart: io.onGlideStart } : {}),
-        ...(io.onGlideSignal ? { onGlideSignal: io.onGlideSignal } : {}),
-      });
-    } finally {
-      await client.close();
-    }
+    // The run's code as one module graph, loaded at once (decision 0033).
+    const { runCommand } = await import('./run-command.js');
+    return await runCommand(command, io, settings, say);
   } catch (error) {
     return reportFailure(error, io);
   }
