@@ -25,11 +25,12 @@ ls -l "$project/demo-mirror/0.0.1-rc.1"
 echo
 echo "create-glide from that mirror (cache in ./.cache/demo-glide, project in ./demo-app):"
 cd "$project"
-GLIDE_CACHE_DIR="$project/.cache/demo-glide" node create-glide/dist/create-glide.mjs demo-app --yes --overwrite \
+# Glide starts only with its provider's key: yours if set, else a placeholder (the stand-in calls no provider).
+OPENAI_API_KEY="${OPENAI_API_KEY:-sk-demo-placeholder}" GLIDE_CACHE_DIR="$project/.cache/demo-glide" node create-glide/dist/create-glide.mjs demo-app --yes --overwrite \
   --glide-version rc --download-base-url ./demo-mirror
 glide="$project/.cache/demo-glide/versions/0.0.1-rc.1/$(go env GOOS)_$(go env GOARCH)/glide"
 "$glide" --version
-(cd demo-app && exec "$glide" --config config.yaml) & pid=$!
+(cd demo-app && exec "$glide" --config config.yaml --env .env) & pid=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:9099/v1/health/ && break; sleep 0.1; done
 echo
 kill -TERM "$pid" || true

@@ -174,7 +174,20 @@ describe('the Docker engine pulls and runs what was published', () => {
       expect(config.User).not.toMatch(/^(|0|root)(:|$)/);
       expect(config.Labels['org.opencontainers.image.version']).toBe('0.0.2-rc.1');
 
-      const run = await engine.docker(['run', '-d', '-p', '127.0.0.1::9099', '-v', `${configDir}:/config:ro`, ref(distro), '--config', '/config/config.yaml']);
+      // Glide starts only with its provider key (a placeholder: no provider is called).
+      const run = await engine.docker([
+        'run',
+        '-d',
+        '-p',
+        '127.0.0.1::9099',
+        '-e',
+        'OPENAI_API_KEY=sk-test-placeholder',
+        '-v',
+        `${configDir}:/config:ro`,
+        ref(distro),
+        '--config',
+        '/config/config.yaml',
+      ]);
       expect(run.exitCode, run.all).toBe(0);
       const container = run.stdout.trim();
       try {
