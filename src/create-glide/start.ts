@@ -51,10 +51,12 @@ export async function runInForeground(
     }
     throw error;
   }
-  terminal.note(
-    'Glide is running (Ctrl-C stops it; later, `npx glide-up` in the project restarts this Glide, the version pinned in .glide-version)',
-    runningLines(run.port, run.router),
-  );
+  // Short lines: clack's box breaks apart when a title or line is wider than the terminal.
+  terminal.note('Glide is running', [
+    ...runningLines(run.port, run.router),
+    'stop    Ctrl-C',
+    'later   npx glide-up in the project (the Glide pinned in .glide-version)',
+  ]);
   terminal.command(chatCommand(run.port, run.router));
   // Ctrl-C from here on is the normal way to stop the gateway, not a cancel: Glide's own code is ours.
   const code = exitCodeOf(await glide.exited);

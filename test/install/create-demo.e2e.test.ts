@@ -77,7 +77,7 @@ describe('create-glide --method binary --start', () => {
     }
     const { code, output } = await glide.exited;
     expect(code, output).toBe(0);
-    expect(output).toContain('`npx glide-up` in the project restarts this Glide, the version pinned in .glide-version');
+    expect(output).toContain('later   npx glide-up in the project (the Glide pinned in .glide-version)');
     expect(output).toContain('http://127.0.0.1:9099/v1/language/default/chat/');
     expect(output).toContain('Glide stopped (exit code 0)');
     expect(output).not.toContain(SECRET);
