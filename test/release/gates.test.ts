@@ -106,6 +106,47 @@ describe('release gates: what passes', () => {
     expect(failedCodes(before)).toEqual(['ESOAK']);
   });
 
+  describe('the soak window: from the RC published to the stable tagged', () => {
+    const minutes = (n: number) => n * 60_000;
+    const rcAt = daysAgo(10);
+    const rc: TagRecord = { name: '0.1.0-rc.2', commit: A, releasedAt: rcAt };
+    const soak = (gateInput: GateInput) => evaluateGates(gateInput).gates.find((g) => g.gate === 'soak')!;
+
+    it('a stable tagged 29 minutes after its RC has not soaked, however long ago that was (Glide 0.0.3)', () => {
+      const stable: TagRecord = { name: '0.1.0', commit: A, releasedAt: new Date(rcAt.getTime() + minutes(29)) };
+      const gate = soak(input({ tag: '0.1.0', tags: [{ ...rc, name: '0.1.0-rc.1' }, rc, stable] }));
+      expect(gate.code).toBe('ESOAK');
+      expect(gate.message).toContain('0.1.0 was tagged too early');
+      expect(gate.message).toContain('0.5 hours');
+    });
+
+    it('an untagged stable (promote tags it now) counts up to now', () => {
+      expect(soak(input({ tag: '0.1.0', tags: [{ ...rc, name: '0.1.0-rc.1' }, rc] })).ok).toBe(true);
+    });
+
+    it("a backdated RC tag does not count: GitHub's publication time does", () => {
+      const published = new Map([['0.1.0-rc.2', daysAgo(1)]]);
+      const gate = soak({ ...input({ tag: '0.1.0', tags: [{ ...rc, name: '0.1.0-rc.1' }, rc] }), rcPublishedAt: published });
+      expect(gate.code).toBe('ESOAK');
+      expect(gate.message).toContain('from its GitHub release');
+      const longAgo = new Map([['0.1.0-rc.2', daysAgo(5)]]);
+      expect(soak({ ...input({ tag: '0.1.0', tags: [{ ...rc, name: '0.1.0-rc.1' }, rc] }), rcPublishedAt: longAgo }).ok).toBe(true);
+    });
+
+    it('a lightweight RC tag soaks from its GitHub release when there is one', () => {
+      const light: TagRecord = { name: '0.1.0-rc.1', commit: A };
+      expect(failedCodes(input({ tag: '0.1.0', tags: [light] }))).toEqual(['ESOAK']);
+      expect(soak({ ...input({ tag: '0.1.0', tags: [light] }), rcPublishedAt: new Map([['0.1.0-rc.1', daysAgo(4)]]) }).ok).toBe(true);
+    });
+
+    it('a stable tag dated in the future counts as now', () => {
+      const future: TagRecord = { name: '0.1.0', commit: A, releasedAt: new Date(NOW.getTime() + 30 * 86_400_000) };
+      const gate = soak(input({ tag: '0.1.0', tags: [{ ...rc, releasedAt: daysAgo(1) }, future] }));
+      expect(gate.code).toBe('ESOAK');
+      expect(gate.message).toContain('to now)');
+    });
+  });
+
   it('names the last rc a stable promotes', () => {
     const report = evaluateGates(input({ tag: '0.0.2', tags: [tag('0.0.2-rc.1', B), tag('0.0.2-rc.2', A)] }));
     expect(report.lastRc?.name).toBe('0.0.2-rc.2');

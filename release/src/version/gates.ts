@@ -28,6 +28,11 @@ export interface GateInput {
   readonly now: Date;
   /** Why the soak may be cut short; only with this may a stable ship before its RC has soaked. */
   readonly soakOverrideReason?: string;
+  /**
+   * When GitHub published each RC's release (`published_at`, set by GitHub's server), by tag name.
+   * The soak starts there when known: a tag's own date is whatever its author's clock said.
+   */
+  readonly rcPublishedAt?: ReadonlyMap<string, Date>;
 }
 
 export interface GateResult {
@@ -143,19 +148,38 @@ function stableGates(input: GateInput, release: ReleaseVersion, lastRc: TagRecor
   return gates;
 }
 
+/**
+ * The soak is the time the last RC was out before the stable: from the RC's publication on
+ * GitHub (else its tag's date) to the stable tag's date (else now, for a stable not yet tagged
+ * or being promoted), never past now. Measured up to now, a stable tagged 29 minutes after its
+ * RC would pass once three days had gone by since; a tag dated in the future counts as now.
+ */
 function soakGate(input: GateInput, lastRc: TagRecord): GateResult {
   const overridden = (why: string): GateResult => pass('soak', `${why}; overridden: ${input.soakOverrideReason}`);
-  if (!lastRc.releasedAt) {
-    const why = `${lastRc.name} is a lightweight tag, so when it was released is unknown`;
+  const published = input.rcPublishedAt?.get(lastRc.name);
+  const start = published ?? lastRc.releasedAt;
+  if (!start) {
+    const why = `${lastRc.name} is a lightweight tag with no GitHub release, so when it was released is unknown`;
     if (input.soakOverrideReason) return overridden(why);
     return fail('soak', 'ESOAK', `${why}. Tag release candidates with \`git tag -a\`, or pass --skip-soak --reason "…".`);
   }
-  const soakedMs = input.now.getTime() - lastRc.releasedAt.getTime();
+  const stableTaggedAt = input.tags.find((candidate) => candidate.name === input.tag)?.releasedAt;
+  const end = stableTaggedAt && stableTaggedAt < input.now ? stableTaggedAt : input.now;
+  const soakedMs = end.getTime() - start.getTime();
   const neededMs = input.soakDays * DAY_MS;
-  const soaked = `${lastRc.name} was released ${formatDays(soakedMs)} ago (${lastRc.releasedAt.toISOString()})`;
+  const from = `${published ? 'its GitHub release' : 'its tag'}, ${start.toISOString()}`;
+  const to = end === input.now ? 'now' : `${input.tag}'s tag, ${end.toISOString()}`;
+  const soaked = `${lastRc.name} was out ${formatDays(Math.max(0, soakedMs))} (from ${from} to ${to})`;
   if (soakedMs >= neededMs) return pass('soak', `${soaked}; soakDays is ${input.soakDays}`);
   if (input.soakOverrideReason) return overridden(soaked);
-  const ready = new Date(lastRc.releasedAt.getTime() + neededMs).toISOString();
+  const ready = new Date(start.getTime() + neededMs).toISOString();
+  if (end !== input.now) {
+    return fail(
+      'soak',
+      'ESOAK',
+      `${soaked}, less than soakDays (${input.soakDays}): ${input.tag} was tagged too early. Tag it again after ${ready} (\`git tag -d ${input.tag}\` first; it is not released yet), or pass --skip-soak --reason "…".`,
+    );
+  }
   return fail('soak', 'ESOAK', `${soaked}, less than soakDays (${input.soakDays}). Release after ${ready}, or pass --skip-soak --reason "…".`);
 }
 
