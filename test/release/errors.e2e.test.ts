@@ -83,7 +83,9 @@ describe('refused releases exit 1 and write nothing', () => {
     try {
       const plan = await repo.release(['plan', '--tag', '0.0.1']);
       expect(plan.exitCode).toBe(1);
-      expect(plan.stdout).toMatch(/FAIL soak +ESOAK: 0\.0\.1-rc\.1 was out 1\.0 days \(from its tag, .* to 0\.0\.1.s tag, .*\), less than soakDays \(3\): 0\.0\.1 was tagged too early/);
+      expect(plan.stdout).toMatch(
+        /FAIL soak +ESOAK: 0\.0\.1-rc\.1 was out 1\.0 days \(from its tag, .* to 0\.0\.1.s tag, .*\), less than soakDays \(3\): 0\.0\.1 was tagged too early/,
+      );
       const overridden = await repo.release(['plan', '--tag', '0.0.1', '--skip-soak', '--reason', 'security fix']);
       expect(overridden.exitCode).toBe(0);
       expect(overridden.stdout).toContain('overridden: security fix');
