@@ -177,7 +177,7 @@ function soakGate(input: GateInput, lastRc: TagRecord): GateResult {
     return fail(
       'soak',
       'ESOAK',
-      `${soaked}, less than soakDays (${input.soakDays}): ${input.tag} was tagged too early. Tag it again after ${ready} (\`git tag -d ${input.tag}\` first; it is not released yet), or pass --skip-soak --reason "…".`,
+      `${soaked}, less than soakDays (${input.soakDays}): ${input.tag} was tagged too early. Tag it again after ${ready} (\`git tag -d ${input.tag}\` first, if it was never released), or pass --skip-soak --reason "…".`,
     );
   }
   return fail('soak', 'ESOAK', `${soaked}, less than soakDays (${input.soakDays}). Release after ${ready}, or pass --skip-soak --reason "…".`);
