@@ -6,7 +6,7 @@
  */
 import { GlideError, imageTag, mayBeLatest, type Distro } from '#contract';
 import { planImageTags } from '../images/tags.js';
-import type { ReleaseLedger } from '../ledger.js';
+import type { LedgerImages, ReleaseLedger } from '../ledger.js';
 import { compareAssets, describeAsset, expectedAssets, type ExpectedAsset, type GithubRelease, type PublishWorld } from './world.js';
 
 /** The draft `create-draft` makes: its id is known only once GitHub answers. */
@@ -70,7 +70,7 @@ export function planPublish(ledger: ReleaseLedger, world: PublishWorld, options:
   return { repo: ledger.repo, tag: ledger.tag, mutations: [...pushes, ...github, ...moves] };
 }
 
-function publishableImages(ledger: ReleaseLedger): NonNullable<ReleaseLedger['images']> {
+function publishableImages(ledger: ReleaseLedger): LedgerImages {
   if (ledger.stage === 'snapshot') {
     throw new GlideError('EBUILD', `${ledger.tag} is a snapshot: snapshots are never published.`, [
       'Tag a release (X.Y.Z-rc.N or X.Y.Z), build it with every gate passing, then publish it.',
@@ -98,7 +98,7 @@ function assertTagIsLedgers(ledger: ReleaseLedger, tagCommit: string | undefined
   }
 }
 
-function planImagePushes(ledger: ReleaseLedger, images: NonNullable<ReleaseLedger['images']>, registryTags: ReadonlyMap<string, string>): Mutation[] {
+function planImagePushes(ledger: ReleaseLedger, images: LedgerImages, registryTags: ReadonlyMap<string, string>): Mutation[] {
   const clobbers: string[] = [];
   const pushes: Mutation[] = [];
   for (const image of images.distros) {
@@ -182,12 +182,7 @@ function planDraft(
 }
 
 /** After the release is public: the moving tags the image rule gives, each where it does not already name this image. */
-function planMovingTags(
-  ledger: ReleaseLedger,
-  images: NonNullable<ReleaseLedger['images']>,
-  registryTags: ReadonlyMap<string, string>,
-  defaultDistro: Distro,
-): Mutation[] {
+function planMovingTags(ledger: ReleaseLedger, images: LedgerImages, registryTags: ReadonlyMap<string, string>, defaultDistro: Distro): Mutation[] {
   return images.distros.flatMap((image) =>
     planImageTags({ version: ledger.version, distro: image.distro, defaultDistro, registryTags: [...registryTags.keys()] }).moving.flatMap(
       (tag): Mutation[] => {
