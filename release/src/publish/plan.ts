@@ -7,7 +7,7 @@
 import { GlideError, imageTag, mayBeLatest, type Distro } from '#contract';
 import { planImageTags } from '../images/tags.js';
 import type { LedgerImages, ReleaseLedger } from '../ledger.js';
-import { compareAssets, describeAsset, expectedAssets, type ExpectedAsset, type GithubRelease, type PublishWorld } from './world.js';
+import { assetProblems, compareAssets, expectedAssets, type ExpectedAsset, type GithubRelease, type PublishWorld } from './world.js';
 
 /** The draft `create-draft` makes: its id is known only once GitHub answers. */
 export const NEW_DRAFT = 'new-draft';
@@ -129,12 +129,8 @@ function releaseOfTag(tag: string, releases: readonly GithubRelease[]): GithubRe
 
 /** A published release is never uploaded to: complete is done, anything less is a version that cannot be fixed. */
 function assertPublishedComplete(release: GithubRelease, expected: readonly ExpectedAsset[]): Mutation[] {
-  const { missing, unfinished, different } = compareAssets(expected, release.assets);
-  const problems = [
-    ...missing.map((want) => `${want.name} is missing`),
-    ...unfinished.map(({ asset }) => `${asset.name} never finished uploading (state ${asset.state})`),
-    ...different.map(({ expected: want, asset }) => `${asset.name} is ${describeAsset(asset)}, the ledger's is ${want.size} bytes sha256:${want.sha256}`),
-  ];
+  // Extra assets (an SBOM attached by hand) are not ours to judge.
+  const problems = assetProblems(compareAssets(expected, release.assets), ['missing', 'unfinished', 'different']);
   if (problems.length === 0) return [];
   throw new GlideError('ERELEASEBURNED', `${release.tag} is published on GitHub without the assets of this build: the version is burned.`, [
     ...problems,
@@ -165,11 +161,12 @@ function planDraft(
       { ...publish, release: NEW_DRAFT },
     ];
   }
-  const { missing, unfinished, different, extra } = compareAssets(expected, draft.assets);
-  if (different.length > 0 || extra.length > 0) {
+  const comparison = compareAssets(expected, draft.assets);
+  const { missing, unfinished } = comparison;
+  const conflicts = assetProblems(comparison, ['different', 'extra']);
+  if (conflicts.length > 0) {
     throw new GlideError('ERELEASECONFLICT', `The draft release ${ledger.tag} (id ${draft.id}) holds assets this build did not make; nothing was published.`, [
-      ...different.map(({ expected: want, asset }) => `${asset.name} is ${describeAsset(asset)}, the ledger's is ${want.size} bytes sha256:${want.sha256}`),
-      ...extra.map((asset) => `${asset.name} is not in the ledger`),
+      ...conflicts,
       'Publish from the --out folder that built the draft, or delete those assets (or the whole draft) on GitHub and run again.',
     ]);
   }

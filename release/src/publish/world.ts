@@ -117,13 +117,7 @@ export function assetsToHash(ledger: ReleaseLedger, release: GithubRelease): Git
  * cannot be taken back, so it is taken only on a set seen complete.
  */
 export function assertDraftComplete(expected: readonly ExpectedAsset[], release: GithubRelease): void {
-  const { missing, unfinished, different, extra } = compareAssets(expected, release.assets);
-  const problems = [
-    ...missing.map((want) => `${want.name} is missing`),
-    ...unfinished.map(({ asset }) => `${asset.name} is an upload that never finished (state ${asset.state})`),
-    ...different.map(({ expected: want, asset }) => `${asset.name} is ${describeAsset(asset)}, the ledger's is ${want.size} bytes sha256:${want.sha256}`),
-    ...extra.map((asset) => `${asset.name} is not an asset of this release`),
-  ];
+  const problems = assetProblems(compareAssets(expected, release.assets), ['missing', 'unfinished', 'different', 'extra']);
   if (problems.length === 0) return;
   throw new GlideError('EDRAFTINCOMPLETE', `The draft release ${release.tag} (id ${release.id}) is not the ledger's set of assets, so it was not published.`, [
     ...problems,
@@ -131,6 +125,16 @@ export function assertDraftComplete(expected: readonly ExpectedAsset[], release:
   ]);
 }
 
-export function describeAsset(asset: GithubAsset): string {
-  return `${asset.size} bytes ${asset.digest ?? '(digest unknown)'}`;
+/** One line per asset of the kinds asked for that is not as the ledger says, for an error's details. */
+export function assetProblems(comparison: AssetComparison, kinds: readonly Exclude<keyof AssetComparison, 'same'>[]): string[] {
+  const lines = {
+    missing: () => comparison.missing.map((want) => `${want.name} is missing`),
+    unfinished: () => comparison.unfinished.map(({ asset }) => `${asset.name} is an upload that never finished (state ${asset.state})`),
+    different: () =>
+      comparison.different.map(
+        ({ expected, asset }) => `${asset.name} is ${asset.size} bytes ${asset.digest}, the ledger's is ${expected.size} bytes sha256:${expected.sha256}`,
+      ),
+    extra: () => comparison.extra.map((asset) => `${asset.name} is not in the ledger`),
+  };
+  return kinds.flatMap((kind) => lines[kind]());
 }
