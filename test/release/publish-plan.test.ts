@@ -397,6 +397,31 @@ describe('planPublish: running again converges', () => {
   });
 });
 
+describe('planPublish: the release cycle of the issue, step by step', () => {
+  it('RCs and an older line’s stable never take "latest" from 0.1.0; each step, run again, plans nothing', () => {
+    const seen: [string, string | undefined, string | undefined, boolean][] = [];
+    let world = emptyWorld();
+    for (const version of ['0.1.0-rc.1', '0.1.0-rc.2', '0.1.0', '0.1.1-rc.1', '0.0.4-rc.1', '0.0.4']) {
+      const ledger = ledgerOf(version);
+      world = run(world, ledger);
+      expect(planPublish(ledger, world, OPTIONS).mutations).toEqual([]);
+      const published = world.releases.find((r) => r.tag === version)!;
+      seen.push([version, world.latestTag, world.registryTags.get('latest'), published.prerelease]);
+    }
+    const latestImage = `sha256:${sha('0.1.0', 'alpine index')}`;
+    expect(seen).toEqual([
+      ['0.1.0-rc.1', undefined, undefined, true],
+      ['0.1.0-rc.2', undefined, undefined, true],
+      ['0.1.0', '0.1.0', latestImage, false],
+      ['0.1.1-rc.1', '0.1.0', latestImage, true],
+      ['0.0.4-rc.1', '0.1.0', latestImage, true],
+      ['0.0.4', '0.1.0', latestImage, false],
+    ]);
+    expect([...world.registryTags.keys()].filter((tag) => !/-(alpine|distroless)$/.test(tag)).sort()).toEqual(['0.1.0', 'latest']);
+    expect(world.releases.every((r) => !r.draft && r.assets.length === 3)).toBe(true);
+  });
+});
+
 describe('formatMutations: the dry run', () => {
   it('prints one line per mutation, in order: method, URL or registry ref, digest', () => {
     const ledger = ledgerOf('0.1.0');
