@@ -68,8 +68,6 @@ export function expectedAssets(ledger: ReleaseLedger): ExpectedAsset[] {
 }
 
 export interface AssetComparison {
-  /** The ledger's, with the same size and digest on GitHub. */
-  readonly same: readonly ExpectedAsset[];
   /** The ledger's, not on GitHub at all. */
   readonly missing: readonly ExpectedAsset[];
   /** On GitHub under a ledger name, but an upload that never finished: replaced on a draft. */
@@ -81,14 +79,14 @@ export interface AssetComparison {
 }
 
 /**
- * Pure: the ledger's assets against a release's. Throws when an uploaded asset's digest is
- * unknown: the reader must hash it first (`assetsToHash`), since a guess either way would be
- * wrong (a skipped asset that differs, or a burned version that is fine).
+ * Pure: the ledger's assets against a release's; one with the same size and digest is in no
+ * list. Throws when an uploaded asset's digest is unknown: the reader must hash it first
+ * (`assetsToHash`), since a guess either way would be wrong (a skipped asset that differs, or
+ * a burned version that is fine).
  */
 export function compareAssets(expected: readonly ExpectedAsset[], assets: readonly GithubAsset[]): AssetComparison {
   const byName = new Map(assets.map((asset) => [asset.name, asset]));
   const comparison = {
-    same: [] as ExpectedAsset[],
     missing: [] as ExpectedAsset[],
     unfinished: [] as AssetComparison['unfinished'][number][],
     different: [] as AssetComparison['different'][number][],
@@ -98,8 +96,7 @@ export function compareAssets(expected: readonly ExpectedAsset[], assets: readon
     if (asset === undefined) comparison.missing.push(want);
     else if (asset.state !== 'uploaded') comparison.unfinished.push({ expected: want, asset });
     else if (asset.digest === undefined) throw new Error(`${asset.name} has no digest: hash it before planning (assetsToHash)`);
-    else if (asset.digest === `sha256:${want.sha256}` && asset.size === want.size) comparison.same.push(want);
-    else comparison.different.push({ expected: want, asset });
+    else if (asset.digest !== `sha256:${want.sha256}` || asset.size !== want.size) comparison.different.push({ expected: want, asset });
   }
   const names = new Set(expected.map((want) => want.name));
   return { ...comparison, extra: assets.filter((asset) => !names.has(asset.name)) };
@@ -126,7 +123,7 @@ export function assertDraftComplete(expected: readonly ExpectedAsset[], release:
 }
 
 /** One line per asset of the kinds asked for that is not as the ledger says, for an error's details. */
-export function assetProblems(comparison: AssetComparison, kinds: readonly Exclude<keyof AssetComparison, 'same'>[]): string[] {
+export function assetProblems(comparison: AssetComparison, kinds: readonly (keyof AssetComparison)[]): string[] {
   const lines = {
     missing: () => comparison.missing.map((want) => `${want.name} is missing`),
     unfinished: () => comparison.unfinished.map(({ asset }) => `${asset.name} is an upload that never finished (state ${asset.state})`),
