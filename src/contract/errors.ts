@@ -33,6 +33,10 @@ export const ERROR_CODES = [
   'EUNSAFEPATH',
   'EOUTDIR',
   'ELEDGER',
+  // publish's plan (release/src/publish/)
+  'ERELEASEBURNED',
+  'ERELEASECONFLICT',
+  'EDRAFTINCOMPLETE',
   // the installers (create-glide, glide-up)
   'EUNSUPPORTEDPLATFORM',
   'ENORELEASE',
