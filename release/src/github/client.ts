@@ -89,14 +89,7 @@ export interface AssetFile {
 export type UploadOutcome = 'uploaded' | 'already-present';
 
 export type RequestKind =
-  | 'releases.list'
-  | 'releases.latest'
-  | 'releases.create'
-  | 'releases.update'
-  | 'assets.list'
-  | 'assets.upload'
-  | 'assets.download'
-  | 'assets.delete';
+  'releases.list' | 'releases.latest' | 'releases.create' | 'releases.update' | 'assets.list' | 'assets.upload' | 'assets.download' | 'assets.delete';
 
 /** What the client did, for `--verbose`, the bench's API-call count and tests. */
 export interface GitHubStats {
@@ -225,9 +218,11 @@ export class GitHubClient {
   async findReleaseByTag(tag: string): Promise<GitHubRelease | undefined> {
     const found = (await this.listReleases()).filter((release) => release.tagName === tag);
     if (found.length > 1) {
-      throw new GlideError('EGITHUB', `${this.#repository} has ${found.length} releases on the tag ${tag} (ids ${found.map((release) => release.id).join(', ')}).`, [
-        'Delete the extra drafts on GitHub (Releases → the draft → Delete), keeping the one you want, then run again.',
-      ]);
+      throw new GlideError(
+        'EGITHUB',
+        `${this.#repository} has ${found.length} releases on the tag ${tag} (ids ${found.map((release) => release.id).join(', ')}).`,
+        ['Delete the extra drafts on GitHub (Releases → the draft → Delete), keeping the one you want, then run again.'],
+      );
     }
     return found[0];
   }
@@ -309,9 +304,11 @@ export class GitHubClient {
     }
     const url = new URL(expandUploadUrl(release.uploadUrl, { name: file.name }));
     if (url.origin !== this.#uploadsOrigin) {
-      throw new GlideError('EGITHUB', `GitHub gave ${redactUrl(url.origin)} as the upload address of ${release.tagName}, not ${this.#uploadsOrigin}; the token is not sent there.`, [
-        'If you use GitHub Enterprise, set the uploads origin to match; otherwise something rewrote the API answer.',
-      ]);
+      throw new GlideError(
+        'EGITHUB',
+        `GitHub gave ${redactUrl(url.origin)} as the upload address of ${release.tagName}, not ${this.#uploadsOrigin}; the token is not sent there.`,
+        ['If you use GitHub Enterprise, set the uploads origin to match; otherwise something rewrote the API answer.'],
+      );
     }
     const expected = `sha256:${file.sha256}`;
     for (let attempt = 0; ; attempt++) {
@@ -347,9 +344,11 @@ export class GitHubClient {
           const stored = asset.digest ?? sent;
           if (stored !== expected) {
             await this.deleteAsset(asset.id);
-            throw new GlideError('ECHECKSUM', `${file.path} is not the file the ledger recorded: its sha256 is ${stored}, the ledger's ${expected}. The upload was deleted.`, [
-              'Build the release again (glide-release build) rather than publishing a file that changed.',
-            ]);
+            throw new GlideError(
+              'ECHECKSUM',
+              `${file.path} is not the file the ledger recorded: its sha256 is ${stored}, the ledger's ${expected}. The upload was deleted.`,
+              ['Build the release again (glide-release build) rather than publishing a file that changed.'],
+            );
           }
           return { asset, outcome: 'uploaded' };
         }
@@ -366,9 +365,11 @@ export class GitHubClient {
       }
       if (existing) await this.deleteAsset(existing.id);
       if (attempt >= this.#retries) {
-        throw new GlideError('EGITHUB', `${file.name} could not be uploaded to ${release.tagName}: GitHub kept reporting the name taken by an unfinished upload.`, [
-          'Delete that asset on GitHub (the draft release → the asset → Delete) and run again.',
-        ]);
+        throw new GlideError(
+          'EGITHUB',
+          `${file.name} could not be uploaded to ${release.tagName}: GitHub kept reporting the name taken by an unfinished upload.`,
+          ['Delete that asset on GitHub (the draft release → the asset → Delete) and run again.'],
+        );
       }
     }
   }
@@ -423,7 +424,7 @@ export class GitHubClient {
   async #pages(kind: RequestKind, operation: string, first: URL): Promise<unknown[]> {
     first.searchParams.set('per_page', '100');
     const items: unknown[] = [];
-    for (let url: URL | undefined = first; url; ) {
+    for (let url: URL | undefined = first; url;) {
       const reply = await this.#send({ kind, operation, method: 'GET', url, ok: [200], idempotent: true });
       const page = parseJson(reply.body);
       if (!Array.isArray(page)) throw unexpected(operation, 'a list');
@@ -603,7 +604,9 @@ function validationErrors(body: Buffer): string {
   const errors = (parseJson(body) as { errors?: unknown } | undefined)?.errors;
   if (!Array.isArray(errors)) return '';
   const named = errors.map((error: { resource?: unknown; field?: unknown; code?: unknown }) =>
-    [[error.resource, error.field].filter((part) => typeof part === 'string').join('.'), error.code].filter((part) => typeof part === 'string' && part).join(' '),
+    [[error.resource, error.field].filter((part) => typeof part === 'string').join('.'), error.code]
+      .filter((part) => typeof part === 'string' && part)
+      .join(' '),
   );
   return named.length ? `: ${named.join('; ')}` : '';
 }
