@@ -64,7 +64,9 @@ export interface RecordedRequest {
 
 /** A queued answer for the next request that matches: a status with headers and JSON, a connection dropped (after the request took effect, with `afterHandling`), or no answer at all. */
 export type Fault =
-  { readonly status: number; readonly headers?: Record<string, string>; readonly json?: unknown } | { readonly drop: true; readonly afterHandling?: boolean };
+  | { readonly status: number; readonly headers?: Record<string, string>; readonly json?: unknown }
+  | { readonly drop: true; readonly afterHandling?: boolean }
+  | { readonly hang: true };
 
 type Origin = RecordedRequest['origin'];
 
