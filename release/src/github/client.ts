@@ -140,12 +140,16 @@ interface Exchange {
   readonly ok: readonly number[];
   /** Whether the request may be sent again after a lost connection or a 5xx (a create or upload is looked up instead). */
   readonly idempotent: boolean;
+  /** Hash a successful answer's body as it streams in rather than keep it (an asset download). */
+  readonly hashBody?: boolean;
 }
 
 interface Reply {
   readonly status: number;
   readonly headers: ResponseHeaders;
+  /** Empty when a 2xx body was hashed instead (`hashBody`). */
   readonly body: Buffer;
+  readonly sha256?: string;
 }
 
 export class GitHubClient {
@@ -416,8 +420,9 @@ export class GitHubClient {
       headers: { accept: 'application/octet-stream' },
       ok: [200],
       idempotent: true,
+      hashBody: true,
     });
-    return `sha256:${createHash('sha256').update(reply.body).digest('hex')}`;
+    return reply.sha256 as string;
   }
 
   /** Every item of a paginated list, following `Link: rel="next"` on the API origin only. */
@@ -513,7 +518,13 @@ export class GitHubClient {
       follow: exchange.method === 'GET',
     });
     this.stats.requests[exchange.kind]++;
-    return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+    const { statusCode: status, headers, body } = response;
+    if (exchange.hashBody && status >= 200 && status < 300) {
+      const hash = createHash('sha256');
+      for await (const chunk of body) hash.update(chunk as Uint8Array);
+      return { status, headers, body: Buffer.alloc(0), sha256: `sha256:${hash.digest('hex')}` };
+    }
+    return { status, headers, body: Buffer.from(await body.arrayBuffer()) };
   }
 
   async #pace(exchange: Exchange, signal: AbortSignal): Promise<void> {
