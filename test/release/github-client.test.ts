@@ -1,5 +1,6 @@
 /** The release's GitHub client against a loopback GitHub (API, uploads and CDN origins) on 127.0.0.1. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { GlideError } from '#contract';
 import { GitHubClient, MAX_RELEASE_BODY_CHARS, type AssetFile, type GitHubClientOptions } from '../../release/src/github/client.js';
 import { GitHubLoopback, OWNER_REPO, sha256, TOKEN } from './github-loopback.js';
 
+const require = createRequire(import.meta.url);
 let github: GitHubLoopback;
 let client: GitHubClient;
 let dir: string;
@@ -51,6 +53,21 @@ async function failure(promise: Promise<unknown>): Promise<GlideError> {
 }
 
 const DRAFT = { tagName: '0.1.0', targetCommitish: 'main', name: 'v0.1.0', body: 'notes', prerelease: false };
+
+describe('the loopback GitHub', () => {
+  it("answers with every field GitHub's REST schema requires of a release and an asset", async () => {
+    const schema = JSON.parse(await readFile(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
+      components: { schemas: Record<string, { required: string[] }> };
+    };
+    const release = github.addRelease({ tag_name: '0.1.0' });
+    github.addAsset(release, 'checksums.txt', Buffer.from('sums'));
+    const response = await fetch(`${github.api}/repos/${OWNER_REPO}/releases`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const [listed] = (await response.json()) as Record<string, unknown>[];
+    const asset = (listed!.assets as Record<string, unknown>[])[0]!;
+    expect(schema.components.schemas.release!.required.filter((field) => !(field in listed!))).toEqual([]);
+    expect(schema.components.schemas['release-asset']!.required.filter((field) => !(field in asset))).toEqual([]);
+  });
+});
 
 describe('reading releases', () => {
   it('finds a draft by its tag on a later page of the list (get-by-tag does not show drafts)', async () => {
@@ -221,7 +238,7 @@ describe('uploading assets', () => {
 
   it('an unfinished upload GitHub kept under the name is deleted and sent again', async () => {
     const release = github.addRelease({ tag_name: '0.1.0' });
-    github.addAsset(release, 'checksums.txt', Buffer.from('su'), { state: 'starter' });
+    github.addAsset(release, 'checksums.txt', Buffer.from('su'), { state: 'open' });
     connect();
 
     const { outcome } = await client.uploadAsset((await client.findReleaseByTag('0.1.0'))!, await assetFile('checksums.txt', 'sums'));

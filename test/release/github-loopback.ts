@@ -36,7 +36,7 @@ export interface StoredAsset {
   id: number;
   name: string;
   bytes: Buffer;
-  state: 'uploaded' | 'starter';
+  state: 'uploaded' | 'open';
   /** null: an asset from before GitHub computed digests. */
   digest: string | null;
 }

@@ -44,7 +44,7 @@ export interface GitHubAsset {
   readonly size: number;
   /** `sha256:…`, computed by GitHub at upload; null on assets older than June 2025. */
   readonly digest: string | null;
-  /** `uploaded`, or `starter`/`open` for an upload that never finished. */
+  /** `uploaded`, or `open` (the schema's word; `starter` in older answers) for an upload that never finished. */
   readonly state: string;
   /** The API URL of the asset (`GET` with `accept: application/octet-stream` downloads it). */
   readonly url: string;
