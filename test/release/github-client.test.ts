@@ -354,6 +354,15 @@ describe('rate limits and time', () => {
     expect(client.stats.retries).toBe(2);
   });
 
+  it('a cancel (Ctrl-C) ends a rate-limit wait at once, with its own reason', async () => {
+    github.inject('api', 'GET', /\/releases$/, { status: 429, headers: { 'retry-after': '600' }, json: { message: 'slow down' } });
+    const cancel = new AbortController();
+    connect({ signal: cancel.signal, onRateLimit: () => cancel.abort(new GlideError('ECANCELLED', 'Cancelled.')) });
+    const error = await failure(client.listReleases());
+    expect(error.code).toBe('ECANCELLED');
+    expect(github.requests).toHaveLength(1);
+  });
+
   it('bounds the whole client by its budget', async () => {
     github.inject('api', 'GET', /\/releases$/, {
       status: 403,

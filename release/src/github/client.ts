@@ -24,7 +24,7 @@ import {
   type ProxySettings,
   type ResponseHeaders,
 } from '../../../src/net/transport.js';
-import { rateLimitWait } from './rate-limit.js';
+import { rateLimitWait, type RateLimitWait } from './rate-limit.js';
 import { expandUploadUrl, nextPageUrl } from './urls.js';
 
 /** GitHub refuses a release body longer than this. */
@@ -120,7 +120,7 @@ export interface GitHubClientOptions {
   readonly retries?: number;
   readonly backoffMs?: number;
   /** Told before each rate-limit wait. */
-  readonly onRateLimit?: (wait: { readonly kind: 'primary' | 'secondary'; readonly waitMs: number; readonly until: Date }) => void;
+  readonly onRateLimit?: (wait: RateLimitWait) => void;
   /** Cancels requests in flight and waits (Ctrl-C); the abort reason is thrown. */
   readonly signal?: AbortSignal;
 }
@@ -547,7 +547,7 @@ export class GitHubClient {
     return new URL(`/repos/${this.#repository}${path}`, this.#api);
   }
 
-  #rateLimitError(wait: { kind: 'primary' | 'secondary'; waitMs: number; until: Date }, operation: string, refused: number): GlideError {
+  #rateLimitError(wait: RateLimitWait, operation: string, refused: number): GlideError {
     const limit = wait.kind === 'primary' ? "GitHub's API rate limit for this token is used up" : 'GitHub asks us to slow down (secondary rate limit)';
     const why =
       Date.now() + wait.waitMs > this.#deadline
