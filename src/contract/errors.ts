@@ -61,6 +61,9 @@ export const ERROR_CODES = [
   // glide-up
   'ENOTCACHED',
   'ENOPROVIDERKEY',
+  // the GitHub client of glide-release (release/src/github)
+  'EGITHUB',
+  'EASSETCONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
