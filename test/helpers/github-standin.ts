@@ -22,6 +22,8 @@ import { closeServer, listenOnLoopback, planFileResponse, sendFileBody } from '.
 
 export interface StandinRelease {
   readonly tag: string;
+  /** Defaults to `v{tag}`, Glide's release titles. */
+  readonly name?: string;
   readonly prerelease: boolean;
   readonly published_at: string;
   readonly draft?: boolean;
@@ -346,6 +348,10 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
           documentation_url: `${DOCS}/overview/resources-in-the-rest-api#rate-limiting`,
         },
       });
+    }
+    // The API host has the upload path too, but only the uploads host takes files.
+    if (host === 'api' && operation === 'repos/upload-release-asset') {
+      return send({ status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } });
     }
     const isWrite = method !== 'GET' && method !== 'HEAD';
     let json: Record<string, unknown> = {};
@@ -868,7 +874,7 @@ async function serveReleases(releases: readonly StandinRelease[], ids: { next: n
     served.push({
       id,
       tag: release.tag,
-      name: `v${release.tag}`,
+      name: release.name ?? `v${release.tag}`,
       body: release.body ?? `## Changelog\n\nRelease ${release.tag}.`,
       target_commitish: release.target_commitish ?? 'main',
       prerelease: release.prerelease,
