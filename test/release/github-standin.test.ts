@@ -340,6 +340,16 @@ describe('"latest"', () => {
     });
   });
 
+  it('keeps a prerelease created published from taking latest, and moves latest off a release turned prerelease', async () => {
+    await release('0.0.4', false, 'true');
+    await release('0.1.0', false, 'true');
+    await createRelease({ tag_name: '0.2.0-rc.1', prerelease: true, make_latest: 'true' });
+    expect(await latestTag()).toBe('0.1.0');
+    const latest = (await (await api('/releases/latest')).json()) as ReleaseJson;
+    expect((await api(`/releases/${latest.id}`, { method: 'PATCH', body: { prerelease: true } })).status).toBe(200);
+    expect(await latestTag()).toBe('0.0.4');
+  });
+
   it('falls back to the legacy rule when the latest release is deleted', async () => {
     await release('0.0.4', false, 'true');
     await release('0.1.0', false, 'true');
