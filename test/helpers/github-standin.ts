@@ -31,6 +31,8 @@ export interface StandinRelease {
   readonly target_commitish?: string;
   /** Asset name → absolute path of the file whose bytes the CDN serves. */
   readonly assets: Readonly<Record<string, string>>;
+  /** `false`: assets uploaded before GitHub computed digests (2025), served with `digest: null`. */
+  readonly assetDigests?: boolean;
 }
 
 export interface GitHubStandinOptions {
@@ -90,7 +92,7 @@ export interface SnapshotAsset {
   readonly label: string;
   readonly content_type: string;
   readonly size: number;
-  readonly digest: string;
+  readonly digest: string | null;
 }
 
 export interface SnapshotRelease {
@@ -155,7 +157,7 @@ interface ServedAsset {
   readonly content_type: string;
   readonly file: string;
   readonly size: number;
-  readonly digest: string;
+  readonly digest: string | null;
   readonly created_at: string;
   /** The CDN object key: `{BLOB_PREFIX}/{REPO_ID}/{uuid}`. */
   readonly blob: string;
@@ -528,11 +530,13 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
   async function uploadAsset(release: ServedRelease, call: ApiCall): Promise<Reply> {
     const name = call.url.searchParams.get('name') ?? '';
     const requestId = call.requestId;
-    if (immutableReleases && !release.draft) return immutable('Cannot upload assets to an immutable release.');
-    if (release.assets.some((asset) => asset.name === name)) return alreadyExists('ReleaseAsset', 'name', requestId);
     const id = ids.next++;
     const file = join(uploadsDir, String(id));
     await writeFile(file, call.raw);
+    // Checked after the write, then added without a pause: a concurrent upload or publish cannot slip in between.
+    if (!releases.includes(release)) return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+    if (immutableReleases && !release.draft) return immutable('Cannot upload assets to an immutable release.');
+    if (release.assets.some((asset) => asset.name === name)) return alreadyExists('ReleaseAsset', 'name', requestId);
     const asset: ServedAsset = {
       id,
       name,
@@ -865,7 +869,7 @@ async function serveReleases(releases: readonly StandinRelease[], ids: { next: n
         content_type: assetContentType(assetName),
         file,
         size: bytes.length,
-        digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+        digest: release.assetDigests === false ? null : `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
         created_at: release.published_at,
         blob: `${BLOB_PREFIX}/${REPO_ID}/${randomUUID()}`,
       });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadGitHubSchema } from '../helpers/github-schema.js';
 import { BODY_LIMIT, startGitHubStandin, type GitHubStandin, type GitHubStandinOptions, type StandinFault } from '../helpers/github-standin.js';
@@ -193,6 +194,17 @@ describe('writable releases', () => {
     expect(Buffer.from(await downloaded.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
+  it('serves assets from before GitHub computed digests with digest null, which the schema allows', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'github-standin-')), 'old.tar.gz');
+    await writeFile(file, 'old bytes');
+    await github.close();
+    await start({ releases: [{ tag: '0.0.1', prerelease: false, published_at: '2024-01-01T00:00:00Z', assets: { 'old.tar.gz': file }, assetDigests: false }] });
+    const [asset] = ((await (await api('/releases/tags/0.0.1')).json()) as ReleaseJson).assets;
+    expect(asset).toMatchObject({ name: 'old.tar.gz', digest: null });
+    expect(github.snapshot().releases[0]?.assets).toMatchObject([{ name: 'old.tar.gz', size: 9, digest: null }]);
+    await rm(dirname(file), { recursive: true, force: true });
+  });
+
   it('answers a second upload of a name with 422 already_exists, as the recorded conflict does', async () => {
     const draft = await createRelease({ tag_name: '0.1.0', draft: true });
     expect((await upload(draft, 'checksums.txt', Buffer.from('one'))).status).toBe(201);
@@ -202,6 +214,13 @@ describe('writable releases', () => {
       message: 'Validation Failed',
       errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }],
     });
+  });
+
+  it('takes one of two concurrent uploads of a name and refuses the other', async () => {
+    const draft = await createRelease({ tag_name: '0.1.0', draft: true });
+    const answers = await Promise.all([upload(draft, 'a.txt', randomBytes(200_000)), upload(draft, 'a.txt', randomBytes(200_000))]);
+    expect(answers.map((response) => response.status).sort()).toEqual([201, 422]);
+    expect(github.snapshot().releases[0]?.assets).toHaveLength(1);
   });
 
   it('keeps a published release immutable: no uploads, no asset deletes, no new tag, no way back to draft', async () => {
