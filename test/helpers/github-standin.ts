@@ -380,6 +380,10 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     if (isWrite && !(options.token !== undefined && token === options.token)) {
       return send({ status: 401, body: { message: 'Requires authentication', documentation_url: DOCS, status: '401' } });
     }
+    // GitHub's uploads host wants the size up front; a chunked upload gets this (undocumented) answer.
+    if (host === 'uploads' && req.headers['content-length'] === undefined) {
+      return send({ status: 400, body: { message: 'Bad Content-Length: ', request_id: headers['x-github-request-id'] } });
+    }
     const call: ApiCall = {
       host,
       method,

@@ -216,6 +216,19 @@ describe('writable releases', () => {
     });
   });
 
+  it('refuses an upload without Content-Length (a chunked stream) with 400 Bad Content-Length, as uploads.github.com does', async () => {
+    const draft = await createRelease({ tag_name: '0.1.0', draft: true });
+    const chunked = await fetch(uploadUrl(draft, 'a.txt'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+      body: new Blob([randomBytes(1000)]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(400);
+    expect(await chunked.json()).toMatchObject({ message: 'Bad Content-Length: ' });
+    expect(github.snapshot().releases[0]?.assets).toEqual([]);
+  });
+
   it('takes one of two concurrent uploads of a name and refuses the other', async () => {
     const draft = await createRelease({ tag_name: '0.1.0', draft: true });
     const answers = await Promise.all([upload(draft, 'a.txt', randomBytes(200_000)), upload(draft, 'a.txt', randomBytes(200_000))]);
