@@ -74,6 +74,8 @@ export interface StandinRequest {
   readonly operation?: string;
   /** The fault injected into this call, if any. */
   readonly fault?: StandinFault['kind'];
+  /** When the request arrived (`Date.now()`, the real clock): the pauses a client makes between writes show here. */
+  readonly receivedAt: number;
 }
 
 /**
@@ -598,6 +600,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       path: req.url ?? '/',
       authorization: req.headers.authorization !== undefined,
       headers,
+      receivedAt: Date.now(),
       ...(operation !== undefined ? { operation } : {}),
       ...(fault !== undefined ? { fault } : {}),
     });

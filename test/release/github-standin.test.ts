@@ -205,6 +205,17 @@ describe('writable releases', () => {
     await rm(dirname(file), { recursive: true, force: true });
   });
 
+  it("lets the token download a draft's asset through the API (the way to compare bytes when a digest is missing)", async () => {
+    const draft = await createRelease({ tag_name: '0.1.0', draft: true });
+    const bytes = randomBytes(5000);
+    const asset = (await (await upload(draft, 'a.tar.gz', bytes)).json()) as { id: number; browser_download_url: string };
+    // A draft has no public download yet.
+    expect((await fetch(asset.browser_download_url)).status).toBe(404);
+    const viaApi = await api(`/releases/assets/${asset.id}`, { headers: { accept: 'application/octet-stream' } });
+    expect(Buffer.from(await viaApi.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(github.log.filter((entry) => entry.host === 'cdn').map((entry) => entry.authorization)).toEqual([false]);
+  });
+
   it('answers a second upload of a name with 422 already_exists, as the recorded conflict does', async () => {
     const draft = await createRelease({ tag_name: '0.1.0', draft: true });
     expect((await upload(draft, 'checksums.txt', Buffer.from('one'))).status).toBe(201);
