@@ -249,8 +249,9 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('Not Found');
   });
 
-  const api = createServer((req, res) => void serveApi('api', req, res));
-  const uploads = createServer((req, res) => void serveApi('uploads', req, res));
+  // A client that hangs up mid-request leaves nothing to answer: drop the connection, keep serving.
+  const api = createServer((req, res) => void serveApi('api', req, res).catch(() => res.destroy()));
+  const uploads = createServer((req, res) => void serveApi('uploads', req, res).catch(() => res.destroy()));
 
   const cdn = createServer((req, res) => {
     record('cdn', req);

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadGitHubSchema } from '../helpers/github-schema.js';
 import { BODY_LIMIT, startGitHubStandin, type GitHubStandin, type GitHubStandinOptions, type StandinFault } from '../helpers/github-standin.js';
 
@@ -237,6 +238,23 @@ describe('writable releases', () => {
     } as RequestInit);
     expect(chunked.status).toBe(400);
     expect(await chunked.json()).toMatchObject({ message: 'Bad Content-Length: ' });
+    expect(github.snapshot().releases[0]?.assets).toEqual([]);
+  });
+
+  it('survives a client that hangs up halfway through an upload, and adds nothing', async () => {
+    const draft = await createRelease({ tag_name: '0.1.0', draft: true });
+    const target = new URL(uploadUrl(draft, 'a.txt'));
+    const socket = connect(Number(target.port), target.hostname);
+    await new Promise<void>((done) => socket.once('connect', done));
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.write(
+      `POST ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        'Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\npartial',
+      () => socket.destroy(),
+    );
+    await closed;
+    await vi.waitFor(() => expect(github.log.filter((entry) => entry.operation === 'repos/upload-release-asset')).toHaveLength(1));
+    expect((await api(`/releases/${draft.id}/assets`)).status).toBe(200);
     expect(github.snapshot().releases[0]?.assets).toEqual([]);
   });
 
