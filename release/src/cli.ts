@@ -19,6 +19,10 @@ Usage:
   glide-release publish --only images [--tag T] [--out DIR] [--dry-run]
                                       push the images build made: immutable {version}-{distro} tags, and
                                       latest tags only for the highest stable in the registry
+  glide-release publish --only github [--tag T] [--out DIR] [--dry-run]
+                                      the GitHub release: a draft with every asset of the ledger, checked
+                                      complete, then published (prerelease for an RC; "latest" only for the
+                                      highest stable). Token: GITHUB_TOKEN or GH_TOKEN
 
 Options:
   --tag T             the release tag (default: the release tag at HEAD)
@@ -28,7 +32,7 @@ Options:
                       of the same tag in --out, or both at once)
   --skip-soak         release a stable before its RC has soaked soakDays (needs --reason)
   --reason TEXT       why the soak is cut short (recorded in the plan)
-  --dry-run           publish: print every push the real run would make, and make none
+  --dry-run           publish: print every push or GitHub request the real run would make, and make none
   --json              machine-readable output (plan, check)
   --trace FILE        write the timing of each go build to FILE (used by bench/)
   --help, --version

@@ -138,3 +138,21 @@ export async function regularFileAt(root: string, name: string): Promise<boolean
   }
   return stats?.isFile() ?? false;
 }
+
+/** The tags merged into `tag` (`git tag --merged`): where its release notes may start. */
+export async function tagsMergedInto(root: string, tag: string): Promise<string[]> {
+  return (await git(root, ['tag', '--merged', `refs/tags/${tag}`])).split('\n').filter(Boolean);
+}
+
+/** `git log from..to`, newest first, as id and subject; everything up to `to` without `from`. */
+export async function commitsBetween(root: string, from: string | undefined, to: string): Promise<{ id: string; subject: string }[]> {
+  const range = from === undefined ? `refs/tags/${to}` : `refs/tags/${from}..refs/tags/${to}`;
+  const out = await git(root, ['log', '--format=%H%x09%s', range, '--']);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      return { id: line.slice(0, tab), subject: line.slice(tab + 1) };
+    });
+}

@@ -1,4 +1,7 @@
-/** `glide-release publish --only images`: pushes the images build made; this version publishes nothing else. */
+/**
+ * `glide-release publish --only images|github`: the images build made, or the GitHub release of
+ * its assets. One stage a run, images first, until both run as one plan (decision 0037).
+ */
 import type { PublishImagesReport, PublishStep } from '../images/publish.js';
 import { assertGatesPass, prepareRelease, type PrepareOptions } from '../prepare.js';
 import type { CliIo } from './io.js';
@@ -12,13 +15,21 @@ export interface PublishCommandOptions {
 }
 
 export async function publishCommand(io: CliIo, options: PublishCommandOptions): Promise<number> {
-  // The full publish (GitHub release, chart, …) comes later.
-  if (options.only?.trim() !== 'images') throw usage('publish needs --only images (the only stage this version publishes)');
+  const only = options.only?.trim();
+  if (only !== 'images' && only !== 'github') {
+    throw usage('publish needs --only images or --only github (one stage a run: the images first, then the GitHub release)');
+  }
   if (options.snapshot) throw usage('snapshots are never published');
   const prepared = await prepareRelease(options.prepare);
   assertGatesPass(prepared.plan, 'published');
-  const { runPublishImages } = await import('../images/publish-stage.js');
   const { dryRun } = options;
+  if (only === 'github') {
+    const { runPublishGithub } = await import('../publish/stage.js');
+    const env = io.env ?? process.env;
+    await runPublishGithub(prepared, { dryRun, env, log: (line) => io.stderr(`${line}\n`), out: io.stdout, signal: io.signal });
+    return 0;
+  }
+  const { runPublishImages } = await import('../images/publish-stage.js');
   const report = await runPublishImages(prepared, { dryRun, env: io.env ?? process.env, log: (line) => io.stderr(`${line}\n`), signal: io.signal });
   io.stdout(formatPublish(report, prepared.plan.tag));
   return 0;

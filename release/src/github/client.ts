@@ -89,7 +89,15 @@ export interface AssetFile {
 export type UploadOutcome = 'uploaded' | 'already-present';
 
 export type RequestKind =
-  'releases.list' | 'releases.latest' | 'releases.create' | 'releases.update' | 'assets.list' | 'assets.upload' | 'assets.download' | 'assets.delete';
+  | 'releases.list'
+  | 'releases.latest'
+  | 'releases.create'
+  | 'releases.update'
+  | 'assets.list'
+  | 'assets.upload'
+  | 'assets.download'
+  | 'assets.delete'
+  | 'git.ref';
 
 /** What the client did, for `--verbose`, the bench's API-call count and tests. */
 export interface GitHubStats {
@@ -163,6 +171,7 @@ export class GitHubClient {
       'assets.upload': 0,
       'assets.download': 0,
       'assets.delete': 0,
+      'git.ref': 0,
     },
     rateLimitWaits: 0,
     rateLimitWaitedMs: 0,
@@ -364,7 +373,7 @@ export class GitHubClient {
       // The name is taken (or the answer was lost): what is there now decides.
       const existing = (await this.listAssets(release.id)).find((asset) => asset.name === file.name);
       if (existing?.state === 'uploaded') {
-        if ((await this.#assetDigest(existing)) === expected) return { asset: existing, outcome: 'already-present' };
+        if ((await this.assetDigest(existing)) === expected) return { asset: existing, outcome: 'already-present' };
         throw assetConflict(release.tagName, existing, expected);
       }
       if (existing) await this.deleteAsset(existing.id);
@@ -376,6 +385,41 @@ export class GitHubClient {
         );
       }
     }
+  }
+
+  /**
+   * The commit the tag names on GitHub, or undefined when the tag was not pushed. An annotated
+   * tag's ref names a tag object, peeled here: the ledger records the commit.
+   */
+  async tagCommit(tag: string): Promise<string | undefined> {
+    let reply = await this.#send({
+      kind: 'git.ref',
+      operation: `read the tag ${tag}`,
+      method: 'GET',
+      url: this.#repoUrl(`/git/ref/tags/${encodeURIComponent(tag)}`),
+      ok: [200, 404],
+      idempotent: true,
+    });
+    if (reply.status === 404) return undefined;
+    for (let hops = 0; hops < 4; hops++) {
+      const object = (parseJson(reply.body) as { object?: { sha?: unknown; type?: unknown } } | undefined)?.object;
+      if (typeof object?.sha !== 'string') throw unexpected(`read the tag ${tag}`, 'a git reference');
+      if (object.type !== 'tag') return object.sha;
+      reply = await this.#send({
+        kind: 'git.ref',
+        operation: `read the tag object of ${tag}`,
+        method: 'GET',
+        url: this.#repoUrl(`/git/tags/${object.sha}`),
+        ok: [200],
+        idempotent: true,
+      });
+    }
+    throw unexpected(`read the tag ${tag}`, 'a tag that leads to a commit');
+  }
+
+  /** Sets a draft's title and notes (a run that stopped left older ones). */
+  async updateDraft(releaseId: number, text: { readonly name: string; readonly body: string }): Promise<GitHubRelease> {
+    return this.#patchRelease(releaseId, `update the draft release ${text.name}`, { name: text.name, body: text.body });
   }
 
   /** Deletes an asset; one already gone is fine. */
@@ -395,10 +439,19 @@ export class GitHubClient {
    * any newly published release "latest", an RC or an old line's patch included.
    */
   async publishRelease(releaseId: number, flags: { readonly prerelease: boolean; readonly makeLatest: boolean }): Promise<GitHubRelease> {
-    const payload = JSON.stringify({ draft: false, prerelease: flags.prerelease, make_latest: flags.makeLatest ? 'true' : 'false' });
+    return this.#patchRelease(releaseId, `publish release ${releaseId}`, {
+      draft: false,
+      prerelease: flags.prerelease,
+      make_latest: flags.makeLatest ? 'true' : 'false',
+    });
+  }
+
+  /** `PATCH releases/{id}`: idempotent, so sent again after a lost answer. */
+  async #patchRelease(releaseId: number, operation: string, fields: Readonly<Record<string, unknown>>): Promise<GitHubRelease> {
+    const payload = JSON.stringify(fields);
     const reply = await this.#send({
       kind: 'releases.update',
-      operation: `publish release ${releaseId}`,
+      operation,
       method: 'PATCH',
       url: this.#repoUrl(`/releases/${releaseId}`),
       headers: { 'content-type': 'application/json' },
@@ -410,7 +463,7 @@ export class GitHubClient {
   }
 
   /** The asset's digest: GitHub's when it has one, else the sha256 of its bytes, downloaded. */
-  async #assetDigest(asset: GitHubAsset): Promise<string> {
+  async assetDigest(asset: GitHubAsset): Promise<string> {
     if (asset.digest) return asset.digest;
     const reply = await this.#send({
       kind: 'assets.download',

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GlideError } from '#contract';
-import { assertLedgerOf, readLedger } from '../ledger.js';
+import { assertLedgerOf, readLedger, type ReleaseLedger } from '../ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { publishImages, type PublishImagesReport } from './publish.js';
 import { RegistryClient } from '../../../src/registry/client.js';
@@ -23,19 +23,7 @@ export interface PublishImagesOptions {
 export async function runPublishImages(prepared: PreparedRelease, options: PublishImagesOptions): Promise<PublishImagesReport> {
   const { plan, outDir, config } = prepared;
   const releaseDir = join(outDir, plan.tag);
-  const ledger = await readLedger(releaseDir);
-  if (!ledger) {
-    throw new GlideError('EBUILD', `Nothing was built for ${plan.tag} in ${releaseDir}.`, [
-      'Run glide-release build --only binaries,images with the same --out first.',
-    ]);
-  }
-  assertLedgerOf(ledger, plan, releaseDir);
-  // A ledger is publishable exactly when it is no snapshot (readLedger refuses one that says otherwise).
-  if (ledger.stage === 'snapshot') {
-    throw new GlideError('EBUILD', `${plan.tag} is a snapshot: snapshots are never published.`, [
-      'Tag a release (X.Y.Z-rc.N or X.Y.Z), build it with every gate passing, then publish it.',
-    ]);
-  }
+  const ledger = await readPublishableLedger(prepared);
   if (!ledger.images) {
     throw new GlideError('EBUILD', `The images of ${plan.tag} were not built.`, ['Run glide-release build --only images with the same --out first.']);
   }
@@ -55,6 +43,25 @@ export async function runPublishImages(prepared: PreparedRelease, options: Publi
   } finally {
     await client.close();
   }
+}
+
+/** The ledger `build` wrote for the prepared tag, checked to be this tag's and no snapshot: what every publish stage starts from. */
+export async function readPublishableLedger(prepared: PreparedRelease): Promise<ReleaseLedger> {
+  const releaseDir = join(prepared.outDir, prepared.plan.tag);
+  const ledger = await readLedger(releaseDir);
+  if (!ledger) {
+    throw new GlideError('EBUILD', `Nothing was built for ${prepared.plan.tag} in ${releaseDir}.`, [
+      'Run glide-release build --only binaries,images with the same --out first.',
+    ]);
+  }
+  assertLedgerOf(ledger, prepared.plan, releaseDir);
+  // A ledger is publishable exactly when it is no snapshot (readLedger refuses one that says otherwise).
+  if (ledger.stage === 'snapshot') {
+    throw new GlideError('EBUILD', `${prepared.plan.tag} is a snapshot: snapshots are never published.`, [
+      'Tag a release (X.Y.Z-rc.N or X.Y.Z), build it with every gate passing, then publish it.',
+    ]);
+  }
+  return ledger;
 }
 
 async function readDockerConfig(env: NodeJS.ProcessEnv): Promise<unknown> {

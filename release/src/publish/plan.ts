@@ -52,6 +52,8 @@ export interface PublishOptions {
   readonly defaultDistro: Distro;
   /** The release notes (releaseNotes), already within GitHub's limit. */
   readonly body: string;
+  /** `github`: the release alone (`publish --only github`); the images are `--only images`' and the registry is not read. */
+  readonly only?: 'github';
 }
 
 /** Glide's releases are titled `v{version}`, though the tags carry no `v`. */
@@ -60,22 +62,26 @@ export function releaseTitle(version: string): string {
 }
 
 export function planPublish(ledger: ReleaseLedger, world: PublishWorld, options: PublishOptions): PublishPlan {
-  const images = publishableImages(ledger);
+  assertPublishable(ledger);
+  const images = options.only === 'github' ? undefined : builtImages(ledger);
   assertTagIsLedgers(ledger, world.tagCommit);
-  const pushes = planImagePushes(ledger, images, world.registryTags);
+  const pushes = images ? planImagePushes(ledger, images, world.registryTags) : [];
   const release = releaseOfTag(ledger.tag, world.releases);
   const expected = expectedAssets(ledger);
   const github = release?.draft === false ? assertPublishedComplete(release, expected) : planDraft(ledger, release, expected, world, options);
-  const moves = planMovingTags(ledger, images, world.registryTags, options.defaultDistro);
+  const moves = images ? planMovingTags(ledger, images, world.registryTags, options.defaultDistro) : [];
   return { repo: ledger.repo, tag: ledger.tag, mutations: [...pushes, ...github, ...moves] };
 }
 
-function publishableImages(ledger: ReleaseLedger): LedgerImages {
+function assertPublishable(ledger: ReleaseLedger): void {
   if (ledger.stage === 'snapshot') {
     throw new GlideError('EBUILD', `${ledger.tag} is a snapshot: snapshots are never published.`, [
       'Tag a release (X.Y.Z-rc.N or X.Y.Z), build it with every gate passing, then publish it.',
     ]);
   }
+}
+
+function builtImages(ledger: ReleaseLedger): LedgerImages {
   if (!ledger.images) {
     throw new GlideError('EBUILD', `The images of ${ledger.tag} were not built.`, ['Run glide-release build --only images with the same --out first.']);
   }
