@@ -463,3 +463,25 @@ describe('formatMutations: the dry run', () => {
     );
   });
 });
+
+describe("planPublish only: 'github': the GitHub release alone", () => {
+  const GITHUB_ONLY = { ...OPTIONS, only: 'github' } as const;
+  const { images: _images, ...withoutImages } = STABLE;
+
+  it.each<[string, ReleaseLedger]>([
+    ['a ledger with images: the registry is not planned on', STABLE],
+    ['a ledger whose images were never built', withoutImages],
+  ])('%s', (_name, ledger) => {
+    const world = emptyWorld({ publishedTags: ['0.0.3'], latestTag: '0.0.3', registryTags: registryAfter('0.0.3') });
+    expect(summary(planPublish(ledger, world, GITHUB_ONLY))).toEqual([
+      'create-draft v0.1.0 prerelease=false',
+      ...uploadsOf(STABLE, NEW_DRAFT),
+      'publish-release new-draft prerelease=false make_latest=true',
+    ]);
+  });
+
+  it('still refuses a snapshot', () => {
+    const snapshot = { ...withoutImages, stage: 'snapshot' } as ReleaseLedger;
+    expect(() => planPublish(snapshot, emptyWorld(), GITHUB_ONLY)).toThrow(/snapshots are never published/);
+  });
+});
