@@ -134,4 +134,19 @@ describe('glide-release publish --only github', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('error EGITHUB: publish needs a GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set.');
   });
+
+  it.each([
+    [
+      'an http origin other than loopback',
+      { GLIDE_RELEASE_GITHUB_API_URL: 'http://github.example', GLIDE_RELEASE_GITHUB_UPLOADS_URL: 'https://uploads.example' },
+      'GLIDE_RELEASE_GITHUB_API_URL is not an https URL',
+    ],
+    ['one origin without the other', { GLIDE_RELEASE_GITHUB_API_URL: 'https://github.example' }, 'go together'],
+  ])('refuses %s before sending the token anywhere', { timeout: TIMEOUT }, async (_name, env, message) => {
+    const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, '--dry-run'], { GITHUB_TOKEN: TOKEN, ...env });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^error ECONFIG: /m);
+    expect(result.stderr).toContain(message);
+    expect(result.all).not.toContain(TOKEN);
+  });
 });
