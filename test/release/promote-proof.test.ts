@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GlideError } from '#contract';
+import { GlideError, parseTarget } from '#contract';
+import type { LedgerArchive } from '../../release/src/ledger.js';
 import {
   buildInfoDifferences,
   describeRebuildDifference,
   firstDifference,
   parseBuildInfo,
+  rcArchivesFor,
   rcStampFor,
   stableStampProblems,
 } from '../../release/src/binaries/promote-proof.js';
@@ -59,6 +61,34 @@ describe('rcStampFor: the RC stamp, or why the proof cannot hold before anything
     const error = thrown(() => rcStampFor(rc, STABLE, goVersion));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
+  });
+});
+
+describe("rcArchivesFor: the RC's archive of each target the stable builds", () => {
+  const archive = (target: string): LedgerArchive => ({
+    kind: 'archive',
+    path: `0.1.0-rc.2/glide_v0.1.0-rc.2_${target.replace('/', '_')}.tar.gz`,
+    target,
+    format: 'tar.gz',
+    size: 10,
+    sha256: 'a'.repeat(64),
+    binary: { name: 'glide', size: 20, sha256: 'b'.repeat(64) },
+    proof: { header: 'ELF', ran: 'native' },
+  });
+  const rc = {
+    tag: '0.1.0-rc.2',
+    artifacts: [archive('linux/amd64'), { kind: 'checksums' as const, path: '0.1.0-rc.2/sums.txt', size: 1, sha256: 'c'.repeat(64) }, archive('linux/arm64')],
+  };
+
+  it("in the stable's target order", () => {
+    const found = rcArchivesFor(rc, ['linux/arm64', 'linux/amd64'].map(parseTarget));
+    expect(found.map((a) => a.target)).toEqual(['linux/arm64', 'linux/amd64']);
+  });
+
+  it('a target the RC did not release is ENOTREPRODUCIBLE naming every one', () => {
+    const error = thrown(() => rcArchivesFor(rc, ['linux/amd64', 'linux/riscv64', 'windows/amd64'].map(parseTarget)));
+    expect(error.code).toBe('ENOTREPRODUCIBLE');
+    expect(error.message).toBe("0.1.0-rc.2 released no binary for linux/riscv64, windows/amd64: the stable's cannot be proven to be the RC's bytes.");
   });
 });
 

@@ -9,7 +9,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assetArch, binaryName, formatTarget, GlideError, type Target } from '#contract';
 import { hashFile } from '../files.js';
-import type { ReleaseLedger } from '../ledger.js';
+import type { LedgerArchive, ReleaseLedger } from '../ledger.js';
 import { readBuildInfoText } from '../toolchain.js';
 import { compileTarget, releaseLdflags, type VersionStamp, type VersionVariables } from './compile.js';
 
@@ -57,6 +57,21 @@ export function rcStampFor(
     );
   }
   return { version: rc.version, commit: rc.commit, date: rc.date };
+}
+
+/**
+ * Pure: the RC's archive of each target the stable builds, in the targets' order; refused when
+ * the RC released no binary for one (nothing to prove that target's stable against).
+ */
+export function rcArchivesFor(rc: Pick<ReleaseLedger, 'tag' | 'artifacts'>, targets: readonly Target[]): LedgerArchive[] {
+  const byTarget = new Map(rc.artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [[artifact.target, artifact] as const] : [])));
+  const missing = targets.map(formatTarget).filter((target) => !byTarget.has(target));
+  if (missing.length > 0) {
+    throw new GlideError('ENOTREPRODUCIBLE', `${rc.tag} released no binary for ${missing.join(', ')}: the stable's cannot be proven to be the RC's bytes.`, [
+      'Promote with the same target matrix the RC was built with, or release a new RC that builds these targets.',
+    ]);
+  }
+  return targets.map((target) => byTarget.get(formatTarget(target))!);
 }
 
 /**
