@@ -189,7 +189,7 @@ export async function buildPromotedBinary(build: PromotedBuild): Promise<Promote
     const rebuilt = join(dir, binaryName(target.os));
     await compileTarget(source, target, releaseLdflags(importPath, variables, rc.stamp), rebuilt, mainPackage, build.goMaxProcs, signal);
     const [rcSide, rebuiltSide] = await Promise.all([readSide(rc.binary), readSide(rebuilt)]);
-    if (!Buffer.from(rcSide.bytes).equals(rebuiltSide.bytes)) {
+    if (!rcSide.bytes.equals(rebuiltSide.bytes)) {
       throw new GlideError(
         'ENOTREPRODUCIBLE',
         `Rebuilding ${rc.stamp.commit.slice(0, 12)} for ${where} with ${rc.tag}'s stamp gave other bytes than ${rc.tag}'s binary: ${describeRebuildDifference(rcSide, rebuiltSide)}. ` +
