@@ -35,6 +35,11 @@ const archiveSchema = z.strictObject({
   /** The binary inside the archive: images and installers check they carry these same bytes. */
   binary: z.readonly(z.strictObject({ name: text, size, sha256 })),
   proof: z.readonly(z.strictObject({ header: text, ran: text, versionOutput: z.optional(z.string()) })),
+  /**
+   * A promoted stable's binary: the RC it re-stamps, whose bytes a rebuild with the RC's stamp
+   * matched (decision 0038). Optional, so ledgers written before it still read at schema 1.
+   */
+  promotedFrom: z.optional(z.readonly(z.strictObject({ tag: text, binarySha256: sha256 }))),
 });
 
 const checksumsSchema = z.strictObject({ kind: z.literal('checksums'), ...fileFields });
@@ -170,6 +175,12 @@ function inconsistencies(ledger: ReleaseLedger): string[] {
     .filter((artifact) => !isAssetOf(ledger.tag, artifact.path))
     .map((artifact) => `${artifact.path} is not a file of ${ledger.tag}/`);
   const stage = STAGE_NAMES[ledger.stage];
+  if (ledger.stage !== 'stable') {
+    for (const artifact of ledger.artifacts) {
+      if (artifact.kind === 'archive' && artifact.promotedFrom)
+        problems.push(`${artifact.path} is promoted from ${artifact.promotedFrom.tag}, but only a stable release is promoted`);
+    }
+  }
   const release = ledger.stage !== 'snapshot';
   if (ledger.publishable !== release) problems.push(`publishable is ${ledger.publishable}, but ${stage} is ${release ? 'always' : 'never'} publishable`);
   const prerelease = ledger.stage !== 'stable';

@@ -37,6 +37,11 @@ async function go(cwd: string, args: readonly string[]): Promise<string> {
   }
 }
 
+/** `go version -m`: the Go version and build settings a binary records (its build info survives `-s -w`). */
+export async function readBuildInfoText(binary: string): Promise<string> {
+  return go(tmpdir(), ['version', '-m', binary]);
+}
+
 /**
  * The Go on PATH: version, host and ports. Asked outside the repository, so a go.mod that
  * needs a newer Go cannot make these questions fail before `checkGoRequirement` explains it.

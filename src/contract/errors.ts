@@ -64,6 +64,8 @@ export const ERROR_CODES = [
   // the GitHub client of glide-release (release/src/github)
   'EGITHUB',
   'EASSETCONFLICT',
+  // promote's proof that a stable's binaries are its RC's (release/src/binaries/promote-proof.ts)
+  'ENOTREPRODUCIBLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

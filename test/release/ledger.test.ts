@@ -111,6 +111,16 @@ describe('readLedger and writeLedger', () => {
     expect(await readFile(join(dir, 'release.json'), 'utf8')).toBe(`${JSON.stringify(withImages, null, 2)}\n`);
   });
 
+  it('a promoted stable records the RC each binary re-stamps; a ledger without it still reads at the same schema', async () => {
+    const promoted: ReleaseLedger = {
+      ...LEDGER,
+      artifacts: LEDGER.artifacts.map((a) => (a.kind === 'archive' ? { ...a, promotedFrom: { tag: '0.1.0-rc.1', binarySha256: SHA('9') } } : a)),
+    };
+    await writeLedger(dir, promoted);
+    expect(await readLedger(dir)).toEqual(promoted);
+    expect(promoted.schema).toBe(LEDGER.schema);
+  });
+
   it('no release.json is no ledger (the stage says what to build first)', async () => {
     expect(await readLedger(dir)).toBeUndefined();
   });
@@ -129,6 +139,8 @@ describe('a release.json that is not a ledger of this schema is ELEDGER, saying 
     return JSON.stringify(copy);
   };
   const archive = (ledger: Record<string, unknown>) => (ledger.artifacts as Record<string, unknown>[])[0]!;
+  /** artifacts[0] is the checksums file (path order); [1] the first archive. */
+  const firstArchive = (ledger: Record<string, unknown>) => (ledger.artifacts as Record<string, unknown>[])[1]!;
 
   it.each([
     ['cut short', text.slice(0, 200), /is not valid JSON \(.*\): it was cut short or edited/],
@@ -160,6 +172,16 @@ describe('a release.json that is not a ledger of this schema is ELEDGER, saying 
       'a snapshot marked publishable',
       edited((l) => ((l.stage = 'snapshot'), (l.prerelease = true))),
       /publishable is true, but a snapshot is never publishable/,
+    ],
+    [
+      'a promotedFrom whose sha256 is not one',
+      edited((l) => (firstArchive(l).promotedFrom = { tag: '0.1.0-rc.1', binarySha256: 'abc' })),
+      /artifacts\.1\.promotedFrom\.binarySha256: not a sha256/,
+    ],
+    [
+      'an RC marked promoted',
+      edited((l) => ((l.stage = 'rc'), (firstArchive(l).promotedFrom = { tag: '0.1.0-rc.1', binarySha256: SHA('9') }))),
+      /glide_v0\.1\.0_darwin_arm64\.tar\.gz is promoted from 0\.1\.0-rc\.1, but only a stable release is promoted/,
     ],
     ['a stable marked pre-release', edited((l) => (l.prerelease = true)), /prerelease is true, but a stable release is not a pre-release/],
   ])('%s', (_case, ledgerText, message) => {
