@@ -16,6 +16,10 @@ Usage:
   glide-release build [--tag T | --snapshot] [--out DIR] [--only binaries,images]
                                       cross-compile, prove and archive every target into a release mirror;
                                       images: an OCI layout of the same binaries on each pinned base
+  glide-release publish [--tag T] [--out DIR] [--dry-run]
+                                      the whole publish, in order: the images by {version}-{distro}, the
+                                      GitHub release, then the moving image tags (latest only for the
+                                      highest stable). Re-run after any failure: it does what is missing
   glide-release publish --only images [--tag T] [--out DIR] [--dry-run]
                                       push the images build made: immutable {version}-{distro} tags, and
                                       latest tags only for the highest stable in the registry

@@ -1,6 +1,6 @@
 /**
- * `glide-release publish --only images|github`: the images build made, or the GitHub release of
- * its assets. One stage a run, images first, until both run as one plan (decision 0037).
+ * `glide-release publish`: the images by version tag, the GitHub release, then the moving image
+ * tags, as one plan (decision 0039); `--only images` or `--only github` runs one stage alone.
  */
 import type { PublishImagesReport, PublishStep } from '../images/publish.js';
 import { assertGatesPass, prepareRelease, type PrepareOptions } from '../prepare.js';
@@ -16,17 +16,17 @@ export interface PublishCommandOptions {
 
 export async function publishCommand(io: CliIo, options: PublishCommandOptions): Promise<number> {
   const only = options.only?.trim();
-  if (only !== 'images' && only !== 'github') {
-    throw usage('publish needs --only images or --only github (one stage a run: the images first, then the GitHub release)');
+  if (only !== undefined && only !== 'images' && only !== 'github') {
+    throw usage(`publish --only takes images or github, not "${only}"; without --only it publishes both, in order`);
   }
   if (options.snapshot) throw usage('snapshots are never published');
   const prepared = await prepareRelease(options.prepare);
   assertGatesPass(prepared.plan, 'published');
   const { dryRun } = options;
-  if (only === 'github') {
-    const { runPublishGithub } = await import('../publish/stage.js');
+  if (only !== 'images') {
+    const { runPublish } = await import('../publish/stage.js');
     const env = io.env ?? process.env;
-    await runPublishGithub(prepared, { dryRun, env, log: (line) => io.stderr(`${line}\n`), out: io.stdout, signal: io.signal });
+    await runPublish(prepared, { dryRun, env, log: (line) => io.stderr(`${line}\n`), out: io.stdout, signal: io.signal, ...(only ? { only } : {}) });
     return 0;
   }
   const { runPublishImages } = await import('../images/publish-stage.js');

@@ -27,10 +27,7 @@ export async function runPublishImages(prepared: PreparedRelease, options: Publi
   if (!ledger.images) {
     throw new GlideError('EBUILD', `The images of ${plan.tag} were not built.`, ['Run glide-release build --only images with the same --out first.']);
   }
-  const { registry } = parseImageReference(ledger.images.repository);
-  const found = registryCredentials(registry, { env: options.env, dockerConfig: await readDockerConfig(options.env) });
-  options.log(`pushing to ${ledger.images.repository} ${found ? `as ${found.credentials.username} (from ${found.source})` : 'without credentials'}`);
-  const client = new RegistryClient({ registry, signal: options.signal, ...(found ? { credentials: found.credentials } : {}) });
+  const client = await registryClientFor(ledger.images.repository, options);
   try {
     return await publishImages({
       layout: join(releaseDir, ledger.images.layout),
@@ -43,6 +40,14 @@ export async function runPublishImages(prepared: PreparedRelease, options: Publi
   } finally {
     await client.close();
   }
+}
+
+/** A client for the registry of `repository`, with the credentials the environment or Docker's config gives it (said in the log, never the secret). */
+export async function registryClientFor(repository: string, options: Pick<PublishImagesOptions, 'env' | 'log' | 'signal'>): Promise<RegistryClient> {
+  const { registry } = parseImageReference(repository);
+  const found = registryCredentials(registry, { env: options.env, dockerConfig: await readDockerConfig(options.env) });
+  options.log(`pushing to ${repository} ${found ? `as ${found.credentials.username} (from ${found.source})` : 'without credentials'}`);
+  return new RegistryClient({ registry, signal: options.signal, ...(found ? { credentials: found.credentials } : {}) });
 }
 
 /** The ledger `build` wrote for the prepared tag, checked to be this tag's and no snapshot: what every publish stage starts from. */

@@ -22,6 +22,11 @@ export interface PublishImagesInput {
   readonly client: RegistryClient;
   /** Read the registry and return the plan, writing nothing. */
   readonly dryRun?: boolean;
+  /**
+   * `false`: the version tags only; the full publish moves `latest*` itself, after the GitHub
+   * release is public (moveImageTag). `--only images` keeps moving them in the same run.
+   */
+  readonly movingTags?: boolean;
 }
 
 /** `push`: the registry lacks it (or a moving tag names something else); `identical`: already there, skipped. */
@@ -105,7 +110,8 @@ export async function publishImages(input: PublishImagesInput): Promise<PublishI
       const action = (await client.manifestDigest(target.repository, manifest.digest)) === undefined ? 'push' : 'identical';
       steps.push({ kind: 'manifest', digest: manifest.digest, mediaType: manifest.mediaType, action });
     }
-    const tags = planImageTags({ version: input.version, distro, defaultDistro: input.defaultDistro, registryTags });
+    const allTags = planImageTags({ version: input.version, distro, defaultDistro: input.defaultDistro, registryTags });
+    const tags = input.movingTags === false ? { ...allTags, moving: [] } : allTags;
     for (const [tag, moving] of [...tags.immutable.map((tag) => [tag, false] as const), ...tags.moving.map((tag) => [tag, true] as const)]) {
       const current = await client.manifestDigest(target.repository, tag);
       if (!moving && current !== undefined && current !== descriptor.digest) {
@@ -222,4 +228,26 @@ async function apply(layout: OciLayout, client: RegistryClient, repository: stri
     else if (step.kind === 'manifest') await client.putManifest(repository, step.digest, step.mediaType, await layout.readBlob(step.digest));
     else await client.putManifest(repository, step.tag, step.mediaType, await layout.readBlob(step.digest));
   }
+}
+
+/**
+ * Points a moving tag (`latest`, `latest-{distro}`, the bare version) at one of the layout's
+ * images, already pushed by its version tag: only the index manifest is put again.
+ */
+export async function moveImageTag(input: {
+  readonly layout: string;
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+  readonly client: RegistryClient;
+}): Promise<void> {
+  const layout = await readOciLayout(input.layout);
+  const image = layout.refs.find((ref) => ref.descriptor.digest === input.digest);
+  if (!image) {
+    throw new GlideError('EBUILD', `${layout.dir} holds no image ${input.digest} to tag ${input.tag}.`, [
+      'Run `glide-release build --only images` with the same --out, then publish again.',
+    ]);
+  }
+  const { repository } = parseImageReference(input.repository);
+  await input.client.putManifest(repository, input.tag, image.descriptor.mediaType, await layout.readBlob(input.digest));
 }

@@ -81,9 +81,12 @@ function assertPublishable(ledger: ReleaseLedger): void {
   }
 }
 
-function builtImages(ledger: ReleaseLedger): LedgerImages {
+/** The images `build --only images` recorded; the whole publish needs them. */
+export function builtImages(ledger: ReleaseLedger): LedgerImages {
   if (!ledger.images) {
-    throw new GlideError('EBUILD', `The images of ${ledger.tag} were not built.`, ['Run glide-release build --only images with the same --out first.']);
+    throw new GlideError('EBUILD', `The images of ${ledger.tag} were not built.`, [
+      'Run glide-release build --only images with the same --out first, or publish the GitHub release alone with --only github.',
+    ]);
   }
   return ledger.images;
 }

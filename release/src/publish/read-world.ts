@@ -1,8 +1,10 @@
 /**
  * The reader half of publish: GitHub as the planner sees it (world.ts), read through the
  * release client. Assets GitHub gives no digest for (uploaded before 2025) are downloaded and
- * hashed here, so the plan never guesses.
+ * hashed here, so the plan never guesses. The registry's tags are read with the registry client.
  */
+import type { RegistryClient } from '../../../src/registry/client.js';
+import { parseImageReference } from '../../../src/registry/reference.js';
 import type { GitHubClient, GitHubRelease } from '../github/client.js';
 import type { ReleaseLedger } from '../ledger.js';
 import { assetsToHash, type GithubRelease, type PublishWorld } from './world.js';
@@ -47,4 +49,19 @@ export async function asWorldRelease(client: GitHubClient, ledger: ReleaseLedger
     await Promise.all(release.assets.filter((asset) => toHash.has(asset.id)).map(async (asset) => [asset.id, await client.assetDigest(asset)] as const)),
   );
   return { ...seen, assets: seen.assets.map((asset) => (digests.has(asset.id) ? { ...asset, digest: digests.get(asset.id)! } : asset)) };
+}
+
+/**
+ * The image repository's tags with the digest each names (one HEAD a tag): the plan compares
+ * the version tags and moving tags by digest, and decides "latest" from the tag names.
+ */
+export async function readRegistryTags(client: RegistryClient, repository: string): Promise<Map<string, string>> {
+  const { repository: path } = parseImageReference(repository);
+  const tags = new Map<string, string>();
+  for (const tag of await client.listTags(path)) {
+    const digest = await client.manifestDigest(path, tag);
+    // A tag deleted between the list and the HEAD names nothing any more.
+    if (digest !== undefined) tags.set(tag, digest);
+  }
+  return tags;
 }

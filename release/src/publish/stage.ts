@@ -1,23 +1,27 @@
 /**
- * `glide-release publish --only github`: reads the ledger and GitHub, plans (plan.ts), and
- * either prints the plan (`--dry-run`) or performs it. Both print the same lines, one per
+ * `glide-release publish` (and `--only github`): reads the ledger, GitHub and the registry,
+ * plans (plan.ts), and either prints the plan (`--dry-run`) or performs it. Both print the same lines, one per
  * mutation, so the dry run is exactly what the real run does.
  */
+import { join } from 'node:path';
 import { GlideError } from '#contract';
 import { commitsBetween, tagsMergedInto } from '../git.js';
 import { GitHubClient } from '../github/client.js';
-import { readPublishableLedger } from '../images/publish-stage.js';
+import { moveImageTag, publishImages } from '../images/publish.js';
+import { readPublishableLedger, registryClientFor } from '../images/publish-stage.js';
 import type { ReleaseLedger } from '../ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { applyGithubMutations } from './apply.js';
 import { previousOfKind, releaseNotes } from './notes.js';
-import { formatMutations, GITHUB_ORIGINS, planPublish, type GithubOrigins, type PublishPlan } from './plan.js';
-import { readGithubWorld } from './read-world.js';
+import { builtImages, formatMutations, GITHUB_ORIGINS, planPublish, type GithubOrigins, type Mutation, type PublishPlan } from './plan.js';
+import { readGithubWorld, readRegistryTags } from './read-world.js';
 
 const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-export interface PublishGithubOptions {
+export interface PublishOptions {
   readonly dryRun: boolean;
+  /** `github`: the GitHub release alone (`--only github`); otherwise the whole ordered publish. */
+  readonly only?: 'github';
   readonly env: NodeJS.ProcessEnv;
   /** Progress, to stderr. */
   readonly log: (line: string) => void;
@@ -26,8 +30,14 @@ export interface PublishGithubOptions {
   readonly signal: AbortSignal;
 }
 
-export async function runPublishGithub(prepared: PreparedRelease, options: PublishGithubOptions): Promise<PublishPlan> {
+/**
+ * Reads GitHub and (for the whole publish) the registry, plans, then prints or performs, in
+ * the plan's order: the images by version tag, the GitHub release, then the moving image tags,
+ * so `latest` never names an image whose release is not public yet.
+ */
+export async function runPublish(prepared: PreparedRelease, options: PublishOptions): Promise<PublishPlan> {
   const ledger = await readPublishableLedger(prepared);
+  const images = options.only === 'github' ? undefined : builtImages(ledger);
   const origins = githubOrigins(options.env);
   const client = new GitHubClient({
     repository: ledger.repo,
@@ -37,28 +47,49 @@ export async function runPublishGithub(prepared: PreparedRelease, options: Publi
     signal: options.signal,
     onRateLimit: (wait) => options.log(`GitHub rate limit: waiting ${Math.ceil(wait.waitMs / 1000)} s`),
   });
+  const registry = images ? await registryClientFor(images.repository, options) : undefined;
   try {
-    const [{ world, drafts }, body] = await Promise.all([readGithubWorld(client, ledger), notesOf(prepared.root, ledger)]);
-    const plan = planPublish(ledger, world, { defaultDistro: prepared.config.images.defaultDistro, body, only: 'github' });
+    const [{ world: githubWorld, drafts }, body, registryTags] = await Promise.all([
+      readGithubWorld(client, ledger),
+      notesOf(prepared.root, ledger),
+      images && registry ? readRegistryTags(registry, images.repository) : new Map<string, string>(),
+    ]);
+    const world = { ...githubWorld, registryTags };
+    const defaultDistro = prepared.config.images.defaultDistro;
+    const plan = planPublish(ledger, world, { defaultDistro, body, ...(options.only ? { only: options.only } : {}) });
     if (options.dryRun) {
       options.out(formatMutations(plan, origins));
       return plan;
     }
-    await applyGithubMutations(plan, {
-      client,
-      ledger,
-      drafts,
-      outDir: prepared.outDir,
-      done: (mutation) => options.out(formatMutations({ ...plan, mutations: [mutation] }, origins)),
-    });
+    const done = (mutation: Mutation) => options.out(formatMutations({ ...plan, mutations: [mutation] }, origins));
+    const layout = images ? join(prepared.outDir, ledger.tag, images.layout) : '';
+    const pushes = plan.mutations.filter((mutation) => mutation.kind === 'push-image');
+    if (images && registry && pushes.length > 0) {
+      // One push of the layout, version tags only: blobs and manifests are shared between distros.
+      await publishImages({ layout, repository: images.repository, version: ledger.version, defaultDistro, client: registry, movingTags: false });
+      pushes.forEach(done);
+    }
+    const githubMutations = plan.mutations.filter((mutation) => mutation.kind !== 'push-image' && mutation.kind !== 'move-image-tag');
+    await applyGithubMutations({ ...plan, mutations: githubMutations }, { client, ledger, drafts, outDir: prepared.outDir, done });
+    for (const mutation of plan.mutations) {
+      if (mutation.kind !== 'move-image-tag' || !images || !registry) continue;
+      await moveImageTag({
+        layout,
+        repository: images.repository,
+        tag: mutation.ref.slice(images.repository.length + 1),
+        digest: mutation.digest,
+        client: registry,
+      });
+      done(mutation);
+    }
     options.log(
       plan.mutations.length === 0
-        ? `${ledger.tag} is already published on GitHub (${ledger.repo}): nothing to do`
-        : `published ${ledger.tag} on GitHub (${ledger.repo})`,
+        ? `${ledger.tag} is already published${images ? ` on GitHub (${ledger.repo}) and ${images.repository}` : ` on GitHub (${ledger.repo})`}: nothing to do`
+        : `published ${ledger.tag} on GitHub (${ledger.repo})${images ? ` and ${images.repository}` : ''}`,
     );
     return plan;
   } finally {
-    await client.close();
+    await Promise.all([client.close(), registry?.close()]);
   }
 }
 

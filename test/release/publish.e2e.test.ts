@@ -1,0 +1,131 @@
+// `glide-release publish` without --only: the images by version tag, the GitHub release, then the
+// moving image tags, as one plan. An RC of the Go stand-in, images on bases in a real registry on
+// loopback, the release on the GitHub stand-in; the registry is read back with skopeo.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
+import { pushBaseImages, TEST_CA_BUNDLE } from '../helpers/base-images.js';
+import { startGitHubStandin, type GitHubStandin } from '../helpers/github-standin.js';
+import { startRegistry } from '../helpers/registry.js';
+import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
+
+const TAG = '0.0.2-rc.1';
+const TOKEN = 'ghp_publishFullE2eToken00000000000000000000';
+const CLOCK = new Date('2024-06-02T12:00:00Z');
+
+let registry: Awaited<ReturnType<typeof startRegistry>>;
+let repo: StandinRepo;
+let out: string;
+let ledger: ReleaseLedger;
+let github: GitHubStandin;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  const bases = await pushBaseImages(registry.host);
+  repo = await StandinRepo.create();
+  out = await mkdtemp(join(tmpdir(), 'glide-publish-full-out-'));
+  const caFile = join(out, '..', `ca-full-${process.pid}.pem`);
+  await writeFile(caFile, TEST_CA_BUNDLE);
+  const config = {
+    targets: { matrix: ['linux/amd64', 'linux/arm64'], skip: [] },
+    images: {
+      repository: `${registry.host}/glide`,
+      distros: Object.fromEntries(Object.entries(bases).map(([distro, base]) => [distro, { base }])),
+      caBundle: caFile,
+    },
+  };
+  await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
+  const commit = await repo.commitAll('Release config with local bases', '2024-06-01T10:00:00Z');
+  await repo.tag(TAG, 1);
+  const built = await repo.release(['build', '--only', 'binaries,images', '--out', out]);
+  if (built.exitCode !== 0) throw new Error(`build failed:\n${built.all}`);
+  ledger = (await readLedger(join(out, TAG)))!;
+  github = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], tags: { [TAG]: commit }, now: () => CLOCK });
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await github?.close();
+  await registry?.stop();
+  await rm(out, { recursive: true, force: true });
+  await rm(repo.dir, { recursive: true, force: true });
+});
+
+async function publish(...extra: string[]) {
+  const result = await repo.release(['publish', '--tag', TAG, '--out', out, ...extra], {
+    GITHUB_TOKEN: TOKEN,
+    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
+    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+  });
+  expect(result.all).not.toContain(TOKEN);
+  return result;
+}
+
+/** Each tag of the image repository with the digest it names, read by skopeo, not by our client. */
+async function registryTags(): Promise<Record<string, string>> {
+  const listed = await execa('skopeo', ['list-tags', '--tls-verify=false', `docker://${registry.host}/glide`], { reject: false });
+  if (listed.exitCode !== 0) return {};
+  const tags = (JSON.parse(listed.stdout) as { Tags: string[] }).Tags;
+  const digests = await Promise.all(
+    tags.map(async (tag) => (await execa('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/glide:${tag}`])).stdout),
+  );
+  const { createHash } = await import('node:crypto');
+  return Object.fromEntries(tags.map((tag, i) => [tag, `sha256:${createHash('sha256').update(digests[i]!).digest('hex')}`]));
+}
+
+function githubWrites(from: number) {
+  return github.log.slice(from).filter((request) => request.method !== 'GET');
+}
+
+describe('glide-release publish (the whole publish) of an RC', () => {
+  it(
+    'the dry run lists images then the release and writes nothing; the run does exactly that, moves no latest; a re-run writes nothing',
+    { timeout: BUILD_TIMEOUT },
+    async () => {
+      const images = ledger.images!;
+      const versionTags = Object.fromEntries(images.distros.map((image) => [`${TAG}-${image.distro}`, image.index]));
+
+      const dry = await publish('--dry-run');
+      expect(dry.exitCode, dry.all).toBe(0);
+      const lines = dry.stdout.trimEnd().split('\n');
+      // Images by version tag first, then the draft, every asset, the publish; an RC moves no tag.
+      const pushLines = images.distros.map((image) => `PUT ${images.repository}:${TAG}-${image.distro} ${image.index}`);
+      expect(lines.slice(0, pushLines.length)).toEqual(pushLines);
+      expect(lines[pushLines.length]).toMatch(new RegExp(`^POST ${github.apiUrl}/repos/EinStack/glide/releases draft "v${TAG}" tag ${TAG} `));
+      expect(lines.slice(pushLines.length + 1, -1)).toHaveLength(ledger.artifacts.length);
+      expect(lines.at(-1)).toMatch(/^PATCH .*releases\/\{id of the new draft\} draft=false prerelease=true make_latest=false$/);
+      expect(dry.stdout).not.toMatch(/:latest|:latest-|glide:0\.0\.2-rc\.1 /);
+      expect(githubWrites(0)).toEqual([]);
+      expect(await registryTags()).toEqual({});
+
+      const real = await publish();
+      expect(real.exitCode, real.all).toBe(0);
+      expect(real.stdout).toBe(dry.stdout);
+      // Exactly the version tags, each naming the ledger's image index: no latest, latest-{distro} or bare version for an RC.
+      expect(await registryTags()).toEqual(versionTags);
+      const world = github.snapshot();
+      expect(world.latest).toBeNull();
+      expect(world.releases).toHaveLength(1);
+      expect(world.releases[0]).toMatchObject({ tag: TAG, draft: false, prerelease: true, latest: false });
+      expect(world.releases[0]!.assets.map((asset) => asset.digest).sort()).toEqual(ledger.artifacts.map((artifact) => `sha256:${artifact.sha256}`).sort());
+      expect(world.releases[0]!.body).toContain(images.distros[0]!.index);
+
+      const logged = github.log.length;
+      const again = await publish();
+      expect(again.exitCode, again.all).toBe(0);
+      expect(again.stdout).toBe('');
+      expect(again.stderr).toContain('already published');
+      expect(githubWrites(logged)).toEqual([]);
+      expect(await registryTags()).toEqual(versionTags);
+      expect(github.snapshot()).toEqual(world);
+    },
+  );
+
+  it('--only takes a stage name, a usage error otherwise', async () => {
+    const result = await publish('--only', 'binaries', '--dry-run');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('publish --only takes images or github, not "binaries"');
+  });
+});
