@@ -13,8 +13,11 @@ import { startRegistry } from '../helpers/registry.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
 const TAG = '0.0.2-rc.1';
+const STABLE = '0.0.2';
 const TOKEN = 'ghp_publishFullE2eToken00000000000000000000';
 const CLOCK = new Date('2024-06-02T12:00:00Z');
+// The release client's first try and its 4 retries of a 5xx: all of them fail.
+const PUBLISH_ATTEMPTS = 5;
 
 let registry: Awaited<ReturnType<typeof startRegistry>>;
 let repo: StandinRepo;
@@ -39,11 +42,12 @@ beforeAll(async () => {
   };
   await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
   const commit = await repo.commitAll('Release config with local bases', '2024-06-01T10:00:00Z');
-  await repo.tag(TAG, 1);
+  // Soaked: the RC out five days before its stable, tagged on the same commit below.
+  await repo.tag(TAG, 5);
   const built = await repo.release(['build', '--only', 'binaries,images', '--out', out]);
   if (built.exitCode !== 0) throw new Error(`build failed:\n${built.all}`);
   ledger = (await readLedger(join(out, TAG)))!;
-  github = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], tags: { [TAG]: commit }, now: () => CLOCK });
+  github = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], tags: { [TAG]: commit, [STABLE]: commit }, now: () => CLOCK });
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {
@@ -54,7 +58,11 @@ afterAll(async () => {
 });
 
 async function publish(...extra: string[]) {
-  const result = await repo.release(['publish', '--tag', TAG, '--out', out, ...extra], {
+  return publishTag(TAG, ...extra);
+}
+
+async function publishTag(tag: string, ...extra: string[]) {
+  const result = await repo.release(['publish', '--tag', tag, '--out', out, ...extra], {
     GITHUB_TOKEN: TOKEN,
     GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
     GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
@@ -127,5 +135,43 @@ describe('glide-release publish (the whole publish) of an RC', () => {
     const result = await publish('--only', 'binaries', '--dry-run');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('publish --only takes images or github, not "binaries"');
+  });
+
+  it('a stable: latest moves only once its GitHub release is published', { timeout: BUILD_TIMEOUT }, async () => {
+    await repo.tag(STABLE, 0);
+    const built = await repo.release(['build', '--only', 'binaries,images', '--tag', STABLE, '--out', out]);
+    expect(built.exitCode, built.all).toBe(0);
+    const stable = (await readLedger(join(out, STABLE)))!;
+    const alpine = stable.images!.distros.find((image) => image.distro === 'alpine')!;
+
+    const dry = await publishTag(STABLE, '--dry-run');
+    expect(dry.exitCode, dry.all).toBe(0);
+    const lines = dry.stdout.trimEnd().split('\n');
+    const publishAt = lines.findIndex((line) => /draft=false prerelease=false make_latest=true/.test(line));
+    expect(publishAt).toBeGreaterThan(0);
+    // Every moving tag comes after the publish, each naming this build's image.
+    expect(lines.slice(publishAt + 1)).toContain(`PUT ${stable.images!.repository}:latest ${alpine.index}`);
+    expect(lines.slice(publishAt + 1).every((line) => /:(latest(-\w+)?|0\.0\.2) sha256:/.test(line))).toBe(true);
+    expect(lines.slice(0, publishAt).some((line) => /:latest/.test(line))).toBe(false);
+
+    // The publish request fails (each retry too): the images are pushed by version, the release stays a draft, and no latest moved.
+    github.injectFault('repos/update-release', { kind: 'server-error', status: 500 }, PUBLISH_ATTEMPTS);
+    const logged = github.log.length;
+    const failed = await publishTag(STABLE);
+    expect(failed.exitCode, failed.all).toBe(1);
+    expect(github.log.slice(logged).filter((request) => request.operation === 'repos/update-release')).toHaveLength(PUBLISH_ATTEMPTS);
+    const halfway = await registryTags();
+    expect(halfway[`${STABLE}-alpine`]).toBe(alpine.index);
+    expect(Object.keys(halfway).filter((tag) => tag.startsWith('latest') || tag === STABLE)).toEqual([]);
+    expect(github.snapshot().releases.find((release) => release.tag === STABLE)).toMatchObject({ draft: true });
+
+    const rerun = await publishTag(STABLE);
+    expect(rerun.exitCode, rerun.all).toBe(0);
+    const world = github.snapshot();
+    expect(world.latest).toBe(STABLE);
+    const after = await registryTags();
+    expect(after.latest).toBe(alpine.index);
+    expect(after[STABLE]).toBe(alpine.index);
+    for (const image of stable.images!.distros) expect(after[`latest-${image.distro}`]).toBe(image.index);
   });
 });
