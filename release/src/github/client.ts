@@ -469,17 +469,7 @@ export class GitHubClient {
 
   /** Downloads the asset, hashing it as it streams in (never held whole): `sha256:…` of the bytes served. */
   async downloadAssetDigest(asset: GitHubAsset): Promise<string> {
-    const reply = await this.#send({
-      kind: 'assets.download',
-      operation: `download ${asset.name}`,
-      method: 'GET',
-      url: new URL(asset.url),
-      headers: { accept: 'application/octet-stream' },
-      ok: [200],
-      idempotent: true,
-      hashBody: true,
-    });
-    return reply.sha256 as string;
+    return (await this.#download(asset, true)).sha256 as string;
   }
 
   /** A small asset's bytes (a checksums file); one larger than `maxBytes` is refused before it is downloaded. */
@@ -489,7 +479,11 @@ export class GitHubClient {
         'The release holds something else under that name: check it on GitHub.',
       ]);
     }
-    const reply = await this.#send({
+    return (await this.#download(asset, false)).body;
+  }
+
+  async #download(asset: GitHubAsset, hashBody: boolean): Promise<Reply> {
+    return this.#send({
       kind: 'assets.download',
       operation: `download ${asset.name}`,
       method: 'GET',
@@ -497,8 +491,8 @@ export class GitHubClient {
       headers: { accept: 'application/octet-stream' },
       ok: [200],
       idempotent: true,
+      hashBody,
     });
-    return reply.body;
   }
 
   /** Every item of a paginated list, following `Link: rel="next"` on the API origin only. */
