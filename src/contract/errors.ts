@@ -71,7 +71,6 @@ export const ERROR_CODES = [
   'ELATEST',
   'EMISSINGASSET',
   'EASSETNAME',
-  'EVERIFY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -38,7 +38,7 @@ export async function readGithubReleaseFacts(options: ReadGithubReleaseOptions):
     const [releases, latest] = await Promise.all([client.listReleases(), client.latestRelease()]);
     const onTag = releases.filter((release) => release.tagName === version);
     if (onTag.length > 1) {
-      throw new GlideError('EVERIFY', `${repo} has ${onTag.length} releases on the tag ${version}.`, [
+      throw new GlideError('EGITHUB', `${repo} has ${onTag.length} releases on the tag ${version}.`, [
         'Delete the extra drafts on GitHub (Releases → the draft → Delete), then verify again.',
       ]);
     }
