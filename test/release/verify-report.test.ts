@@ -13,7 +13,7 @@ function good(): GithubReleaseFacts {
   return {
     version: V,
     repo: 'EinStack/glide',
-    release: { draft: false, prerelease: false, name: `v${V}` },
+    release: { draft: false, prerelease: false },
     assets: [
       { name: ARCHIVE, state: 'uploaded', githubDigest: `sha256:${HEX}`, downloadedDigest: `sha256:${HEX}` },
       { name: CHECKSUMS, state: 'uploaded', githubDigest: null, downloadedDigest: `sha256:${OTHER}` },

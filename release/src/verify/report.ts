@@ -27,7 +27,7 @@ export interface GithubReleaseFacts {
   readonly version: string;
   readonly repo: string;
   /** The release on the tag `version`, or undefined when GitHub has none. */
-  readonly release?: { readonly draft: boolean; readonly prerelease: boolean; readonly name: string | null };
+  readonly release?: { readonly draft: boolean; readonly prerelease: boolean };
   readonly assets: readonly ReleaseAssetFacts[];
   /** The checksums file's text, or undefined when the release has none. */
   readonly checksumsText?: string;
