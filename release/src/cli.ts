@@ -27,6 +27,10 @@ Usage:
                                       the GitHub release: a draft with every asset of the ledger, checked
                                       complete, then published (prerelease for an RC; "latest" only for the
                                       highest stable). Token: GITHUB_TOKEN or GH_TOKEN
+  glide-release verify VERSION [--repo OWNER/NAME] [--json]
+                                      check the published GitHub release from the outside: every asset
+                                      downloaded against the checksums and GitHub's digests, the names,
+                                      prerelease and "latest"; exit 1 if any check fails
 
 Options:
   --tag T             the release tag (default: the release tag at HEAD)
@@ -37,7 +41,8 @@ Options:
   --skip-soak         release a stable before its RC has soaked soakDays (needs --reason)
   --reason TEXT       why the soak is cut short (recorded in the plan)
   --dry-run           publish: print every push or GitHub request the real run would make, and make none
-  --json              machine-readable output (plan, check)
+  --repo OWNER/NAME   verify: the GitHub repository (default EinStack/glide)
+  --json              machine-readable output (plan, check, verify)
   --trace FILE        write the timing of each go build to FILE (used by bench/)
   --help, --version
 
@@ -51,6 +56,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   'skip-soak': { type: 'boolean' },
   reason: { type: 'string' },
+  repo: { type: 'string' },
   json: { type: 'boolean' },
   trace: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -79,8 +85,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 
   try {
-    if (positionals.length > 1) throw usage(`unexpected argument "${positionals[1]}"`);
-    return await dispatch(positionals[0], values, io);
+    // verify names its VERSION; every other command takes no argument.
+    const extra = positionals[positionals[0] === 'verify' ? 2 : 1];
+    if (extra !== undefined) throw usage(`unexpected argument "${extra}"`);
+    return await dispatch(positionals, values, io);
   } catch (error) {
     if (io.signal.aborted) {
       const pushing = positionals[0] === 'publish' && !values['dry-run'];
@@ -96,7 +104,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 /** Checks the options every command shares, then hands the command its own; each module is loaded only when run. */
-async function dispatch(command: string | undefined, values: Values, io: CliIo): Promise<number> {
+async function dispatch([command, argument]: readonly string[], values: Values, io: CliIo): Promise<number> {
   if (values.snapshot && values.tag) throw usage('--tag and --snapshot exclude each other: a snapshot is built from HEAD');
   if (values['skip-soak'] && !values.reason?.trim()) throw usage('--skip-soak needs --reason "why the soak is cut short"');
   if (values.reason && !values['skip-soak']) throw usage('--reason goes with --skip-soak');
@@ -126,10 +134,12 @@ async function dispatch(command: string | undefined, values: Values, io: CliIo):
         dryRun: values['dry-run'] === true,
         prepare,
       });
+    case 'verify':
+      return (await import('./commands/verify.js')).verifyCommand(io, { version: argument, repo: values.repo, json });
     case undefined:
-      throw usage('name a command: check, plan, build or publish');
+      throw usage('name a command: check, plan, build, publish or verify');
     default:
-      throw usage(`unknown command "${command}"; use check, plan, build or publish`);
+      throw usage(`unknown command "${command}"; use check, plan, build, publish or verify`);
   }
 }
 

@@ -66,6 +66,11 @@ export const ERROR_CODES = [
   'EASSETCONFLICT',
   // promote's proof that a stable's binaries are its RC's (release/src/binaries/promote-proof.ts)
   'ENOTREPRODUCIBLE',
+  // verify's checks of a published release (release/src/verify)
+  'EPRERELEASEFLAG',
+  'ELATEST',
+  'EMISSINGASSET',
+  'EASSETNAME',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -464,18 +464,35 @@ export class GitHubClient {
 
   /** The asset's digest: GitHub's when it has one, else the sha256 of its bytes, downloaded. */
   async assetDigest(asset: GitHubAsset): Promise<string> {
-    if (asset.digest) return asset.digest;
-    const reply = await this.#send({
+    return asset.digest ?? this.downloadAssetDigest(asset);
+  }
+
+  /** Downloads the asset, hashing it as it streams in (never held whole): `sha256:…` of the bytes served. */
+  async downloadAssetDigest(asset: GitHubAsset): Promise<string> {
+    return (await this.#download(asset, true)).sha256 as string;
+  }
+
+  /** A small asset's bytes (a checksums file); one larger than `maxBytes` is refused before it is downloaded. */
+  async downloadSmallAsset(asset: GitHubAsset, maxBytes: number): Promise<Buffer> {
+    if (asset.size > maxBytes) {
+      throw new GlideError('ECHECKSUM', `${asset.name} is ${asset.size} bytes; a checksums file is at most ${maxBytes}.`, [
+        'The release holds something else under that name: check it on GitHub.',
+      ]);
+    }
+    return (await this.#download(asset, false)).body;
+  }
+
+  async #download(asset: GitHubAsset, hashBody: boolean): Promise<Reply> {
+    return this.#send({
       kind: 'assets.download',
-      operation: `download ${asset.name} to compare it`,
+      operation: `download ${asset.name}`,
       method: 'GET',
       url: new URL(asset.url),
       headers: { accept: 'application/octet-stream' },
       ok: [200],
       idempotent: true,
-      hashBody: true,
+      hashBody,
     });
-    return reply.sha256 as string;
   }
 
   /** Every item of a paginated list, following `Link: rel="next"` on the API origin only. */
@@ -564,7 +581,8 @@ export class GitHubClient {
         'x-github-api-version': API_VERSION,
         'user-agent': this.#userAgent,
         ...exchange.headers,
-        ...(this.#trusted(hop) ? { authorization: `Bearer ${this.#token}` } : {}),
+        // No token: a public release is read anonymously (verify), not with an empty bearer.
+        ...(this.#token && this.#trusted(hop) ? { authorization: `Bearer ${this.#token}` } : {}),
       }),
       ...(exchange.body ? { body: exchange.body } : {}),
       signal,

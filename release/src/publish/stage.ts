@@ -109,7 +109,7 @@ function githubToken(env: NodeJS.ProcessEnv): string {
 }
 
 /** GitHub's, or GitHub Enterprise's (and the tests' stand-in) when both are set. */
-function githubOrigins(env: NodeJS.ProcessEnv): GithubOrigins {
+export function githubOrigins(env: NodeJS.ProcessEnv): GithubOrigins {
   const api = env.GLIDE_RELEASE_GITHUB_API_URL?.trim();
   const uploads = env.GLIDE_RELEASE_GITHUB_UPLOADS_URL?.trim();
   if (!api && !uploads) return GITHUB_ORIGINS;
