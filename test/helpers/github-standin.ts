@@ -133,6 +133,8 @@ export interface GitHubStandin {
    */
   injectFault(operation: string, fault: StandinFault, times?: number): void;
   snapshot(): WorldSnapshot;
+  /** `git push origin {tag}`: GitHub learns the tag names `commit` (a test that steps through releases pushes each in turn). */
+  pushTag(tag: string, commit: string): void;
   /** Schema violations so far, cleared: for a test that sends a bad request on purpose. */
   takeViolations(): SchemaViolation[];
   /** Rejects, after closing, if any request or response broke the schema and was not taken. */
@@ -755,6 +757,9 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     },
     snapshot() {
       return snapshotOf(releases, latestId, tags);
+    },
+    pushTag(tag, commit) {
+      tags.set(tag, commit);
     },
     takeViolations() {
       return violations.splice(0);
