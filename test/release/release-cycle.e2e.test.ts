@@ -47,6 +47,17 @@ async function tag(name: string, at: string, date: string): Promise<void> {
   await repo.git(['tag', '-a', name, '-m', `Release ${name}`, at], date);
 }
 
+/** `publish --only github` of `name` against the stand-in, as a maintainer with a token would run it. */
+async function publish(name: string) {
+  const result = await repo.release(['publish', '--only', 'github', '--tag', name, '--out', out], {
+    GITHUB_TOKEN: TOKEN,
+    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
+    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+  });
+  expect(result.all).not.toContain(TOKEN);
+  return result;
+}
+
 /**
  * Pushes the tag, checks it out, builds it and publishes it to GitHub at `publishedAt`; returns the
  * world, with each asset's digest checked against the ledger the build wrote.
@@ -61,15 +72,25 @@ async function release(name: string, publishedAt: string): Promise<WorldSnapshot
   expect(ledger.commit).toBe(sha);
 
   clock = new Date(publishedAt);
-  const published = await repo.release(['publish', '--only', 'github', '--tag', name, '--out', out], {
-    GITHUB_TOKEN: TOKEN,
+  const published = await publish(name);
+  expect(published.exitCode, published.all).toBe(0);
+  const world = github.snapshot();
+
+  // Converges: a second run plans nothing and writes nothing.
+  const logged = github.log.length;
+  const again = await publish(name);
+  expect(again.exitCode, again.all).toBe(0);
+  expect(again.stdout).toBe('');
+  expect(github.log.slice(logged).filter((request) => request.method !== 'GET')).toEqual([]);
+  expect(github.snapshot()).toEqual(world);
+
+  // What a user would check from the outside: assets against the checksums and GitHub's digests, the flags.
+  const verified = await repo.release(['verify', name, '--repo', 'EinStack/glide'], {
     GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
     GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
   });
-  expect(published.exitCode, published.all).toBe(0);
-  expect(published.all).not.toContain(TOKEN);
+  expect(verified.exitCode, verified.all).toBe(0);
 
-  const world = github.snapshot();
   const mine = world.releases.filter((candidate) => candidate.tag === name);
   expect(mine).toHaveLength(1);
   expect(mine[0]).toMatchObject({ name: `v${name}`, draft: false, prerelease: name.includes('-rc.'), published_at: publishedAt });
