@@ -3,8 +3,9 @@
 // upload: the client dies mid-upload, never learning whether the asset landed). A re-run must finish
 // the job: exit 0, the world equal to a clean run's golden snapshot (no duplicate draft or asset,
 // same digests, same latest), and a third run writes nothing.
-// `--only github` (the GitHub stage alone) keeps one CLI run under a second, so every N is covered;
-// the image stage converges by the registry's own idempotent PUTs, tested in publish.e2e.test.ts.
+// `--only github` (the GitHub stage alone) keeps a CLI run near a second, so every N of both kinds
+// fits in about 45 s. The whole publish is not crashed here: each N would need a fresh registry.
+// The stand-in applies an upload whole or not at all, so an unfinished (`starter`) asset is not reached.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
