@@ -6,7 +6,8 @@
 // `--only github` (the GitHub stage alone) takes about a second a run, so it is killed at every N of
 // both kinds; the whole publish at a few N (after the image pushes, the draft, an upload; before the
 // publish), each from an empty world: a fresh GitHub stand-in, the image manifests deleted from the
-// registry (its blobs stay, so the re-run HEADs and skips them: the tags are what is tested).
+// registry (its blobs stay, so the re-run HEADs and skips them: the tags are what is tested); then a
+// stable (latest) killed after its publish and after its first moving tag, from an empty world.
 // The stand-in applies an upload whole or not at all, so an unfinished (`starter`) asset is not reached.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import type { TestRegistry } from '../helpers/registry.js';
 import { BUILD_TIMEOUT, RELEASE_CLI, type StandinRepo } from '../helpers/repo.js';
 
 const TAG = '0.0.2-rc.1';
+const STABLE = '0.0.2';
 const TOKEN = 'ghp_publishCrashE2eToken0000000000000000000';
 const CLOCK = new Date('2024-06-02T12:00:00Z');
 const TIMEOUT = 600_000;
@@ -44,10 +46,10 @@ beforeAll(async () => {
 
   // The golden world: a clean run on a fresh stand-in, after a dry run that gives the plan.
   await withGitHub(async (standin) => {
-    const dry = await repo.release(publishArgs('github', '--dry-run'), env(standin));
+    const dry = await repo.release(publishArgs(GITHUB_RC, '--dry-run'), env(standin));
     if (dry.exitCode !== 0) throw new Error(`dry run failed:\n${dry.all}`);
     plan = linesOf(standin, dry.stdout);
-    const clean = await repo.release(publishArgs('github'), env(standin));
+    const clean = await repo.release(publishArgs(GITHUB_RC), env(standin));
     if (clean.exitCode !== 0) throw new Error(`clean publish failed:\n${clean.all}`);
     golden = standin.snapshot();
   });
@@ -59,11 +61,17 @@ afterAll(async () => {
   await rm(out, { recursive: true, force: true });
 });
 
-/** `github`: `publish --only github`; `whole`: the whole publish. */
-type Stage = 'github' | 'whole';
+/** Which publish: of which tag, `--only github` or whole. */
+interface Stage {
+  readonly tag: string;
+  readonly onlyGithub: boolean;
+}
+const GITHUB_RC: Stage = { tag: TAG, onlyGithub: true };
+const WHOLE_RC: Stage = { tag: TAG, onlyGithub: false };
+const WHOLE_STABLE: Stage = { tag: STABLE, onlyGithub: false };
 
 function publishArgs(stage: Stage, ...extra: string[]) {
-  return ['publish', ...(stage === 'github' ? ['--only', 'github'] : []), '--tag', TAG, '--out', out, ...extra];
+  return ['publish', ...(stage.onlyGithub ? ['--only', 'github'] : []), '--tag', stage.tag, '--out', out, ...extra];
 }
 
 function env(standin: GitHubStandin) {
@@ -71,7 +79,7 @@ function env(standin: GitHubStandin) {
 }
 
 async function withGitHub<T>(body: (standin: GitHubStandin) => Promise<T>): Promise<T> {
-  const standin = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], tags: { [TAG]: commit }, now: () => CLOCK });
+  const standin = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], tags: { [TAG]: commit, [STABLE]: commit }, now: () => CLOCK });
   try {
     return await body(standin);
   } finally {
@@ -111,7 +119,7 @@ function killAfterLine(standin: GitHubStandin, n: number, stage: Stage) {
  * before the stand-in reads the body or answers: the client dies not knowing whether the write landed.
  */
 function killOnRequest(standin: GitHubStandin, n: number) {
-  const child = spawnPublish(standin, 'github');
+  const child = spawnPublish(standin, GITHUB_RC);
   const log = standin.log;
   // The stand-in records a request on arrival, before its body: hooking the record is the one
   // synchronous point where the call has started and cannot have been answered yet.
@@ -154,12 +162,12 @@ describe('glide-release publish --only github, killed and re-run', () => {
   it('killed after each N-th mutation is done, the re-run converges on the golden world', { timeout: TIMEOUT }, async () => {
     for (let n = 1; n <= plan.length; n++) {
       await withGitHub(async (standin) => {
-        const killed = await killAfterLine(standin, n, 'github');
+        const killed = await killAfterLine(standin, n, GITHUB_RC);
         // Killed after its last line, the run may already have exited 0 on its own.
         if (n < plan.length) expect(killed.signal, `N=${n}\n${killed.all}`).toBe('SIGKILL');
         expect(linesOf(standin, killed.stdout).slice(0, n)).toEqual(plan.slice(0, n));
         if (n < plan.length) expect(standin.snapshot(), `N=${n}`).not.toEqual(golden);
-        await expectConverges(standin, `killed after mutation ${n}`, 'github', golden);
+        await expectConverges(standin, `killed after mutation ${n}`, GITHUB_RC, golden);
       });
     }
   });
@@ -174,7 +182,7 @@ describe('glide-release publish --only github, killed and re-run', () => {
         if (last.operation === 'repos/upload-release-asset') midUpload += 1;
         // The kill came before the answer: the line of that mutation was never printed.
         expect(linesOf(standin, killed.stdout).length, `N=${n}`).toBeLessThan(n);
-        await expectConverges(standin, `killed on request ${n}`, 'github', golden);
+        await expectConverges(standin, `killed on request ${n}`, GITHUB_RC, golden);
       });
     }
     expect(midUpload).toBe(plan.length - 2);
@@ -196,9 +204,9 @@ describe('glide-release publish (the whole publish), killed and re-run', () => {
     async () => {
       await emptyRegistry();
       const whole = await withGitHub(async (standin) => {
-        const dry = await repo.release(publishArgs('whole', '--dry-run'), env(standin));
+        const dry = await repo.release(publishArgs(WHOLE_RC, '--dry-run'), env(standin));
         expect(dry.exitCode, dry.all).toBe(0);
-        const clean = await repo.release(publishArgs('whole'), env(standin));
+        const clean = await repo.release(publishArgs(WHOLE_RC), env(standin));
         expect(clean.exitCode, clean.all).toBe(0);
         return { lines: linesOf(standin, dry.stdout).length, github: standin.snapshot(), registry: await registryTags(registry.host) };
       });
@@ -211,12 +219,43 @@ describe('glide-release publish (the whole publish), killed and re-run', () => {
       for (const n of [1, images, images + 1, images + 2, whole.lines - 1]) {
         await emptyRegistry();
         await withGitHub(async (standin) => {
-          const killed = await killAfterLine(standin, n, 'whole');
+          const killed = await killAfterLine(standin, n, WHOLE_RC);
           expect(killed.signal, `N=${n}\n${killed.all}`).toBe('SIGKILL');
-          await expectConverges(standin, `whole publish killed after mutation ${n}`, 'whole', whole.github);
+          await expectConverges(standin, `whole publish killed after mutation ${n}`, WHOLE_RC, whole.github);
           expect(await registryTags(registry.host), `N=${n}`).toEqual(whole.registry);
         });
       }
     },
   );
+  it('a stable killed after its publish, after a moving tag: the re-run moves latest and every tag once', { timeout: TIMEOUT }, async () => {
+    await repo.tag(STABLE, 0);
+    const built = await repo.release(['build', '--only', 'binaries,images', '--tag', STABLE, '--out', out]);
+    expect(built.exitCode, built.all).toBe(0);
+    // Once the stable is tagged the RC cannot be published (EVERSIONREGRESSION): the stable starts from an empty world.
+    const fromEmptyWorld = async <T>(body: (standin: GitHubStandin) => Promise<T>) => {
+      await emptyRegistry();
+      return withGitHub(body);
+    };
+    const stable = await fromEmptyWorld(async (standin) => {
+      const dry = await repo.release(publishArgs(WHOLE_STABLE, '--dry-run'), env(standin));
+      expect(dry.exitCode, dry.all).toBe(0);
+      const clean = await repo.release(publishArgs(WHOLE_STABLE), env(standin));
+      expect(clean.exitCode, clean.all).toBe(0);
+      return { lines: linesOf(standin, dry.stdout), github: standin.snapshot(), registry: await registryTags(registry.host) };
+    });
+    expect(stable.github.latest).toBe(STABLE);
+    const publishAt = stable.lines.findIndex((line) => /draft=false prerelease=false make_latest=true/.test(line));
+    // After the publish: `latest`, `latest-{distro}` for each distro, the bare version.
+    expect(stable.lines.length - publishAt - 1).toBeGreaterThanOrEqual(3);
+    expect(stable.registry.latest).toBeDefined();
+
+    for (const n of [publishAt + 1, publishAt + 2, stable.lines.length - 1]) {
+      await fromEmptyWorld(async (standin) => {
+        const killed = await killAfterLine(standin, n, WHOLE_STABLE);
+        expect(killed.signal, `N=${n}\n${killed.all}`).toBe('SIGKILL');
+        await expectConverges(standin, `stable killed after mutation ${n}`, WHOLE_STABLE, stable.github);
+        expect(await registryTags(registry.host), `N=${n}`).toEqual(stable.registry);
+      });
+    }
+  });
 });
