@@ -1,16 +1,15 @@
 // `glide-release publish` without --only: the images by version tag, the GitHub release, then the
 // moving image tags, as one plan. An RC of the Go stand-in, images on bases in a real registry on
 // loopback, the release on the GitHub stand-in; the registry is read back with skopeo.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
-import { pushBaseImages, TEST_CA_BUNDLE } from '../helpers/base-images.js';
 import { startGitHubStandin, type GitHubStandin } from '../helpers/github-standin.js';
-import { startRegistry } from '../helpers/registry.js';
-import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
+import { imageReleaseRepo, registryTags as registryTagsOf } from '../helpers/image-release.js';
+import type { TestRegistry } from '../helpers/registry.js';
+import { BUILD_TIMEOUT, type StandinRepo } from '../helpers/repo.js';
 
 const TAG = '0.0.2-rc.1';
 const STABLE = '0.0.2';
@@ -19,29 +18,16 @@ const CLOCK = new Date('2024-06-02T12:00:00Z');
 // The release client's first try and its 4 retries of a 5xx: all of them fail.
 const PUBLISH_ATTEMPTS = 5;
 
-let registry: Awaited<ReturnType<typeof startRegistry>>;
+let registry: TestRegistry;
 let repo: StandinRepo;
 let out: string;
 let ledger: ReleaseLedger;
 let github: GitHubStandin;
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  const bases = await pushBaseImages(registry.host);
-  repo = await StandinRepo.create();
+  let commit: string;
+  ({ registry, repo, commit } = await imageReleaseRepo());
   out = await mkdtemp(join(tmpdir(), 'glide-publish-full-out-'));
-  const caFile = join(out, '..', `ca-full-${process.pid}.pem`);
-  await writeFile(caFile, TEST_CA_BUNDLE);
-  const config = {
-    targets: { matrix: ['linux/amd64', 'linux/arm64'], skip: [] },
-    images: {
-      repository: `${registry.host}/glide`,
-      distros: Object.fromEntries(Object.entries(bases).map(([distro, base]) => [distro, { base }])),
-      caBundle: caFile,
-    },
-  };
-  await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
-  const commit = await repo.commitAll('Release config with local bases', '2024-06-01T10:00:00Z');
   // Soaked: the RC out five days before its stable, tagged on the same commit below.
   await repo.tag(TAG, 5);
   const built = await repo.release(['build', '--only', 'binaries,images', '--out', out]);
@@ -71,16 +57,8 @@ async function publishTag(tag: string, ...extra: string[]) {
   return result;
 }
 
-/** Each tag of the image repository with the digest it names, read by skopeo, not by our client. */
-async function registryTags(): Promise<Record<string, string>> {
-  const listed = await execa('skopeo', ['list-tags', '--tls-verify=false', `docker://${registry.host}/glide`], { reject: false });
-  if (listed.exitCode !== 0) return {};
-  const tags = (JSON.parse(listed.stdout) as { Tags: string[] }).Tags;
-  const digests = await Promise.all(
-    tags.map(async (tag) => (await execa('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/glide:${tag}`])).stdout),
-  );
-  const { createHash } = await import('node:crypto');
-  return Object.fromEntries(tags.map((tag, i) => [tag, `sha256:${createHash('sha256').update(digests[i]!).digest('hex')}`]));
+function registryTags() {
+  return registryTagsOf(registry.host);
 }
 
 function githubWrites(from: number) {
