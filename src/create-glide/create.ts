@@ -4,7 +4,7 @@
  * graph, loaded at once); clack (a TTY only) and the Docker code (--method docker) stay lazy.
  */
 import { formatTarget, GLIDE_PORT, GlideError } from '#contract';
-import { HttpClient } from '../net/http.js';
+import { installerClient } from '../installer-client.js';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
 import { demoProjectFiles } from '../scaffold/demo.js';
 import { DEMO_ROUTER, providerVariables } from '../scaffold/glide-config.js';
@@ -33,13 +33,7 @@ export async function create(options: CreateOptions, io: CreateIo): Promise<numb
   const tty = Boolean(io.stdin.isTTY && io.stdout.isTTY);
   const terminal = io.terminal ?? (tty ? (await import('./clack-terminal.js')).clackTerminal(io, !options.yes) : plainTerminal(io));
   const settings = readSettings(io.env);
-  const client = new HttpClient({
-    proxy: settings.proxy,
-    apiOrigin: new URL(settings.githubApiUrl).origin,
-    ...(settings.token ? { token: settings.token } : {}),
-    userAgent: 'create-glide',
-    ...(io.signal ? { signal: io.signal } : {}),
-  });
+  const client = installerClient(settings, 'create-glide', io.signal);
   try {
     const ctx: CreateContext = {
       options,

@@ -2,7 +2,7 @@
  * `glide-up` (run): the client, then runGlide. Everything a run needs is imported statically, so
  * it loads as one module graph (decision 0033); cli.ts imports this only for a run.
  */
-import { HttpClient } from '../net/http.js';
+import { installerClient } from '../installer-client.js';
 import { hostTarget, type HostFacts } from '../platform/detect.js';
 import type { InstallerSettings } from '../settings.js';
 import { glideUpConfigDir } from './config-dir.js';
@@ -27,13 +27,7 @@ export interface GlideUpIo {
 
 export async function runCommand(options: RunOptions, io: GlideUpIo, settings: InstallerSettings, say: (line: string) => void): Promise<number> {
   const host = hostTarget(await io.host());
-  const client = new HttpClient({
-    proxy: settings.proxy,
-    apiOrigin: new URL(settings.githubApiUrl).origin,
-    ...(settings.token ? { token: settings.token } : {}),
-    userAgent: 'glide-up',
-    ...(io.signal ? { signal: io.signal } : {}),
-  });
+  const client = installerClient(settings, 'glide-up', io.signal);
   try {
     return await runGlide({
       options,
