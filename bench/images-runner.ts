@@ -19,6 +19,7 @@ import { type BaseImageSpec, pushBaseImages } from '../test/helpers/base-images.
 import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-engine.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
 import { StandinRepo } from '../test/helpers/repo.js';
+import { REAL_BASE_BYTES } from './real-bases.js';
 
 // The classic builder: Debian's docker.io has no buildx, and a COPY-only build needs nothing else.
 process.env.DOCKER_BUILDKIT = '0';
@@ -32,14 +33,14 @@ const LINUX_ARCHES = ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64'];
 
 /**
  * The real bases' Linux platforms (as their indexes list them in 2024) and their compressed
- * weight, so the engine pulls what it would pull for real. Platforms Glide does not build
- * (arm/v6, arm/v7) are left out: neither side would use them.
+ * weight (real-bases.ts), so the engine pulls what it would pull for real. Platforms Glide does
+ * not build (arm/v6, arm/v7) are left out: neither side would use them.
  */
 const REAL_BASES: Record<Distro, Partial<BaseImageSpec>> = {
-  alpine: { architectures: ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64'], fillerBytes: 3.4 * MB },
-  ubuntu: { architectures: ['amd64', 'arm64', 'ppc64le', 's390x', 'riscv64'], fillerBytes: 29 * MB },
-  distroless: { architectures: ['amd64', 'arm64', 'ppc64le', 's390x'], fillerBytes: 0.7 * MB },
-  redhat: { architectures: ['amd64', 'arm64', 'ppc64le', 's390x'], fillerBytes: 7 * MB },
+  alpine: { architectures: ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64'], fillerBytes: REAL_BASE_BYTES.alpine },
+  ubuntu: { architectures: ['amd64', 'arm64', 'ppc64le', 's390x', 'riscv64'], fillerBytes: REAL_BASE_BYTES.ubuntu },
+  distroless: { architectures: ['amd64', 'arm64', 'ppc64le', 's390x'], fillerBytes: REAL_BASE_BYTES.distroless },
+  redhat: { architectures: ['amd64', 'arm64', 'ppc64le', 's390x'], fillerBytes: REAL_BASE_BYTES.redhat },
 };
 const platformsOf = (distro: Distro) => (REAL_BASES[distro].architectures ?? []).filter((arch) => LINUX_ARCHES.includes(arch));
 

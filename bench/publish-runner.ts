@@ -24,6 +24,7 @@ import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-eng
 import { startGitHubStandin, type GitHubStandin } from '../test/helpers/github-standin.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { StandinRepo } from '../test/helpers/repo.js';
+import { REAL_BASE_BYTES } from './real-bases.js';
 import { ROUTE_KINDS, startCountingProxy, uploadedByKind, type CountingProxy, type RegistryTally, type UploadedByKind } from './registry-proxy.js';
 
 // The classic builder: Debian's docker.io has no buildx, and a COPY-only build needs nothing else.
@@ -37,7 +38,6 @@ const TOKEN = 'ghp_benchPublish000000000000000000000000000';
 const DAY_MS = 86_400_000;
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
-const platformsOf = (distro: Distro) => BASE_IMAGES[distro].architectures.filter((arch) => ARCHES.includes(arch));
 
 interface Bench {
   readonly repo: StandinRepo;
@@ -74,22 +74,25 @@ function release(bench: Bench, args: readonly string[]): Promise<void> {
  */
 async function promoteStable(bench: Bench): Promise<void> {
   const tags = await bench.repo.git(['tag', '--list', STABLE]);
-  if (tags === '') await bench.repo.git(['tag', '-a', STABLE, '-m', `Release ${STABLE}`, RC]);
+  if (tags === '') await bench.repo.git(['tag', '-a', STABLE, '-m', `Release ${STABLE}`, `${RC}^{commit}`]);
   await release(bench, ['build', '--only', 'binaries,images', '--tag', STABLE, '--out', bench.out]);
   await release(bench, ['publish', '--tag', STABLE, '--out', bench.out]);
 }
 
-async function measured(
-  label: string,
-  proxy: CountingProxy,
-  baseLayers: ReadonlySet<string>,
-  github: GitHubStandin | undefined,
-  step: () => Promise<void>,
-): Promise<Measured> {
-  proxy.take();
+/** Where a step pushes: the proxy that counts, the registry behind it (read back directly), the repository. */
+interface Target {
+  readonly proxy: CountingProxy;
+  readonly registry: string;
+  readonly repository: string;
+  readonly baseDiffIds: ReadonlySet<string>;
+}
+
+async function measured(label: string, target: Target, github: GitHubStandin | undefined, step: () => Promise<void>): Promise<Measured> {
+  target.proxy.take();
   const logged = github?.log.length ?? 0;
   await step();
-  const tally = proxy.take();
+  const tally = target.proxy.take();
+  const baseLayers = await baseLayersOf(tally, target.registry, target.repository, target.baseDiffIds);
   // The API and its uploads host; the web and CDN hosts are what users download from.
   const githubCalls = github?.log.slice(logged).filter((request) => request.host === 'api' || request.host === 'uploads').length;
   const result = { label, tally, bytes: uploadedByKind(tally, baseLayers), githubCalls };
@@ -99,22 +102,67 @@ async function measured(
   return result;
 }
 
-/** Every layer digest of the bases, read from the bases' registry. */
-async function baseLayerDigests(bases: Record<Distro, string>): Promise<Set<string>> {
-  const layers = new Set<string>();
+interface ImageJson {
+  readonly manifests?: Array<{ readonly digest: string; readonly platform?: { readonly architecture?: string } }>;
+  readonly config?: { readonly digest: string };
+  readonly layers?: Array<{ readonly digest: string }>;
+  readonly rootfs?: { readonly diff_ids?: readonly string[] };
+  readonly architecture?: string;
+}
+const parsed = (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as ImageJson;
+
+interface Bases {
+  /** The uncompressed digests (diff_ids) of every base layer. */
+  readonly diffIds: Set<string>;
+  /** Each base's image for one platform, by its manifest's digest. */
+  readonly platformRefs: Record<Distro, Record<string, string>>;
+}
+
+/** The bases as their registry holds them: their layers' diff_ids (from their configs) and a reference per platform. */
+async function readBases(bases: Record<Distro, string>): Promise<Bases> {
+  const read: Bases = { diffIds: new Set(), platformRefs: {} as Bases['platformRefs'] };
   const host = parseImageReference(Object.values(bases)[0]!).registry;
   const client = new RegistryClient({ registry: host });
   try {
-    const collect = async (repository: string, reference: string): Promise<void> => {
-      const manifest = await client.getManifest(repository, reference);
-      const parsed = JSON.parse(manifest.bytes.toString('utf8')) as { manifests?: Array<{ digest: string }>; layers?: Array<{ digest: string }> };
-      if (manifest.mediaType === OCI_INDEX || manifest.mediaType === DOCKER_MANIFEST_LIST) {
-        for (const child of parsed.manifests ?? []) await collect(repository, child.digest);
-      } else for (const layer of parsed.layers ?? []) layers.add(layer.digest);
-    };
-    for (const ref of Object.values(bases)) {
+    for (const [distro, ref] of Object.entries(bases) as Array<[Distro, string]>) {
       const { repository, digest } = parseImageReference(ref);
-      await collect(repository, digest!);
+      read.platformRefs[distro] = {};
+      const collect = async (reference: string): Promise<void> => {
+        const manifest = await client.getManifest(repository, reference);
+        const image = parsed(manifest.bytes);
+        if (manifest.mediaType === OCI_INDEX || manifest.mediaType === DOCKER_MANIFEST_LIST) {
+          for (const child of image.manifests ?? []) await collect(child.digest);
+          return;
+        }
+        const config = parsed(await client.getBlob(repository, image.config!.digest));
+        for (const diffId of config.rootfs?.diff_ids ?? []) read.diffIds.add(diffId);
+        read.platformRefs[distro][config.architecture!] = `${host}/${repository}@${manifest.digest}`;
+      };
+      await collect(digest!);
+    }
+  } finally {
+    await client.close();
+  }
+  return read;
+}
+
+/**
+ * The layers of the images a step uploaded that are a base's, by their uncompressed digest: the
+ * Docker engine compresses a base's layers again when it pushes them, so their digests are new.
+ * Read from the registry directly, not through the proxy, so the reading is not counted.
+ */
+async function baseLayersOf(tally: RegistryTally, registry: string, repository: string, diffIds: ReadonlySet<string>): Promise<Set<string>> {
+  const layers = new Set<string>();
+  const client = new RegistryClient({ registry });
+  try {
+    for (const manifest of tally.manifests) {
+      const image = parsed(manifest);
+      if (!image.config) continue;
+      const config = parsed(await client.getBlob(repository, image.config.digest));
+      (config.rootfs?.diff_ids ?? []).forEach((diffId, i) => {
+        const layer = image.layers?.[i];
+        if (layer && diffIds.has(diffId)) layers.add(layer.digest);
+      });
     }
   } finally {
     await client.close();
@@ -151,10 +199,14 @@ async function docker(engine: DockerEngine, args: readonly string[]): Promise<vo
   await must(engine.docker(args), `docker ${args.join(' ')}`);
 }
 
-/** `docker build` of each distro × platform (not measured: it reads the bases' registry, not the target). */
-async function baselineBuild(engine: DockerEngine, contexts: string, bases: Record<Distro, string>, repository: string): Promise<void> {
+/**
+ * `docker build` of each distro × platform (not measured: it reads the bases' registry, not the
+ * target), FROM the base's manifest for that platform: given the index, Docker 20.10's classic
+ * builder reuses whichever platform it pulled first.
+ */
+async function baselineBuild(engine: DockerEngine, contexts: string, bases: Bases['platformRefs'], repository: string): Promise<void> {
   for (const distro of DISTROS) {
-    for (const arch of platformsOf(distro)) {
+    for (const arch of ARCHES) {
       const dockerfile = join(contexts, `Dockerfile.${distro}`);
       const ref = `${repository}:${STABLE}-${distro}-${arch}`;
       await docker(engine, [
@@ -163,13 +215,15 @@ async function baselineBuild(engine: DockerEngine, contexts: string, bases: Reco
         '--platform',
         `linux/${arch}`,
         '--build-arg',
-        `BASE=${bases[distro]}`,
+        `BASE=${bases[distro][arch]}`,
         '-f',
         dockerfile,
         '-t',
         ref,
         join(contexts, arch),
       ]);
+      const built = (await engine.docker(['image', 'inspect', '--format', '{{.Architecture}}', ref])).stdout.trim();
+      if (built !== arch) throw new Error(`docker build --platform linux/${arch} made a ${built} image of ${distro}`);
     }
   }
 }
@@ -177,7 +231,7 @@ async function baselineBuild(engine: DockerEngine, contexts: string, bases: Reco
 /** `docker push` of each platform's image, then a manifest list under every tag ours gives the stable. */
 async function baselinePush(engine: DockerEngine, repository: string): Promise<void> {
   for (const distro of DISTROS) {
-    const refs = platformsOf(distro).map((arch) => `${repository}:${STABLE}-${distro}-${arch}`);
+    const refs = ARCHES.map((arch) => `${repository}:${STABLE}-${distro}-${arch}`);
     for (const ref of refs) await docker(engine, ['push', '-q', ref]);
     const tags = planImageTags({ version: STABLE, distro, defaultDistro: DEFAULT_DISTRO, registryTags: [] });
     for (const tag of [...tags.immutable, ...tags.moving]) {
@@ -206,8 +260,14 @@ async function main(): Promise<void> {
   const github = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], now: () => clock });
   const rows: Measured[] = [];
   try {
-    const bases = await pushBaseImages(baseRegistry.host);
-    const baseLayers = await baseLayerDigests(bases);
+    // Every real base is an index with amd64 and arm64 (the tests' UBI stand-in is a lone amd64
+    // manifest on purpose), at the real bases' weight.
+    const bases = await pushBaseImages(
+      baseRegistry.host,
+      Object.fromEntries(DISTROS.map((distro) => [distro, { architectures: ARCHES, lone: false, fillerBytes: REAL_BASE_BYTES[distro] }])),
+    );
+    const read = await readBases(bases);
+    const ours: Target = { proxy, registry: registry.host, repository: 'glide', baseDiffIds: read.diffIds };
     const caFile = join(repo.dir, 'test-ca.pem');
     await writeFile(caFile, TEST_CA_BUNDLE);
     const config = {
@@ -238,20 +298,21 @@ async function main(): Promise<void> {
     await repo.tag(RC, 5);
     log(`building ${RC} (binaries for ${ARCHES.length} Linux targets, images for ${DISTROS.length} distros; not measured)…`);
     await release(bench, ['build', '--only', 'binaries,images', '--tag', RC, '--out', out]);
-    rows.push(await measured(`ours: ${RC} publish (context)`, proxy, baseLayers, github, () => release(bench, ['publish', '--tag', RC, '--out', out])));
+    rows.push(await measured(`ours: ${RC} publish (context)`, ours, github, () => release(bench, ['publish', '--tag', RC, '--out', out])));
 
     bench.setClock(new Date());
-    rows.push(await measured(`ours: ${STABLE} after ${RC}`, proxy, baseLayers, github, () => promoteStable(bench)));
-    rows.push(await measured(`ours: ${STABLE} re-run`, proxy, baseLayers, github, () => promoteStable(bench)));
+    rows.push(await measured(`ours: ${STABLE} after ${RC}`, ours, github, () => promoteStable(bench)));
+    rows.push(await measured(`ours: ${STABLE} re-run`, ours, github, () => promoteStable(bench)));
 
     const ledger = (await readLedger(join(out, STABLE)))!;
     const contexts = join(scratch, 'contexts');
     await dockerContexts(ledger, out, contexts);
     const repository = `${proxy.host}/${BASELINE_REPOSITORY}`;
+    const baseline: Target = { ...ours, repository: BASELINE_REPOSITORY };
     log(`docker build of the ${STABLE} images FROM the same bases (not measured)…`);
-    await baselineBuild(engine, contexts, bases, repository);
-    rows.push(await measured('baseline: docker build + push', proxy, baseLayers, undefined, () => baselinePush(engine, repository)));
-    rows.push(await measured('baseline: re-push', proxy, baseLayers, undefined, () => baselinePush(engine, repository)));
+    await baselineBuild(engine, contexts, read.platformRefs, repository);
+    rows.push(await measured('baseline: docker build + push', baseline, undefined, () => baselinePush(engine, repository)));
+    rows.push(await measured('baseline: re-push', baseline, undefined, () => baselinePush(engine, repository)));
     await forgetImages(engine, [proxy.host, baseRegistry.host]);
     report(rows, (await engine.docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim());
   } finally {
@@ -273,7 +334,7 @@ function report(rows: readonly Measured[], dockerVersion: string): void {
   const ratio = (row: Measured, against: Measured) => (against.bytes.total === 0 ? '–' : `${(row.bytes.total / against.bytes.total).toFixed(3)}×`);
   const line = (row: Measured, against: Measured | undefined) =>
     `| ${row.label} | ${bytesText(row.bytes.total)} | ${bytesText(row.bytes.baseLayers)} | ${bytesText(row.bytes.glideLayers)} | ${bytesText(row.bytes.configsAndManifests)} | ${requestCount(row.tally)} | ${row.githubCalls ?? '–'} | ${against ? ratio(row, against) : '–'} |`;
-  const images = DISTROS.reduce((sum, distro) => sum + platformsOf(distro).length, 0);
+  const images = DISTROS.length * ARCHES.length;
   console.log(
     `\nbench/publish: ${STABLE} from ${RC}, ${DISTROS.length} distros × linux/{${ARCHES.join(',')}} = ${images} images; bases on a registry of their own; Docker engine ${dockerVersion}, classic builder`,
   );
