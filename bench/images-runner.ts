@@ -19,7 +19,7 @@ import { type BaseImageSpec, pushBaseImages } from '../test/helpers/base-images.
 import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-engine.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
 import { StandinRepo } from '../test/helpers/repo.js';
-import { REAL_BASE_BYTES } from './real-bases.js';
+import { REAL_BASE_BYTES } from './bases.js';
 
 // The classic builder: Debian's docker.io has no buildx, and a COPY-only build needs nothing else.
 process.env.DOCKER_BUILDKIT = '0';
@@ -33,7 +33,7 @@ const LINUX_ARCHES = ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64'];
 
 /**
  * The real bases' Linux platforms (as their indexes list them in 2024) and their compressed
- * weight (real-bases.ts), so the engine pulls what it would pull for real. Platforms Glide does
+ * weight (bases.ts), so the engine pulls what it would pull for real. Platforms Glide does
  * not build (arm/v6, arm/v7) are left out: neither side would use them.
  */
 const REAL_BASES: Record<Distro, Partial<BaseImageSpec>> = {

@@ -17,14 +17,13 @@ import { extract } from 'tar';
 import { DEFAULT_DISTRO, type Distro } from '#contract';
 import { readLedger, type LedgerArchive, type ReleaseLedger } from '../release/src/ledger.js';
 import { planImageTags } from '../release/src/images/tags.js';
-import { DOCKER_MANIFEST_LIST, OCI_INDEX, RegistryClient } from '../src/registry/client.js';
-import { parseImageReference } from '../src/registry/reference.js';
+import { RegistryClient } from '../src/registry/client.js';
 import { BASE_IMAGES, pushBaseImages, TEST_CA_BUNDLE } from '../test/helpers/base-images.js';
 import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-engine.js';
 import { startGitHubStandin, type GitHubStandin } from '../test/helpers/github-standin.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { StandinRepo } from '../test/helpers/repo.js';
-import { REAL_BASE_BYTES } from './real-bases.js';
+import { expectArchitecture, parsedImage, readBases, REAL_BASE_BYTES, type Bases } from './bases.js';
 import { ROUTE_KINDS, startCountingProxy, uploadedByKind, type CountingProxy, type RegistryTally, type UploadedByKind } from './registry-proxy.js';
 
 // The classic builder: Debian's docker.io has no buildx, and a COPY-only build needs nothing else.
@@ -102,50 +101,6 @@ async function measured(label: string, target: Target, github: GitHubStandin | u
   return result;
 }
 
-interface ImageJson {
-  readonly manifests?: Array<{ readonly digest: string; readonly platform?: { readonly architecture?: string } }>;
-  readonly config?: { readonly digest: string };
-  readonly layers?: Array<{ readonly digest: string }>;
-  readonly rootfs?: { readonly diff_ids?: readonly string[] };
-  readonly architecture?: string;
-}
-const parsed = (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as ImageJson;
-
-interface Bases {
-  /** The uncompressed digests (diff_ids) of every base layer. */
-  readonly diffIds: Set<string>;
-  /** Each base's image for one platform, by its manifest's digest. */
-  readonly platformRefs: Record<Distro, Record<string, string>>;
-}
-
-/** The bases as their registry holds them: their layers' diff_ids (from their configs) and a reference per platform. */
-async function readBases(bases: Record<Distro, string>): Promise<Bases> {
-  const read: Bases = { diffIds: new Set(), platformRefs: {} as Bases['platformRefs'] };
-  const host = parseImageReference(Object.values(bases)[0]!).registry;
-  const client = new RegistryClient({ registry: host });
-  try {
-    for (const [distro, ref] of Object.entries(bases) as Array<[Distro, string]>) {
-      const { repository, digest } = parseImageReference(ref);
-      read.platformRefs[distro] = {};
-      const collect = async (reference: string): Promise<void> => {
-        const manifest = await client.getManifest(repository, reference);
-        const image = parsed(manifest.bytes);
-        if (manifest.mediaType === OCI_INDEX || manifest.mediaType === DOCKER_MANIFEST_LIST) {
-          for (const child of image.manifests ?? []) await collect(child.digest);
-          return;
-        }
-        const config = parsed(await client.getBlob(repository, image.config!.digest));
-        for (const diffId of config.rootfs?.diff_ids ?? []) read.diffIds.add(diffId);
-        read.platformRefs[distro][config.architecture!] = `${host}/${repository}@${manifest.digest}`;
-      };
-      await collect(digest!);
-    }
-  } finally {
-    await client.close();
-  }
-  return read;
-}
-
 /**
  * The layers of the images a step uploaded that are a base's, by their uncompressed digest: the
  * Docker engine compresses a base's layers again when it pushes them, so their digests are new.
@@ -156,9 +111,9 @@ async function baseLayersOf(tally: RegistryTally, registry: string, repository: 
   const client = new RegistryClient({ registry });
   try {
     for (const manifest of tally.manifests) {
-      const image = parsed(manifest);
+      const image = parsedImage(manifest);
       if (!image.config) continue;
-      const config = parsed(await client.getBlob(repository, image.config.digest));
+      const config = parsedImage(await client.getBlob(repository, image.config.digest));
       (config.rootfs?.diff_ids ?? []).forEach((diffId, i) => {
         const layer = image.layers?.[i];
         if (layer && diffIds.has(diffId)) layers.add(layer.digest);
@@ -222,8 +177,7 @@ async function baselineBuild(engine: DockerEngine, contexts: string, bases: Base
         ref,
         join(contexts, arch),
       ]);
-      const built = (await engine.docker(['image', 'inspect', '--format', '{{.Architecture}}', ref])).stdout.trim();
-      if (built !== arch) throw new Error(`docker build --platform linux/${arch} made a ${built} image of ${distro}`);
+      await expectArchitecture(engine, ref, arch);
     }
   }
 }
