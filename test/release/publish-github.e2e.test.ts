@@ -48,6 +48,16 @@ async function freshGitHub(): Promise<GitHubStandin> {
   return github;
 }
 
+/** The world a clean publish leaves, on a stand-in of its own (closed after): what a finished re-run must equal. */
+async function cleanPublishWorld(): Promise<WorldSnapshot> {
+  const clean = await freshGitHub();
+  expect((await publish(clean)).exitCode).toBe(0);
+  const world = clean.snapshot();
+  await clean.close();
+  github = undefined;
+  return world;
+}
+
 async function publish(standin: GitHubStandin, ...extra: string[]) {
   const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, ...extra], {
     GITHUB_TOKEN: TOKEN,
@@ -111,12 +121,7 @@ describe('glide-release publish --only github', () => {
   });
 
   it('a run that fails after an upload landed unseen is finished by the next, with no duplicate asset', { timeout: TIMEOUT }, async () => {
-    const clean = await freshGitHub();
-    expect((await publish(clean)).exitCode).toBe(0);
-    const golden = clean.snapshot();
-    await clean.close();
-    github = undefined;
-
+    const golden = await cleanPublishWorld();
     const standin = await freshGitHub();
     // The first upload lands but its answer is lost; then the client cannot look at the assets to find out.
     standin.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'after-applying' });
@@ -140,12 +145,7 @@ describe('glide-release publish --only github', () => {
     'a run that failed on a half-written upload is finished by the next: the dry run names the delete and the upload again',
     { timeout: TIMEOUT },
     async () => {
-      const clean = await freshGitHub();
-      expect((await publish(clean)).exitCode).toBe(0);
-      const golden = clean.snapshot();
-      await clean.close();
-      github = undefined;
-
+      const golden = await cleanPublishWorld();
       const standin = await freshGitHub();
       // Cut off mid-body, each upload leaves an unfinished asset on the name; the client's 4 retries delete it and upload again, the 5th drop fails the run.
       standin.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'mid-body' }, 5);
