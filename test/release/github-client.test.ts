@@ -345,6 +345,20 @@ describe('uploading assets', () => {
   });
 });
 
+describe('where the token goes', () => {
+  it('downloads an asset whose url a rewritten answer moved to another origin without the token', async () => {
+    const standin = await start([await draftWith({ 'checksums.txt': 'sums' }, false)]);
+    standin.injectFault('repos/list-releases', { kind: 'foreign-origin', origin: standin.cdnUrl });
+    connect();
+    const [asset] = (await draftOf()).assets;
+    expect(new URL(asset!.url).origin).toBe(standin.cdnUrl);
+
+    await failure(client!.assetDigest(asset!));
+
+    expect(standin.log.filter((request) => request.host === 'cdn').map(({ method, authorization }) => [method, authorization])).toEqual([['GET', false]]);
+  });
+});
+
 describe('rate limits and time', () => {
   it('waits out a secondary limit for what Retry-After asks, then goes on', async () => {
     const standin = await start();
