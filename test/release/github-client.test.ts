@@ -1,4 +1,7 @@
-/** The release's GitHub client against the GitHub stand-in (API, uploads, CDN on 127.0.0.1, every exchange checked against the REST schema). */
+/**
+ * The release's GitHub client, and publish's reader of GitHub built on it, against the GitHub
+ * stand-in (API, uploads, CDN on 127.0.0.1, every exchange checked against the REST schema).
+ */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +9,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GlideError } from '#contract';
 import { GitHubClient, MAX_RELEASE_BODY_CHARS, type AssetFile, type GitHubClientOptions } from '../../release/src/github/client.js';
-import { startGitHubStandin, type GitHubStandin, type StandinRelease } from '../helpers/github-standin.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
+import { planPublish } from '../../release/src/publish/plan.js';
+import { readGithubWorld } from '../../release/src/publish/read-world.js';
+import { expectedAssets } from '../../release/src/publish/world.js';
+import { COMMIT, ledgerOf } from '../helpers/publish-world.js';
+import { startGitHubStandin, type GitHubStandin, type GitHubStandinOptions, type StandinRelease } from '../helpers/github-standin.js';
 
 const REPO = 'EinStack/glide';
 const TOKEN = 'ghp_clientStandinSECRETtoken000000000000000';
@@ -29,8 +37,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function start(releases: readonly StandinRelease[] = []): Promise<GitHubStandin> {
-  github = await startGitHubStandin({ repo: REPO, token: TOKEN, releases });
+async function start(releases: readonly StandinRelease[] = [], options: Partial<GitHubStandinOptions> = {}): Promise<GitHubStandin> {
+  github = await startGitHubStandin({ repo: REPO, token: TOKEN, releases, ...options });
   return github;
 }
 
@@ -67,7 +75,15 @@ function hex(bytes: Buffer | string): string {
 async function draftWith(assets: Readonly<Record<string, string>>, digests = true): Promise<StandinRelease> {
   const paths: Record<string, string> = {};
   for (const [name, content] of Object.entries(assets)) paths[name] = await file(`seed-${name}`, content);
-  return { tag: '0.1.0', prerelease: false, draft: true, published_at: PUBLISHED_AT, assets: paths, ...(digests ? {} : { assetDigests: false }) };
+  return {
+    tag: '0.1.0',
+    body: DRAFT.body,
+    prerelease: false,
+    draft: true,
+    published_at: PUBLISHED_AT,
+    assets: paths,
+    ...(digests ? {} : { assetDigests: false }),
+  };
 }
 
 function published(tag: string, day = 1): StandinRelease {
@@ -440,5 +456,74 @@ describe('rate limits and time', () => {
     expect(error.code).toBe('ENETWORK');
     expect(error.message).toMatch(/did not finish "list the releases" within the client's 1 s/);
     expect(error.details.join(' ')).toMatch(/Run again/);
+  });
+});
+
+describe("publish's reader (readGithubWorld) and plan, on the draft a failed run left", () => {
+  /** The ledger of 0.1.0 (two archives and the checksums file), each artifact `the bytes of {name}` on disk. */
+  function ledgerOfContents(): ReleaseLedger {
+    const base = ledgerOf('0.1.0');
+    const artifacts = base.artifacts.map((artifact) => {
+      const bytes = Buffer.from(`the bytes of ${artifact.path.slice(base.tag.length + 1)}`);
+      return { ...artifact, size: bytes.length, sha256: hex(bytes) };
+    });
+    return { ...base, artifacts };
+  }
+
+  /** The draft holds the first archive as uploaded before GitHub computed digests (`first`), and the second half-written. */
+  async function draftLeftBehind(ledger: ReleaseLedger, first: string): Promise<GitHubStandin> {
+    const [archive, second] = expectedAssets(ledger);
+    const standin = await start([await draftWith({ [archive!.name]: first }, false)], { tags: { [ledger.tag]: COMMIT } });
+    standin.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'mid-body' });
+    const cut = await connect({ retries: 0 })
+      .uploadAsset(await draftOf(), await assetFile(second!.name, 'x'.repeat(300_000)))
+      .then(
+        () => 'uploaded',
+        () => 'cut',
+      );
+    expect(cut).toBe('cut');
+    return standin;
+  }
+
+  it('the half-written asset is not there: deleted, then uploaded again; the digestless one is downloaded, found equal, kept', async () => {
+    const ledger = ledgerOfContents();
+    const [archive, second, checksums] = expectedAssets(ledger);
+    const standin = await draftLeftBehind(ledger, `the bytes of ${archive!.name}`);
+
+    const { world } = await readGithubWorld(client!, ledger);
+
+    const assets = world.releases[0]!.assets;
+    const halfWritten = assets.find((asset) => asset.name === second!.name);
+    expect(halfWritten).toEqual({ id: halfWritten!.id, name: second!.name, size: 0, state: 'open' });
+    expect(assets.find((asset) => asset.name === archive!.name)).toMatchObject({ state: 'uploaded', digest: `sha256:${archive!.sha256}` });
+    // The digestless asset alone was downloaded, anonymously, from the CDN; the half-written one was not.
+    expect(standin.log.filter((request) => request.host === 'cdn').map((request) => request.authorization)).toEqual([false]);
+
+    const plan = planPublish(ledger, world, { defaultDistro: 'alpine', body: DRAFT.body, only: 'github' });
+    const steps = plan.mutations.map((mutation) =>
+      mutation.kind === 'delete-asset'
+        ? `delete ${mutation.asset} ${mutation.name}`
+        : mutation.kind === 'upload-asset'
+          ? `upload ${mutation.asset.name}`
+          : mutation.kind,
+    );
+    expect(steps).toEqual([`delete ${halfWritten!.id} ${second!.name}`, `upload ${second!.name}`, `upload ${checksums!.name}`, 'publish-release']);
+  });
+
+  it('a digestless asset whose downloaded bytes differ is refused by name, not skipped', async () => {
+    const ledger = ledgerOfContents();
+    const [archive] = expectedAssets(ledger);
+    await draftLeftBehind(ledger, 'other bytes');
+
+    const { world } = await readGithubWorld(client!, ledger);
+
+    expect(() => planPublish(ledger, world, { defaultDistro: 'alpine', body: DRAFT.body, only: 'github' })).toThrow(
+      expect.objectContaining({
+        code: 'ERELEASECONFLICT',
+        details: expect.arrayContaining([
+          `${archive!.name} is 11 bytes sha256:${hex('other bytes')}, the ledger's is ${archive!.size} bytes sha256:${archive!.sha256}`,
+        ]),
+      }),
+    );
   });
 });
