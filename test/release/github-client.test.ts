@@ -318,6 +318,21 @@ describe('uploading assets', () => {
     expect(assetsOf(standin)).toEqual([{ name: upload.name, size: upload.size, digest: `sha256:${upload.sha256}` }]);
   });
 
+  it('an upload cut off on every attempt fails saying how often it was sent, and that the next run replaces what GitHub kept', async () => {
+    const standin = await start([await draftWith({})]);
+    standin.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'mid-body' }, 2);
+    const upload = await assetFile('glide_0.1.0_linux_amd64.tar.gz', 'x'.repeat(300_000));
+
+    const error = await failure(connect({ retries: 1 }).uploadAsset(await draftOf(), upload));
+
+    expect(error.code).toBe('ENETWORK');
+    expect(error.message).toMatch(/^127\.0\.0\.1:\d+: "upload glide_0\.1\.0_linux_amd64\.tar\.gz to 0\.1\.0" failed: /);
+    expect(error.details[0]).toBe(
+      'It was sent 2 times and lost each time. GitHub may keep the last one as an unfinished asset of the draft: the next run deletes it and uploads again.',
+    );
+    expect(assetsOf(standin)).toEqual([{ name: upload.name, size: 0, digest: null }]);
+  });
+
   it('an upload whose answer was lost is settled by what GitHub holds, without a duplicate', async () => {
     const standin = await start([await draftWith({})]);
     standin.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'after-applying' });
