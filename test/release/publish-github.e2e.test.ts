@@ -152,7 +152,9 @@ describe('glide-release publish --only github', () => {
       const failed = await publish(standin);
       expect(failed.exitCode, failed.all).toBe(1);
       expect(failed.stderr).toMatch(/^error ENETWORK: .*upload /m);
-      expect(failed.stderr).toContain('sent 5 times and lost each time. GitHub may keep the last one as an unfinished asset of the draft: the next run deletes it');
+      expect(failed.stderr).toContain(
+        'sent 5 times and lost each time. GitHub may keep the last one as an unfinished asset of the draft: the next run deletes it',
+      );
       const first = ledger.artifacts[0]!.path.slice(TAG.length + 1);
       const halfWritten = await listedAssets(standin);
       expect(halfWritten).toMatchObject([{ name: first, state: 'open', size: 0 }]);
