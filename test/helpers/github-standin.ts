@@ -16,6 +16,10 @@ import { closeServer, listenOnLoopback, planFileResponse, sendFileBody } from '.
  * Releases are writable as a release pipeline meets them: drafts (hidden from get-by-tag, as on
  * GitHub), asset uploads, publishing, "latest". Published releases are immutable, as GitHub's
  * immutable releases are: their assets can be neither added nor deleted, their tag not changed.
+ * An upload cut off mid-body (the client hung up, or a `drop` fault `mid-body`) leaves what GitHub
+ * documents for a failed upload: an empty asset that never finished (state `open`, the schema's
+ * word; GitHub's answers say `starter`), listed, not downloadable, its name taken until it is
+ * deleted (decision 0043).
  * Shapes follow @octokit/fixtures (`release-assets`, `release-assets-conflict`); every API
  * request and response is checked against @octokit/openapi, and a mismatch fails `close()`.
  */
@@ -51,6 +55,8 @@ export interface GitHubStandinOptions {
   readonly tarballs?: Readonly<Record<string, string>>;
   /** Git tags → commit sha, served by `GET /repos/{repo}/git/ref/tags/{tag}`. */
   readonly tags?: Readonly<Record<string, string>>;
+  /** Which of `tags` are annotated: their ref names a tag object (`GET /repos/{repo}/git/tags/{sha}`), which names the commit. */
+  readonly annotatedTags?: readonly string[];
   /** The server clock (published_at, created_at); golden tests pass a fixed one. */
   readonly now?: () => Date;
   /**
@@ -80,14 +86,21 @@ export interface StandinRequest {
 
 /**
  * What an injected call gets instead of its answer. Rate limits carry GitHub's headers and messages;
- * `drop` destroys the connection, either before the call changes anything or after it did, halfway
- * through the response body (the client cannot tell whether the write happened).
+ * `drop` destroys the connection, either before the call changes anything, or after it did, halfway
+ * through the response body (the client cannot tell whether the write happened), or (an upload)
+ * after the first bytes of the request body, which leaves a half-written asset. `hang` reads the call
+ * and never answers; `refusal` is GitHub saying no in its own words (a token without the permission);
+ * `foreign-origin` is the answer as a proxy or attacker could rewrite it, every API and uploads URL in
+ * it (`upload_url`, the `Link` pages) naming `origin` instead.
  */
 export type StandinFault =
   | { readonly kind: 'secondary-rate-limit'; readonly status: 403 | 429; readonly retryAfterSeconds?: number }
   | { readonly kind: 'primary-rate-limit'; readonly status: 403 | 429; readonly resetEpochSeconds: number }
   | { readonly kind: 'server-error'; readonly status: 500 | 502 | 503 | 504 }
-  | { readonly kind: 'drop'; readonly when: 'before-applying' | 'after-applying' };
+  | { readonly kind: 'drop'; readonly when: 'before-applying' | 'after-applying' | 'mid-body' }
+  | { readonly kind: 'hang' }
+  | { readonly kind: 'refusal'; readonly status: 401 | 403 | 404; readonly message: string }
+  | { readonly kind: 'foreign-origin'; readonly origin: string };
 
 export interface SnapshotAsset {
   readonly name: string;
@@ -162,6 +175,8 @@ interface ServedAsset {
   readonly file: string;
   readonly size: number;
   readonly digest: string | null;
+  /** `open`: an upload cut off mid-body, empty and never served (see the header). */
+  readonly state: 'uploaded' | 'open';
   readonly created_at: string;
   /** The CDN object key: `{BLOB_PREFIX}/{REPO_ID}/{uuid}`. */
   readonly blob: string;
@@ -211,6 +226,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
   const ids = { next: 1000 };
   const releases = await serveReleases(options.releases, ids);
   const tags = new Map(Object.entries(options.tags ?? {}));
+  const annotated = new Set(options.annotatedTags ?? []);
   let latestId = legacyLatest()?.id;
   const secret = randomUUID();
   const sign = (blob: string) => createHmac('sha256', secret).update(blob).digest('hex');
@@ -244,7 +260,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       const html = `<!DOCTYPE html><html><head><title>Release v${release.tag} · ${options.repo}</title></head><body><h1>v${release.tag}</h1></body></html>`;
       return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
     }
-    const served = release?.assets.find((candidate) => candidate.name === asset);
+    const served = release?.assets.find((candidate) => candidate.name === asset && candidate.state === 'uploaded');
     if (action === 'download' && served && extra === undefined) {
       return void res.writeHead(302, { location: signedUrl(served), 'content-length': '0' }).end();
     }
@@ -269,7 +285,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       );
     }
     const url = new URL(req.url ?? '/', 'http://cdn');
-    const asset = releases.flatMap((release) => release.assets).find((candidate) => candidate.blob === url.pathname);
+    const asset = releases.flatMap((release) => release.assets).find((candidate) => candidate.blob === url.pathname && candidate.state === 'uploaded');
     if (!asset) return xml(404, 'NoSuchKey', 'The specified key does not exist.');
     if (!signatureMatches(url.searchParams.get('X-Amz-Signature'), sign(asset.blob))) {
       return xml(
@@ -308,8 +324,15 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     const operation = specPath === undefined ? undefined : schema.operationOf(method, specPath);
     const fault = takeFault(operation);
     record(host, req, operation, fault?.kind);
-    const raw = await readBody(req);
     const token = bearer(req.headers.authorization);
+    const authorized = options.token !== undefined && token === options.token;
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, fault?.kind === 'drop' && fault.when === 'mid-body');
+    } catch (error) {
+      if (host === 'uploads' && operation === 'repos/upload-release-asset' && authorized) leaveOpenAsset(parts, url);
+      throw error;
+    }
     const authenticated = token !== undefined;
     const counter = authenticated ? 'authenticated' : 'anonymous';
     const limit = authenticated ? AUTHENTICATED_LIMIT : ANONYMOUS_LIMIT;
@@ -342,7 +365,9 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     };
 
     if (fault?.kind === 'drop' && fault.when === 'before-applying') return void req.socket.destroy();
-    if (fault && fault.kind !== 'drop') return send(faultReply(fault, headers['x-github-request-id'] ?? ''));
+    // Left open: close() ends it.
+    if (fault?.kind === 'hang') return;
+    if (fault && fault.kind !== 'drop' && fault.kind !== 'foreign-origin') return send(faultReply(fault, headers['x-github-request-id'] ?? ''));
     if (options.token !== undefined && token !== undefined && token !== options.token) {
       return send({ status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } });
     }
@@ -382,7 +407,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
         return send({ status: 422, body: { message: `Invalid request.\n\n${errors.join('\n')}`, documentation_url: DOCS, status: '422' } });
       }
     }
-    if (isWrite && !(options.token !== undefined && token === options.token)) {
+    if (isWrite && !authorized) {
       return send({ status: 401, body: { message: 'Requires authentication', documentation_url: DOCS, status: '401' } });
     }
     // GitHub's uploads host wants the size up front; a chunked upload gets this (undocumented) answer.
@@ -400,8 +425,18 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       accept: req.headers.accept ?? '',
       requestId: headers['x-github-request-id'] ?? '',
     };
-    const reply = await route(call, options.token !== undefined && token === options.token);
-    send(reply, fault?.kind === 'drop');
+    const reply = await route(call, authorized);
+    send(fault?.kind === 'foreign-origin' ? rewriteOrigins(reply, fault.origin) : reply, fault?.kind === 'drop');
+  }
+
+  /** The reply with every API and uploads URL in its body and headers moved to `origin`. */
+  function rewriteOrigins(reply: Reply, origin: string): Reply {
+    const moved = (text: string) => text.replaceAll(urls.api, origin).replaceAll(urls.uploads, origin);
+    return {
+      ...reply,
+      ...(reply.body === undefined ? {} : { body: JSON.parse(moved(JSON.stringify(reply.body))) as unknown }),
+      ...(reply.headers ? { headers: Object.fromEntries(Object.entries(reply.headers).map(([key, value]) => [key, moved(value)])) } : {}),
+    };
   }
 
   async function route(call: ApiCall, authorized: boolean): Promise<Reply> {
@@ -417,6 +452,10 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       const tag = parts.slice(6).join('/');
       const sha = tags.get(tag);
       return sha === undefined ? notFound('/git/refs#get-a-reference') : { status: 200, body: refJson(tag, sha) };
+    }
+    if (call.host === 'api' && inRepo && parts[3] === 'git' && parts[4] === 'tags' && parts.length === 6 && method === 'GET') {
+      const tag = [...tags.keys()].find((candidate) => annotated.has(candidate) && tagObjectSha(candidate) === parts[5]);
+      return tag === undefined ? notFound('/git/tags#get-a-tag') : { status: 200, body: tagObjectJson(tag, tags.get(tag) ?? '') };
     }
     const isReleases = (inRepo && parts[3] === 'releases') || (parts[0] === 'repositories' && parts[1] === String(REPO_ID) && parts[2] === 'releases');
     if (!isReleases) return notFound();
@@ -450,7 +489,9 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       if (method === 'PATCH') return updateAsset(release, asset, call.json);
       if (method !== 'GET') return notFound();
       // The authenticated download path (private repos): octet-stream answers with the CDN redirect.
-      if (call.accept.includes('application/octet-stream')) return { status: 302, headers: { location: signedUrl(asset) } };
+      if (call.accept.includes('application/octet-stream')) {
+        return asset.state === 'uploaded' ? { status: 302, headers: { location: signedUrl(asset) } } : notFound('/releases/assets#get-a-release-asset');
+      }
       return { status: 200, body: assetJson(release, asset) };
     }
     const release = byId(rest[0]);
@@ -554,11 +595,37 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       file,
       size: call.raw.length,
       digest: `sha256:${createHash('sha256').update(call.raw).digest('hex')}`,
+      state: 'uploaded',
       created_at: now(),
       blob: `${BLOB_PREFIX}/${REPO_ID}/${randomUUID()}`,
     };
     release.assets.push(asset);
     return { status: 201, body: assetJson(release, asset) };
+  }
+
+  /**
+   * What a failed upload leaves on GitHub ("an empty asset with a state of starter. It can be safely
+   * deleted."): the name taken by an empty, unfinished asset, on a release that took the upload.
+   */
+  function leaveOpenAsset(parts: readonly string[], url: URL) {
+    const [, owner, name, section, id, assets] = parts;
+    const release =
+      section === 'releases' && assets === 'assets' && isRepo(owner, name) ? releases.find((candidate) => String(candidate.id) === id) : undefined;
+    const assetName = url.searchParams.get('name') ?? '';
+    if (!release || (immutableReleases && !release.draft) || release.assets.some((asset) => asset.name === assetName)) return;
+    release.assets.push({
+      id: ids.next++,
+      name: assetName,
+      label: url.searchParams.get('label') ?? '',
+      content_type: 'application/octet-stream',
+      // Never served: an unfinished asset has no bytes to download.
+      file: '',
+      size: 0,
+      digest: null,
+      state: 'open',
+      created_at: now(),
+      blob: `${BLOB_PREFIX}/${REPO_ID}/${randomUUID()}`,
+    });
   }
 
   function deleteAsset(release: ServedRelease, asset: ServedAsset): Reply {
@@ -696,7 +763,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       label: asset.label,
       uploader: bot,
       content_type: asset.content_type,
-      state: 'uploaded',
+      state: asset.state,
       size: asset.size,
       digest: asset.digest,
       download_count: 0,
@@ -733,11 +800,28 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
   }
 
   function refJson(tag: string, sha: string) {
+    const object = annotated.has(tag)
+      ? { sha: tagObjectSha(tag), type: 'tag', url: `${repoApi}/git/tags/${tagObjectSha(tag)}` }
+      : { sha, type: 'commit', url: `${repoApi}/git/commits/${sha}` };
     return {
       ref: `refs/tags/${tag}`,
       node_id: `REF_kwDO${Buffer.from(`${REPO_ID}:refs/tags/${tag}`).toString('base64url')}`,
       url: `${repoApi}/git/refs/tags/${encodeURIComponent(tag)}`,
-      object: { sha, type: 'commit', url: `${repoApi}/git/commits/${sha}` },
+      object,
+    };
+  }
+
+  function tagObjectJson(tag: string, commit: string) {
+    const sha = tagObjectSha(tag);
+    return {
+      node_id: nodeId('TAG', Number.parseInt(sha.slice(0, 8), 16)),
+      tag,
+      sha,
+      url: `${repoApi}/git/tags/${sha}`,
+      message: `Release ${tag}\n`,
+      tagger: { name: bot.login, email: '41898282+github-actions[bot]@users.noreply.github.com', date: now() },
+      object: { sha: commit, type: 'commit', url: `${repoApi}/git/commits/${commit}` },
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
     };
   }
 
@@ -801,8 +885,9 @@ function compareTags(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function faultReply(fault: Exclude<StandinFault, { kind: 'drop' }>, requestId: string): Reply {
+function faultReply(fault: Exclude<StandinFault, { kind: 'drop' | 'hang' | 'foreign-origin' }>, requestId: string): Reply {
   if (fault.kind === 'server-error') return { status: fault.status, body: { message: 'Server Error', documentation_url: DOCS, status: String(fault.status) } };
+  if (fault.kind === 'refusal') return { status: fault.status, body: { message: fault.message, documentation_url: DOCS, status: String(fault.status) } };
   if (fault.kind === 'primary-rate-limit') {
     return {
       status: fault.status,
@@ -883,6 +968,7 @@ async function serveReleases(releases: readonly StandinRelease[], ids: { next: n
         file,
         size: bytes.length,
         digest: release.assetDigests === false ? null : `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+        state: 'uploaded',
         created_at: release.published_at,
         blob: `${BLOB_PREFIX}/${REPO_ID}/${randomUUID()}`,
       });
@@ -905,9 +991,17 @@ async function serveReleases(releases: readonly StandinRelease[], ids: { next: n
   return served.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The request body; with `cut`, the connection is destroyed after its first bytes (an upload dropped mid-body), and this throws. */
+async function readBody(req: IncomingMessage, cut = false): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    if (cut) {
+      req.socket.destroy();
+      throw new Error('the connection was dropped mid-body');
+    }
+  }
+  if (!req.complete) throw new Error('the client hung up mid-body');
   return Buffer.concat(chunks);
 }
 
@@ -936,6 +1030,11 @@ function signatureMatches(given: string | null, expected: string): boolean {
 function clampInt(value: string | null, fallback: number, min: number, max: number): number {
   const parsed = Number.parseInt(value ?? '', 10);
   return Number.isNaN(parsed) ? fallback : Math.min(Math.max(parsed, min), max);
+}
+
+/** A fixed stand-in for the sha of the tag object git would write for `tag`. */
+function tagObjectSha(tag: string): string {
+  return createHash('sha1').update(`tag ${tag}`).digest('hex');
 }
 
 function nodeId(prefix: string, id: number): string {

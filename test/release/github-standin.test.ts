@@ -75,6 +75,23 @@ function upload(release: ReleaseJson, name: string, bytes: Buffer) {
   });
 }
 
+/** The one asset of `name` on the draft is a half-written upload: listed as open and empty, never downloadable. */
+async function expectHalfWritten(draft: ReleaseJson, name: string): Promise<{ id: number }> {
+  const listed = (await (await api(`/releases/${draft.id}/assets`)).json()) as {
+    id: number;
+    name: string;
+    state: string;
+    size: number;
+    digest: string | null;
+  }[];
+  expect(listed.map(({ name: listedName, state, size, digest }) => ({ name: listedName, state, size, digest }))).toEqual([
+    { name, state: 'open', size: 0, digest: null },
+  ]);
+  const [open] = listed;
+  expect((await api(`/releases/assets/${open!.id}`, { headers: { accept: 'application/octet-stream' } })).status).toBe(404);
+  return open!;
+}
+
 const publish = (release: ReleaseJson, extra: Record<string, unknown> = {}) =>
   api(`/releases/${release.id}`, { method: 'PATCH', body: { draft: false, ...extra } });
 
@@ -171,8 +188,18 @@ describe('writable releases', () => {
     expect(published).toMatchObject({ draft: false, published_at: '2026-01-02T03:04:05Z' });
     expect(await (await api('/releases/tags/0.1.0')).json()).toMatchObject({ id: draft.id });
     expect(await (await api('/git/ref/tags/0.1.0')).json()).toMatchObject({ ref: 'refs/tags/0.1.0', object: { sha: SHA, type: 'commit' } });
-    expect(await (await api('/git/ref/tags/0.0.9')).json()).toMatchObject({ object: { sha: SHA } });
+    expect(await (await api('/git/ref/tags/0.0.9')).json()).toMatchObject({ object: { sha: SHA, type: 'commit' } });
     expect((await api('/git/ref/tags/9.9.9')).status).toBe(404);
+  });
+
+  it('serves an annotated tag as git does: its ref names a tag object, which names the commit', async () => {
+    await github.close();
+    await start({ tags: { '0.1.0': SHA }, annotatedTags: ['0.1.0'] });
+    const ref = (await (await api('/git/ref/tags/0.1.0')).json()) as { object: { sha: string; type: string } };
+    expect(ref.object.type).toBe('tag');
+    expect(ref.object.sha).not.toBe(SHA);
+    expect(await (await api(`/git/tags/${ref.object.sha}`)).json()).toMatchObject({ tag: '0.1.0', object: { sha: SHA, type: 'commit' } });
+    expect((await api(`/git/tags/${'f'.repeat(40)}`)).status).toBe(404);
   });
 
   it('uploads to the upload_url host with a sha256 digest; the bytes come back through the download link', async () => {
@@ -241,7 +268,7 @@ describe('writable releases', () => {
     expect(github.snapshot().releases[0]?.assets).toEqual([]);
   });
 
-  it('survives a client that hangs up halfway through an upload, and adds nothing', async () => {
+  it('keeps what GitHub keeps of an upload whose client hung up halfway: an empty asset in state open, its name taken until deleted', async () => {
     const draft = await createRelease({ tag_name: '0.1.0', draft: true });
     const target = new URL(uploadUrl(draft, 'a.txt'));
     const socket = connect(Number(target.port), target.hostname);
@@ -253,8 +280,30 @@ describe('writable releases', () => {
       () => socket.destroy(),
     );
     await closed;
-    await vi.waitFor(() => expect(github.log.filter((entry) => entry.operation === 'repos/upload-release-asset')).toHaveLength(1));
-    expect((await api(`/releases/${draft.id}/assets`)).status).toBe(200);
+    await vi.waitFor(() => expect(github.snapshot().releases[0]?.assets).toHaveLength(1));
+    await expectHalfWritten(draft, 'a.txt');
+  });
+
+  it('refuses an upload on the name of an unfinished one (422 already_exists) and takes it again once that is deleted', async () => {
+    const draft = await createRelease({ tag_name: '0.1.0', draft: true });
+    github.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'mid-body' });
+    await expect(upload(draft, 'a.tar.gz', randomBytes(300_000))).rejects.toThrow();
+    const open = await expectHalfWritten(draft, 'a.tar.gz');
+    const again = await upload(draft, 'a.tar.gz', Buffer.from('whole'));
+    expect(again.status).toBe(422);
+    expect(await again.json()).toMatchObject({ errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }] });
+    expect((await api(`/releases/assets/${open.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await upload(draft, 'a.tar.gz', Buffer.from('whole'))).status).toBe(201);
+    expect(((await (await api(`/releases/${draft.id}/assets`)).json()) as { state: string; size: number }[]).map(({ state, size }) => [state, size])).toEqual([
+      ['uploaded', 5],
+    ]);
+  });
+
+  it('leaves nothing of an upload cut off mid-body when the release does not take uploads (published, immutable)', async () => {
+    const draft = await createRelease({ tag_name: '0.1.0', draft: true });
+    await publish(draft);
+    github.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'mid-body' });
+    await expect(upload(draft, 'a.tar.gz', randomBytes(300_000))).rejects.toThrow();
     expect(github.snapshot().releases[0]?.assets).toEqual([]);
   });
 
@@ -467,6 +516,28 @@ describe('fault injection', () => {
     await expect(upload(draft, 'a.txt', Buffer.from('a')).then((response) => response.text())).rejects.toThrow();
     expect(github.snapshot().releases[0]?.assets.map((asset) => asset.name)).toEqual(['a.txt']);
     expect((await upload(draft, 'a.txt', Buffer.from('a'))).status).toBe(422);
+  });
+
+  it('refuses in its own words, hangs without an answer, or hands out URLs on another origin', async () => {
+    github.injectFault('repos/list-releases', { kind: 'refusal', status: 403, message: 'Resource not accessible by integration' });
+    const refused = await api('/releases');
+    expect([refused.status, ((await refused.json()) as { message: string }).message]).toEqual([403, 'Resource not accessible by integration']);
+
+    const draft = await createRelease({ tag_name: '0.1.0', draft: true });
+    github.injectFault('repos/list-releases', { kind: 'foreign-origin', origin: 'https://attacker.example' });
+    const [listed] = (await (await api('/releases')).json()) as ReleaseJson[];
+    expect(listed?.upload_url).toBe(`https://attacker.example/repos/${REPO}/releases/${draft.id}/assets{?name,label}`);
+    expect((await (await api('/releases')).json()) as ReleaseJson[]).toMatchObject([{ upload_url: draft.upload_url }]);
+
+    github.injectFault('repos/list-releases', { kind: 'hang' });
+    const hung = api('/releases').then(
+      () => 'answered',
+      () => 'cut when the stand-in closed',
+    );
+    await vi.waitFor(() => expect(github.log.filter((entry) => entry.fault === 'hang')).toHaveLength(1));
+    await github.close();
+    expect(await hung).toBe('cut when the stand-in closed');
+    await start();
   });
 
   it("'*' faults any API call; a bad operation name or count is refused", async () => {

@@ -8,7 +8,8 @@
 // publish), each from an empty world: a fresh GitHub stand-in, the image manifests deleted from the
 // registry (its blobs stay, so the re-run HEADs and skips them: the tags are what is tested); then a
 // stable (latest) killed after its publish and after its first moving tag, from an empty world.
-// The stand-in applies an upload whole or not at all, so an unfinished (`starter`) asset is not reached.
+// An upload the kill cuts off mid-body leaves the stand-in, as GitHub, an unfinished (`open`) asset
+// holding the name (decision 0043): the re-run deletes it and uploads again.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -9,7 +9,7 @@ import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
 // `glide-release publish --only github` of an RC built from the Go stand-in, against the writable
 // GitHub stand-in: the dry run is the real run's list, a re-run converges, a run that failed
-// halfway is finished by the next one with no duplicate asset.
+// halfway (an answer lost, an upload left half-written) is finished by the next one with no duplicate asset.
 
 const TAG = '0.0.2-rc.1';
 const TOKEN = 'ghp_publishE2eToken000000000000000000000000';
@@ -48,6 +48,16 @@ async function freshGitHub(): Promise<GitHubStandin> {
   return github;
 }
 
+/** The world a clean publish leaves, on a stand-in of its own (closed after): what a finished re-run must equal. */
+async function cleanPublishWorld(): Promise<WorldSnapshot> {
+  const clean = await freshGitHub();
+  expect((await publish(clean)).exitCode).toBe(0);
+  const world = clean.snapshot();
+  await clean.close();
+  github = undefined;
+  return world;
+}
+
 async function publish(standin: GitHubStandin, ...extra: string[]) {
   const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, ...extra], {
     GITHUB_TOKEN: TOKEN,
@@ -60,6 +70,13 @@ async function publish(standin: GitHubStandin, ...extra: string[]) {
 
 function writesSince(standin: GitHubStandin, from: number) {
   return standin.log.slice(from).filter((request) => request.method !== 'GET');
+}
+
+/** The assets of the one release, as GitHub lists them to the token (with their state, which the snapshot leaves out). */
+async function listedAssets(standin: GitHubStandin): Promise<{ id: number; name: string; state: string; size: number }[]> {
+  const headers = { authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json' };
+  const [release] = (await (await fetch(`${standin.apiUrl}/repos/EinStack/glide/releases`, { headers })).json()) as { assets_url: string }[];
+  return (await (await fetch(release!.assets_url, { headers })).json()) as { id: number; name: string; state: string; size: number }[];
 }
 
 /** The world a clean publish of TAG leaves: one published prerelease, not latest, with every ledger asset. */
@@ -104,12 +121,7 @@ describe('glide-release publish --only github', () => {
   });
 
   it('a run that fails after an upload landed unseen is finished by the next, with no duplicate asset', { timeout: TIMEOUT }, async () => {
-    const clean = await freshGitHub();
-    expect((await publish(clean)).exitCode).toBe(0);
-    const golden = clean.snapshot();
-    await clean.close();
-    github = undefined;
-
+    const golden = await cleanPublishWorld();
     const standin = await freshGitHub();
     // The first upload lands but its answer is lost; then the client cannot look at the assets to find out.
     standin.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'after-applying' });
@@ -128,6 +140,41 @@ describe('glide-release publish --only github', () => {
     expect(standin.snapshot()).toEqual(golden);
     expectPublishedRc(standin.snapshot());
   });
+
+  it(
+    'a run that failed on a half-written upload is finished by the next: the dry run names the delete and the upload again',
+    { timeout: TIMEOUT },
+    async () => {
+      const golden = await cleanPublishWorld();
+      const standin = await freshGitHub();
+      // Cut off mid-body, each upload leaves an unfinished asset on the name; the client's 4 retries delete it and upload again, the 5th drop fails the run.
+      standin.injectFault('repos/upload-release-asset', { kind: 'drop', when: 'mid-body' }, 5);
+      const failed = await publish(standin);
+      expect(failed.exitCode, failed.all).toBe(1);
+      expect(failed.stderr).toMatch(/^error ENETWORK: .*upload /m);
+      expect(failed.stderr).toContain(
+        'sent 5 times and lost each time. GitHub may keep the last one as an unfinished asset of the draft: the next run deletes it',
+      );
+      const first = ledger.artifacts[0]!.path.slice(TAG.length + 1);
+      const halfWritten = await listedAssets(standin);
+      expect(halfWritten).toMatchObject([{ name: first, state: 'open', size: 0 }]);
+
+      const logged = standin.log.length;
+      const dry = await publish(standin, '--dry-run');
+      expect(dry.exitCode, dry.all).toBe(0);
+      expect(writesSince(standin, logged)).toEqual([]);
+      const lines = dry.stdout.trimEnd().split('\n');
+      expect(lines[0]).toBe(`DELETE ${standin.apiUrl}/repos/EinStack/glide/releases/assets/${halfWritten[0]!.id} ${first} (an upload that never finished)`);
+      expect(lines[1]).toContain(`/assets?name=${first} sha256:${ledger.artifacts[0]!.sha256} `);
+      expect(lines.filter((line) => line.startsWith('POST '))).toHaveLength(ledger.artifacts.length);
+
+      const rerun = await publish(standin);
+      expect(rerun.exitCode, rerun.all).toBe(0);
+      expect(rerun.stdout).toBe(dry.stdout);
+      expect(standin.snapshot()).toEqual(golden);
+      expectPublishedRc(standin.snapshot());
+    },
+  );
 
   it('refuses without a token, naming the variable and printing no secret', { timeout: TIMEOUT }, async () => {
     const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, '--dry-run'], { GITHUB_TOKEN: '', GH_TOKEN: '' });

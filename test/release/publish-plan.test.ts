@@ -105,6 +105,19 @@ describe('planPublish: converges on what GitHub and the registry already hold', 
       ],
     ],
     [
+      "a draft whose asset an upload cut off mid-body left half-written (state open, the REST schema's word): deleted, then uploaded again",
+      RC,
+      emptyWorld({
+        registryTags: registryAfter('0.1.0-rc.1'),
+        releases: [release(RC, { assets: [uploaded(RC, 0, 70), { id: 71, name: expectedAssets(RC)[1]!.name, size: 0, state: 'open' }, uploaded(RC, 2, 72)] })],
+      }),
+      [
+        `delete-asset 71 ${expectedAssets(RC)[1]!.name}`,
+        `upload-asset 7 ${expectedAssets(RC)[1]!.name}`,
+        'publish-release 7 prerelease=true make_latest=false',
+      ],
+    ],
+    [
       'a draft with every asset but older notes: the notes are brought up to date, then it is published',
       RC,
       emptyWorld({

@@ -367,7 +367,8 @@ export class GitHubClient {
         }
         if (!isAlreadyExists(reply.body)) throw this.#httpError(reply, `upload ${file.name} to ${release.tagName}`, url);
       } catch (error) {
-        if (!(error instanceof LostAnswer) || attempt >= this.#retries) throw unwrap(error);
+        if (!(error instanceof LostAnswer)) throw error;
+        if (attempt >= this.#retries) throw uploadLost(error.failure, attempt + 1);
         await this.#backoff(attempt + 1);
       }
       // The name is taken (or the answer was lost): what is there now decides.
@@ -658,6 +659,14 @@ class LostAnswer extends Error {
 
 function unwrap(error: unknown): unknown {
   return error instanceof LostAnswer ? error.failure : error;
+}
+
+/** An upload that lost its answer on every attempt: an upload cut off mid-body may have left GitHub an unfinished asset of the name. */
+function uploadLost(failure: GlideError, attempts: number): GlideError {
+  return new GlideError(failure.code, failure.message, [
+    `It was sent ${attempts} times and lost each time. GitHub may keep the last one as an unfinished asset of the draft: the next run deletes it and uploads again.`,
+    ...failure.details,
+  ]);
 }
 
 function assetConflict(tag: string, existing: GitHubAsset, expected: string): GlideError {

@@ -16,7 +16,7 @@ export interface GithubAsset {
    * downloads and hashes each asset `assetsToHash` names before planning.
    */
   readonly digest?: string;
-  /** GitHub's `state`: `uploaded`, or `starter`/`new` for an upload that never finished. */
+  /** GitHub's `state`: `uploaded`, or (an upload that never finished) `open` as the REST schema names it, `starter` as GitHub's answers do. */
   readonly state: string;
 }
 
