@@ -28,8 +28,10 @@ export interface ImageSet {
 }
 
 export interface PlatformProof {
-  /** `linux/arm64`. */
+  /** As the index names it: `linux/arm64/v8`. */
   readonly platform: string;
+  /** The two images of this platform. */
+  readonly manifest: { readonly rc: string; readonly stable: string };
   /** Layers under glide's (the base's, and the CA bundle's where added): the same blobs in both. */
   readonly sharedLayers: readonly string[];
   readonly glideLayer: { readonly rc: string; readonly stable: string };
@@ -151,7 +153,7 @@ async function proveDistro(
     const where = `${distro} ${name}`;
     compareJson(omit(rcManifest, ['digest', 'size']), omit(stableManifest, ['digest', 'size']), where, `index.manifests[${name}]`, out);
     const proven = await provePlatform(rc, stable, rcManifest, stableManifest, where, out);
-    if (proven) platforms.push({ platform: name, ...proven });
+    if (proven) platforms.push({ platform: name, manifest: { rc: rcManifest.digest, stable: stableManifest.digest }, ...proven });
   }
   return out.length > found ? undefined : { distro, index: { rc: rcDescriptor.digest, stable: stableDescriptor.digest }, platforms };
 }
@@ -163,7 +165,7 @@ async function provePlatform(
   stableDescriptor: Descriptor,
   where: string,
   out: Difference[],
-): Promise<Omit<PlatformProof, 'platform'> | undefined> {
+): Promise<Omit<PlatformProof, 'platform' | 'manifest'> | undefined> {
   const found = out.length;
   const rcManifest = await readJson(rc, rcDescriptor.digest);
   const stableManifest = await readJson(stable, stableDescriptor.digest);
