@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DISTRO } from '#contract';
-import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
 import { imageSetOfLayout, proveStableImages, type StableImagesProof } from '../../release/src/images/promote-proof.js';
 import { publishImages, type PublishStep } from '../../release/src/images/publish.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { imageReleaseRepo } from '../helpers/image-release.js';
+import { imageReleaseRepo, tagAndBuild } from '../helpers/image-release.js';
 import type { TestRegistry } from '../helpers/registry.js';
 import { BUILD_TIMEOUT, type StandinRepo } from '../helpers/repo.js';
 
@@ -26,17 +26,8 @@ let stable: ReleaseLedger;
 beforeAll(async () => {
   ({ registry, repo } = await imageReleaseRepo());
   out = await mkdtemp(join(tmpdir(), 'glide-image-proof-out-'));
-  // Each built before the next is tagged: an RC is refused once its stable exists.
-  for (const [tag, daysAgo] of [
-    [RC, 5],
-    [STABLE, 0],
-  ] as const) {
-    await repo.tag(tag, daysAgo);
-    const built = await repo.release(['build', '--only', 'binaries,images', '--tag', tag, '--out', out]);
-    if (built.exitCode !== 0) throw new Error(`build of ${tag} failed:\n${built.all}`);
-  }
-  rc = (await readLedger(join(out, RC)))!;
-  stable = (await readLedger(join(out, STABLE)))!;
+  rc = await tagAndBuild(repo, out, RC, 5);
+  stable = await tagAndBuild(repo, out, STABLE, 0);
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {

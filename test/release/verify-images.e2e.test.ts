@@ -6,12 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
+import type { ReleaseLedger } from '../../release/src/ledger.js';
 import { canonicalJson, type Descriptor, type ImageConfig } from '../../release/src/images/config.js';
 import { glideLayer, OCI_LAYER_MEDIA_TYPE } from '../../release/src/images/layer.js';
 import { OCI_INDEX, OCI_MANIFEST, RegistryClient } from '../../src/registry/client.js';
 import { startGitHubStandin, type GitHubStandin } from '../helpers/github-standin.js';
-import { imageReleaseRepo } from '../helpers/image-release.js';
+import { imageReleaseRepo, tagAndBuild } from '../helpers/image-release.js';
 import type { TestRegistry } from '../helpers/registry.js';
 import { BUILD_TIMEOUT, type StandinRepo } from '../helpers/repo.js';
 
@@ -38,12 +38,9 @@ beforeAll(async () => {
     [RC, 5],
     [STABLE, 0],
   ] as const) {
-    await repo.tag(tag, daysAgo);
-    const built = await repo.release(['build', '--only', 'binaries,images', '--tag', tag, '--out', out]);
-    if (built.exitCode !== 0) throw new Error(`build of ${tag} failed:\n${built.all}`);
+    ledgers[tag] = await tagAndBuild(repo, out, tag, daysAgo);
     const published = await repo.release(['publish', '--tag', tag, '--out', out], { GITHUB_TOKEN: TOKEN, ...githubEnv() });
     if (published.exitCode !== 0) throw new Error(`publish of ${tag} failed:\n${published.all}`);
-    ledgers[tag] = (await readLedger(join(out, tag)))!;
   }
 }, BUILD_TIMEOUT);
 

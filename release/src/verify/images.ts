@@ -10,6 +10,7 @@ import {
   highestVersion,
   imageTag,
   parseArchiveName,
+  parseImageTag,
   tryParseReleaseVersion,
   type Distro,
   type ErrorCode,
@@ -189,7 +190,8 @@ function movingTagChecks(version: string, facts: ImageFacts): VerifyCheck[] {
   const highest = highestVersion(releasedVersions(facts.registryTags), false);
   const named = (digest: string | undefined): string => {
     if (digest === undefined) return 'nothing';
-    const tags = [...digests].filter(([tag, of]) => of === digest && tag.split('-').length > 1 && !tag.startsWith('latest')).map(([tag]) => tag);
+    // Named by the version tags only: `latest` or a bare version says nothing about whose image it is.
+    const tags = [...digests].filter(([tag, of]) => of === digest && parseImageTag(tag) !== undefined).map(([tag]) => tag);
     return tags.length > 0 ? `${tags.join(', ')} (${digest})` : digest;
   };
   const checks: VerifyCheck[] = [];
