@@ -17,7 +17,7 @@ import {
   type ImageConfig,
   type JsonBlob,
 } from '../../release/src/images/config.js';
-import { caBundleLayer, glideLayer } from '../../release/src/images/layer.js';
+import { caBundleLayer, deterministicGzip, glideLayer, readLayerEntries } from '../../release/src/images/layer.js';
 import { writeOciLayout } from '../../release/src/images/layout.js';
 import { imageSetOfLayout, proveStableImages, type ImageSet } from '../../release/src/images/promote-proof.js';
 
@@ -270,5 +270,23 @@ describe('imageSetOfLayout: the layout build wrote, read for the proof', () => {
     const error = await refusal(proveStableImages(await imageSetOfLayout(await layoutOf(imagesOf(RC)), RC), stable));
     expect(error.code).toBe('ECHECKSUM');
     expect(error.message).toContain(`holds sha256:${sha256(Buffer.from('altered'))}, not sha256:${hex}`);
+  });
+});
+
+describe('readLayerEntries: glide’s layer, read by the proof and by verify', () => {
+  it('lists /bin/glide with its content’s sha256, and the diff_id of the tar', async () => {
+    const binary = Buffer.from(`glide ${STABLE} amd64`);
+    const layer = glideLayerSync(binary);
+    const read = await readLayerEntries(layer.bytes);
+    expect(read.diffId).toBe(layer.diffId);
+    expect(read.entries).toEqual([
+      expect.objectContaining({ path: '/bin/glide', type: 'File', mode: 0o755, size: binary.length, sha256: `sha256:${sha256(binary)}` }),
+    ]);
+  });
+
+  it('a layer that unpacks past the limit (a gzip bomb from a registry) is refused before it is parsed', async () => {
+    const error = await refusal(readLayerEntries(deterministicGzip(Buffer.alloc(4096)), 1024));
+    expect(error.code).toBe('EBUILD');
+    expect(error.message).toBe('A glide layer cannot be read: it unpacks to more than 1024 bytes.');
   });
 });

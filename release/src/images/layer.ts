@@ -112,18 +112,23 @@ export interface LayerEntry {
   readonly sha256: string;
 }
 
+/** Glide is tens of MB; a layer that unpacks to more is no glide layer (or a gzip bomb from a registry). */
+export const MAX_GLIDE_LAYER_BYTES = 1024 * 1024 * 1024;
+
 /**
  * Reads a gzip'd layer whole: its diff_id (the sha256 of the tar) and every entry with the
  * hash of its content. For glide's own layers (one binary), which the proof and verify compare.
  */
-export async function readLayerEntries(bytes: Buffer): Promise<{ readonly diffId: string; readonly entries: readonly LayerEntry[] }> {
+export async function readLayerEntries(
+  bytes: Buffer,
+  maxBytes = MAX_GLIDE_LAYER_BYTES,
+): Promise<{ readonly diffId: string; readonly entries: readonly LayerEntry[] }> {
   let tar: Buffer;
   try {
-    tar = gunzipSync(bytes);
+    tar = gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (error) {
-    throw new GlideError('EBUILD', `A glide layer is not gzip: ${(error as Error).message}.`, [
-      'Run `glide-release build --only images` to write the images again.',
-    ]);
+    const why = (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? `it unpacks to more than ${maxBytes} bytes` : (error as Error).message;
+    throw new GlideError('EBUILD', `A glide layer cannot be read: ${why}.`, ['Run `glide-release build --only images` to write the images again.']);
   }
   const entries: LayerEntry[] = [];
   await parseTar(tar, (entry) => {

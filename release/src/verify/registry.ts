@@ -7,7 +7,7 @@
 import { DISTROS, GlideError, imageTag, isGlideError } from '#contract';
 import { readBaseIndex } from '../images/base.js';
 import { BASE_NAME_ANNOTATION, type Descriptor, type ImageConfig } from '../images/config.js';
-import { GLIDE_IN_IMAGE, readLayerEntries } from '../images/layer.js';
+import { GLIDE_IN_IMAGE, MAX_GLIDE_LAYER_BYTES, readLayerEntries } from '../images/layer.js';
 import { glideLayerAt } from '../images/promote-proof.js';
 import { tagsToRead, type DistroImageFacts, type ImageFacts, type PlatformImageFacts } from './images.js';
 import { OCI_INDEX, DOCKER_MANIFEST_LIST, RegistryClient } from '../../../src/registry/client.js';
@@ -89,10 +89,12 @@ class ImageReader {
     const layers = manifest.layers ?? [];
     const config = manifest.config ? (parse(await this.registry.getBlob(this.repository, manifest.config.digest)) as ImageConfig) : undefined;
     const glide = config ? glideLayerAt(config, layers.length) : undefined;
-    const binary =
-      glide === undefined
-        ? { problem: 'no layer of the image is glide-release’s glide layer (by the config’s history)' }
-        : await this.binary(layers[glide]!.digest);
+    const layer = glide === undefined ? undefined : layers[glide];
+    const binary = !layer
+      ? { problem: 'no layer of the image is glide-release’s glide layer (by the config’s history)' }
+      : layer.size > MAX_GLIDE_LAYER_BYTES
+        ? { problem: `glide's layer is ${layer.size} bytes, more than a glide layer can be` }
+        : await this.binary(layer.digest);
     return { platform: entry.platform!, digest: entry.digest, annotations: manifest.annotations ?? {}, labels: config?.config?.Labels ?? {}, binary };
   }
 
