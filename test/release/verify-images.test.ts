@@ -1,6 +1,7 @@
 // verify's image checks (release/src/verify/images.ts) as a table: facts in, check lines out.
 import { describe, expect, it } from 'vitest';
 import { archiveName, type Distro } from '#contract';
+import { main } from '../../release/src/cli.js';
 import { checkImages, tagsToRead, type DistroImageFacts, type ImageFacts, type PlatformImageFacts } from '../../release/src/verify/images.js';
 import type { GithubReleaseFacts } from '../../release/src/verify/report.js';
 
@@ -193,5 +194,22 @@ describe('tagsToRead', () => {
   it('the version’s own tags, the highest stable’s and the moving ones the registry has; never another RC’s', () => {
     const tags = ['0.0.9', '0.0.9-alpine', '0.1.0', '0.1.0-alpine', '0.1.0-ubuntu', '0.1.1-rc.1-alpine', '0.1.2-rc.1-alpine', 'latest', 'latest-ubuntu', 'dev'];
     expect(tagsToRead('0.1.1-rc.1', tags)).toEqual(['0.1.0', '0.1.0-alpine', '0.1.0-ubuntu', '0.1.1-rc.1-alpine', 'latest', 'latest-ubuntu']);
+  });
+});
+
+describe('verify --image', () => {
+  it('a tag or digest in --image is a usage error before GitHub or the registry is asked', async () => {
+    let stderr = '';
+    // Port 9 (discard) is closed on loopback: had verify asked GitHub, it would fail ENETWORK with exit 1.
+    const closed = 'http://127.0.0.1:9';
+    const exitCode = await main(['verify', '0.1.0', '--image', 'ghcr.io/einstack/glide:latest'], {
+      env: { GLIDE_RELEASE_GITHUB_API_URL: closed, GLIDE_RELEASE_GITHUB_UPLOADS_URL: closed },
+      stdout: () => {},
+      stderr: (text) => (stderr += text),
+      cwd: process.cwd(),
+      signal: new AbortController().signal,
+    });
+    expect(stderr).toContain('error EUSAGE: --image "ghcr.io/einstack/glide:latest" names a tag or digest; give the repository only');
+    expect(exitCode).toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import { GLIDE_REPO, parseReleaseVersion } from '#contract';
 import { DEFAULT_IMAGE_REPOSITORY } from '../config.js';
 import { readGithubReleaseFacts } from '../verify/github.js';
 import { checkImages } from '../verify/images.js';
-import { readImageFacts } from '../verify/registry.js';
+import { imageRepository, readImageFacts } from '../verify/registry.js';
 import { checkGithubRelease, formatVerifyReport } from '../verify/report.js';
 import type { CliIo } from './io.js';
 import { usage } from './usage.js';
@@ -30,6 +30,7 @@ export async function verifyCommand(io: CliIo, options: VerifyCommandOptions): P
   const { version } = parseReleaseVersion(options.version);
   const repo = options.repo?.trim() || GLIDE_REPO;
   const image = options.image?.trim() || DEFAULT_IMAGE_REPOSITORY;
+  if (only !== 'github') imageRepository(image);
   const log = (line: string) => io.stderr(`${line}\n`);
   const facts = await readGithubReleaseFacts({ repo, version, env: io.env ?? process.env, log, signal: io.signal });
   const checks = only === 'images' ? [] : checkGithubRelease(facts);

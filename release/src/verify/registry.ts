@@ -11,7 +11,7 @@ import { GLIDE_IN_IMAGE, MAX_GLIDE_LAYER_BYTES, readLayerEntries } from '../imag
 import { glideLayerAt } from '../images/promote-proof.js';
 import { tagsToRead, type DistroImageFacts, type ImageFacts, type PlatformImageFacts } from './images.js';
 import { OCI_INDEX, DOCKER_MANIFEST_LIST, RegistryClient } from '../../../src/registry/client.js';
-import { parseImageReference } from '../../../src/registry/reference.js';
+import { parseImageReference, type ImageReference } from '../../../src/registry/reference.js';
 
 const BASE_DIGEST_ANNOTATION = 'org.opencontainers.image.base.digest';
 
@@ -23,12 +23,18 @@ export interface ReadImageFactsOptions {
   readonly signal: AbortSignal;
 }
 
+/** `--image`, checked before anything is read: a repository, not an image. */
+export function imageRepository(text: string): ImageReference {
+  const reference = parseImageReference(text);
+  if (reference.tag !== undefined || reference.digest !== undefined) {
+    throw new GlideError('EUSAGE', `--image "${text}" names a tag or digest; give the repository only, e.g. ghcr.io/einstack/glide.`);
+  }
+  return reference;
+}
+
 export async function readImageFacts(options: ReadImageFactsOptions): Promise<ImageFacts> {
   const { repository, version } = options;
-  const target = parseImageReference(repository);
-  if (target.tag !== undefined || target.digest !== undefined) {
-    throw new GlideError('EUSAGE', `--image "${repository}" names a tag or digest; give the repository only, e.g. ghcr.io/einstack/glide.`);
-  }
+  const target = imageRepository(repository);
   const clients = new Map<string, RegistryClient>();
   const client = (registry: string): RegistryClient => {
     let made = clients.get(registry);
