@@ -39,6 +39,8 @@ interface Build {
   readonly labelVersion?: string;
   readonly baseLayerOf?: (arch: string) => string;
   readonly config?: (config: ImageConfig) => ImageConfig;
+  /** What the layout's ref says it names. */
+  readonly refMediaType?: string;
 }
 
 const baseLayer = (arch: string) => `base rootfs ${arch}`;
@@ -87,7 +89,7 @@ function imagesOf(version: string, build: Build = {}): ImageSet {
     });
     const index = imageIndex({ manifests, annotations: ociAnnotations({ ...facts, baseDigest: sha(`${distro} base`) }) });
     keep(index);
-    images.set(distro, { mediaType: OCI_INDEX_MEDIA_TYPE, digest: index.digest, size: index.size });
+    images.set(distro, { mediaType: build.refMediaType ?? OCI_INDEX_MEDIA_TYPE, digest: index.digest, size: index.size });
   }
   return {
     version,
@@ -179,6 +181,11 @@ describe('proveStableImages', () => {
       'a changed entrypoint',
       { config: withEntrypoint },
       /alpine linux\/amd64: config\.config\.Entrypoint\[0\] differs \(0\.1\.0-rc\.2: "\/bin\/glide"; 0\.1\.0: "\/bin\/sh"\)/,
+    ],
+    [
+      'a ref that is no image index',
+      { refMediaType: 'application/vnd.oci.image.manifest.v1+json' },
+      /alpine: mediaType \(an OCI image index, as build writes\) differs \(0\.1\.0-rc\.2: "?application\/vnd\.oci\.image\.index\.v1\+json"?; 0\.1\.0: "?application\/vnd\.oci\.image\.manifest\.v1\+json/,
     ],
     ['a distro the RC has not', { distros: ['alpine', 'distroless', 'ubuntu'] }, /ubuntu: distros differs \(0\.1\.0-rc\.2: absent; 0\.1\.0: present\)/],
     ['a distro the RC has and the stable not', { distros: ['alpine'] }, /distroless: distros differs \(0\.1\.0-rc\.2: present; 0\.1\.0: absent\)/],
