@@ -140,6 +140,14 @@ describe('checkImages', () => {
       ["EIMAGEMISMATCH binary 0.1.0-alpine linux/amd64: the image's glide layer cannot be read: no glide layer"],
     ],
     [
+      'a release archive whose binary cannot be read',
+      github('0.1.0', {
+        assets: github('0.1.0').assets.map((asset, i) => (i === 0 ? { ...asset, binary: { problem: 'the archive holds no glide' } } : asset)),
+      }),
+      registry([image('0.1.0', 'alpine')], STABLE_TAGS),
+      ['EIMAGEMISMATCH binary 0.1.0-alpine linux/amd64: the binary in glide_v0.1.0_linux_amd64.tar.gz cannot be read: the archive holds no glide'],
+    ],
+    [
       'latest on an RC',
       github('0.1.1-rc.1'),
       registry([image('0.1.1-rc.1', 'alpine')], { ...STABLE_TAGS, ...RC_TAGS, latest: indexOf('0.1.1-rc.1', 'alpine') }),
