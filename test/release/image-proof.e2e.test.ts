@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DISTRO } from '#contract';
 import type { ReleaseLedger } from '../../release/src/ledger.js';
-import { imageSetOfLayout, proveStableImages, type StableImagesProof } from '../../release/src/images/promote-proof.js';
+import { imageSetOfRelease, proveStableImages, type StableImagesProof } from '../../release/src/images/promote-proof.js';
 import { publishImages, type PublishStep } from '../../release/src/images/publish.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { imageReleaseRepo, tagAndBuild } from '../helpers/image-release.js';
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 async function prove(): Promise<StableImagesProof> {
-  return proveStableImages(await imageSetOfLayout(join(out, RC, 'images'), RC), await imageSetOfLayout(join(out, STABLE, 'images'), STABLE));
+  return proveStableImages(await imageSetOfRelease(join(out, RC), rc), await imageSetOfRelease(join(out, STABLE), stable));
 }
 
 async function publish(ledger: ReleaseLedger) {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GlideError, imageTag, type Distro } from '#contract';
 import {
@@ -19,7 +19,7 @@ import {
 } from '../../release/src/images/config.js';
 import { caBundleLayer, deterministicGzip, glideLayer, readLayerEntries } from '../../release/src/images/layer.js';
 import { writeOciLayout } from '../../release/src/images/layout.js';
-import { imageSetOfLayout, proveStableImages, type ImageSet } from '../../release/src/images/promote-proof.js';
+import { imageSetOfLayout, imageSetOfRelease, proveStableImages, type ImageSet } from '../../release/src/images/promote-proof.js';
 
 const RC = '0.1.0-rc.2';
 const STABLE = '0.1.0';
@@ -267,6 +267,21 @@ describe('imageSetOfLayout: the layout build wrote, read for the proof', () => {
     const error = await refusal(imageSetOfLayout(await layoutOf(imagesOf(RC), '0.0.9-rc.1'), RC));
     expect(error.code).toBe('EIMAGEPROOF');
     expect(error.message).toMatch(/holds 0\.0\.9-rc\.1-alpine, which is not an image of 0\.1\.0-rc\.2/);
+  });
+
+  it('imageSetOfRelease: the layout whose indexes release.json records, else refused naming both', async () => {
+    const rc = imagesOf(RC);
+    const dir = await layoutOf(rc);
+    const recorded = [...rc.images].map(([distro, descriptor]) => ({ distro, index: descriptor.digest }));
+    const set = await imageSetOfRelease(dirname(dir), { version: RC, images: { layout: 'images', distros: recorded } });
+    expect([...set.images.keys()]).toEqual(['alpine', 'distroless']);
+
+    const rebuilt = [{ ...recorded[0]!, index: sha('a later rebuild') }, recorded[1]!];
+    const error = await refusal(imageSetOfRelease(dirname(dir), { version: RC, images: { layout: 'images', distros: rebuilt } }));
+    expect(error.code).toBe('EIMAGEPROOF');
+    expect(error.message).toContain(`The image layout of ${RC} is not the one its ledger records: it holds alpine ${recorded[0]!.index}, distroless `);
+    expect(error.message).toContain(`release.json says alpine ${sha('a later rebuild')}, distroless`);
+    expect((await refusal(imageSetOfRelease(dirname(dir), { version: RC }))).message).toBe(`The images of ${RC} were not built in ${dirname(dir)}.`);
   });
 
   it('a blob altered on disk is refused, not compared', async () => {

@@ -7,10 +7,12 @@
  * are the commit's, so they must be equal too.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { DISTROS, GlideError, parseImageTag, type Distro } from '#contract';
 import { GLIDE_LAYER_CREATED_BY, OCI_INDEX_MEDIA_TYPE, type Descriptor, type ImageConfig, type Platform } from './config.js';
 import { GLIDE_IN_IMAGE, readLayerEntries, type LayerEntry } from './layer.js';
+import type { ReleaseLedger } from '../ledger.js';
 import { readOciLayout } from './layout.js';
 
 /** The one annotation and label the build derives from the version (config.ts `ociAnnotations`); every other is the commit's, the base's or fixed. */
@@ -91,6 +93,33 @@ export async function imageSetOfLayout(dir: string, version: string): Promise<Im
       return bytes;
     },
   };
+}
+
+/** What the proof reads of a release's ledger (`release.json`). */
+export interface LedgerOfImages {
+  readonly version: ReleaseLedger['version'];
+  readonly images?: { readonly layout: string; readonly distros: ReadonlyArray<{ readonly distro: Distro; readonly index: string }> };
+}
+
+/**
+ * A release's images as its ledger records them: the layout in the release folder, each ref
+ * the index the ledger names (so the RC's are the ones published, not a later rebuild).
+ */
+export async function imageSetOfRelease(releaseDir: string, ledger: LedgerOfImages): Promise<ImageSet> {
+  const rebuild = `Run \`glide-release build --only images --tag ${ledger.version}\` with the same --out.`;
+  if (!ledger.images) throw new GlideError('EIMAGEPROOF', `The images of ${ledger.version} were not built in ${releaseDir}.`, [rebuild]);
+  const set = await imageSetOfLayout(join(releaseDir, ledger.images.layout), ledger.version);
+  const recorded = new Map(ledger.images.distros.map((image) => [image.distro, image.index]));
+  const found = new Map([...set.images].map(([distro, descriptor]) => [distro, descriptor.digest]));
+  if (!isDeepStrictEqual(recorded, found)) {
+    const show = (images: Map<Distro, string>) => [...images].map(([distro, digest]) => `${distro} ${digest}`).join(', ') || 'none';
+    throw new GlideError(
+      'EIMAGEPROOF',
+      `The image layout of ${ledger.version} is not the one its ledger records: it holds ${show(found)}; release.json says ${show(recorded)}.`,
+      [rebuild],
+    );
+  }
+  return set;
 }
 
 /**
