@@ -27,21 +27,24 @@ Usage:
                                       the GitHub release: a draft with every asset of the ledger, checked
                                       complete, then published (prerelease for an RC; "latest" only for the
                                       highest stable). Token: GITHUB_TOKEN or GH_TOKEN
-  glide-release verify VERSION [--repo OWNER/NAME] [--json]
+  glide-release verify VERSION [--repo OWNER/NAME] [--image REPO] [--only github|images] [--json]
                                       check the published GitHub release from the outside: every asset
                                       downloaded against the checksums and GitHub's digests, the names,
-                                      prerelease and "latest"; exit 1 if any check fails
+                                      prerelease and "latest"; and each {VERSION}-{distro} image: its
+                                      platforms, labels, /bin/glide against the archive's, and that
+                                      latest* name the highest stable; exit 1 if any check fails
 
 Options:
   --tag T             the release tag (default: the release tag at HEAD)
   --snapshot          an unpublishable build of HEAD, versioned X.Y.Z-snapshot.<sha>; skips the gates
   --out DIR           the output folder, a release mirror (default: dist/ at the repository root)
   --only STAGES       comma list of stages to build: binaries (the default), images (needs the binaries
-                      of the same tag in --out, or both at once)
+                      of the same tag in --out, or both at once); publish, verify: images or github
   --skip-soak         release a stable before its RC has soaked soakDays (needs --reason)
   --reason TEXT       why the soak is cut short (recorded in the plan)
   --dry-run           publish: print every push or GitHub request the real run would make, and make none
   --repo OWNER/NAME   verify: the GitHub repository (default EinStack/glide)
+  --image REPO        verify: the image repository (default ghcr.io/einstack/glide)
   --json              machine-readable output (plan, check, verify)
   --trace FILE        write the timing of each go build to FILE (used by bench/)
   --help, --version
@@ -57,6 +60,7 @@ const OPTIONS = {
   'skip-soak': { type: 'boolean' },
   reason: { type: 'string' },
   repo: { type: 'string' },
+  image: { type: 'string' },
   json: { type: 'boolean' },
   trace: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -135,7 +139,7 @@ async function dispatch([command, argument]: readonly string[], values: Values, 
         prepare,
       });
     case 'verify':
-      return (await import('./commands/verify.js')).verifyCommand(io, { version: argument, repo: values.repo, json });
+      return (await import('./commands/verify.js')).verifyCommand(io, { version: argument, repo: values.repo, image: values.image, only: values.only, json });
     case undefined:
       throw usage('name a command: check, plan, build, publish or verify');
     default:

@@ -12,6 +12,9 @@ import { DEFAULT_DISTRO, DISTROS, GLIDE_REPO, GlideError } from '#contract';
 /** Files copied from the repository root into every archive when present (the release's own choice: installers unpack only the binary). */
 const ARCHIVE_EXTRA_FILES = ['LICENSE', 'CHANGELOG.md', 'ROADMAP.md'] as const;
 
+/** Where Glide's images are pushed, and what `verify` reads unless told `--image`. */
+export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/einstack/glide';
+
 export const CONFIG_FILES = ['glide-release.config.json', 'glide-release.config.yaml', 'glide-release.config.yml'] as const;
 
 const text = () => z.string().check(z.minLength(1));
@@ -84,7 +87,7 @@ const configSchema = z.strictObject({
   archives: z.prefault(z.strictObject({ files: withDefault(z.array(rootFileName()), [...ARCHIVE_EXTRA_FILES]) }), {}),
   images: z.prefault(
     z.strictObject({
-      repository: withDefault(text(), 'ghcr.io/einstack/glide'),
+      repository: withDefault(text(), DEFAULT_IMAGE_REPOSITORY),
       defaultDistro: withDefault(z.enum(DISTROS), DEFAULT_DISTRO),
       distros: withDefault(z.partialRecord(z.enum(DISTROS), distroEntry), GLIDE_BASES),
       /** Added as a layer to bases that ship no CA bundle (Glide calls HTTPS APIs). */

@@ -71,6 +71,11 @@ export const ERROR_CODES = [
   'ELATEST',
   'EMISSINGASSET',
   'EASSETNAME',
+  // promote's proof that a stable's images are its RC's (release/src/images/promote-proof.ts)
+  'EIMAGEPROOF',
+  // verify's checks of a release's images (release/src/verify/images.ts)
+  'EIMAGEMISMATCH',
+  'EIMAGETAG',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { pushBaseImages, TEST_CA_BUNDLE } from './base-images.js';
 import { startRegistry, type TestRegistry } from './registry.js';
+import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
 import { StandinRepo } from './repo.js';
 
 /** Each tag of `{host}/glide` with the digest it names, read by skopeo, not by our client. */
@@ -39,4 +40,15 @@ export async function imageReleaseRepo(): Promise<{ registry: TestRegistry; repo
   await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
   const commit = await repo.commitAll('Release config with local bases', '2024-06-01T10:00:00Z');
   return { registry, repo, commit };
+}
+
+/**
+ * Tags `tag` (an annotated tag `daysAgo` days old) and builds its binaries and images into `out`;
+ * each release is built before the next is tagged, as an RC is refused once its stable exists.
+ */
+export async function tagAndBuild(repo: StandinRepo, out: string, tag: string, daysAgo: number): Promise<ReleaseLedger> {
+  await repo.tag(tag, daysAgo);
+  const built = await repo.release(['build', '--only', 'binaries,images', '--tag', tag, '--out', out]);
+  if (built.exitCode !== 0) throw new Error(`build of ${tag} failed:\n${built.all}`);
+  return (await readLedger(join(out, tag)))!;
 }

@@ -150,6 +150,13 @@ interface Exchange {
   readonly idempotent: boolean;
   /** Hash a successful answer's body as it streams in rather than keep it (an asset download). */
   readonly hashBody?: boolean;
+  /** With hashBody: a fresh reader per attempt, handed each chunk as it is hashed (a retry starts over). */
+  readonly tap?: () => BodyTap;
+}
+
+/** Reads a download's bytes as they stream past (verify unpacks the binary from an archive on the way). */
+export interface BodyTap {
+  write(chunk: Uint8Array): void;
 }
 
 interface Reply {
@@ -469,8 +476,8 @@ export class GitHubClient {
   }
 
   /** Downloads the asset, hashing it as it streams in (never held whole): `sha256:…` of the bytes served. */
-  async downloadAssetDigest(asset: GitHubAsset): Promise<string> {
-    return (await this.#download(asset, true)).sha256 as string;
+  async downloadAssetDigest(asset: GitHubAsset, tap?: () => BodyTap): Promise<string> {
+    return (await this.#download(asset, true, tap)).sha256 as string;
   }
 
   /** A small asset's bytes (a checksums file); one larger than `maxBytes` is refused before it is downloaded. */
@@ -483,7 +490,7 @@ export class GitHubClient {
     return (await this.#download(asset, false)).body;
   }
 
-  async #download(asset: GitHubAsset, hashBody: boolean): Promise<Reply> {
+  async #download(asset: GitHubAsset, hashBody: boolean, tap?: () => BodyTap): Promise<Reply> {
     return this.#send({
       kind: 'assets.download',
       operation: `download ${asset.name}`,
@@ -493,6 +500,7 @@ export class GitHubClient {
       ok: [200],
       idempotent: true,
       hashBody,
+      ...(tap ? { tap } : {}),
     });
   }
 
@@ -593,7 +601,11 @@ export class GitHubClient {
     const { statusCode: status, headers, body } = response;
     if (exchange.hashBody && status >= 200 && status < 300) {
       const hash = createHash('sha256');
-      for await (const chunk of body) hash.update(chunk as Uint8Array);
+      const tap = exchange.tap?.();
+      for await (const chunk of body) {
+        hash.update(chunk as Uint8Array);
+        tap?.write(chunk as Uint8Array);
+      }
       return { status, headers, body: Buffer.alloc(0), sha256: `sha256:${hash.digest('hex')}` };
     }
     return { status, headers, body: Buffer.from(await body.arrayBuffer()) };

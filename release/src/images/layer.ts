@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header, Parser, type ReadEntry } from 'tar';
 import { GlideError } from '#contract';
 
@@ -18,6 +18,9 @@ export interface Layer {
 }
 
 export const OCI_LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
+
+/** Where glide's layer puts the binary: the image's entrypoint. */
+export const GLIDE_IN_IMAGE = '/bin/glide';
 
 /** Bytes in memory, or the path of a file holding them. */
 export type ByteSource = Buffer | string;
@@ -36,7 +39,7 @@ export async function glideLayer(options: { binary: ByteSource; binarySha256: st
       'Rebuild with `glide-release build` so the images and archives come from the same binaries.',
     ]);
   }
-  return layerOf([{ path: 'bin/glide', mode: 0o755, content: binary }], options.mtime);
+  return layerOf([{ path: GLIDE_IN_IMAGE.slice(1), mode: 0o755, content: binary }], options.mtime);
 }
 
 /** A CA bundle where Go looks first, for bases that ship none. */
@@ -94,6 +97,61 @@ export function deterministicGzip(data: Buffer): Buffer {
 
 export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** One entry of a layer's tar, with what a re-stamped glide layer may and may not change. */
+export interface LayerEntry {
+  readonly path: string;
+  readonly type: string;
+  readonly mode: number | undefined;
+  readonly uid: number | undefined;
+  readonly gid: number | undefined;
+  readonly mtime: string | undefined;
+  readonly size: number;
+  /** `sha256:…` of the entry's content. */
+  readonly sha256: string;
+}
+
+/** Glide is tens of MB; a layer that unpacks to more is no glide layer (or a gzip bomb from a registry). */
+export const MAX_GLIDE_LAYER_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Reads a gzip'd layer whole: its diff_id (the sha256 of the tar) and every entry with the
+ * hash of its content. For glide's own layers (one binary), which the proof and verify compare.
+ */
+export async function readLayerEntries(
+  bytes: Buffer,
+  maxBytes = MAX_GLIDE_LAYER_BYTES,
+): Promise<{ readonly diffId: string; readonly entries: readonly LayerEntry[] }> {
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (error) {
+    const why = (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? `it unpacks to more than ${maxBytes} bytes` : (error as Error).message;
+    throw new GlideError('EBUILD', `A glide layer cannot be read: ${why}.`, ['Run `glide-release build --only images` to write the images again.']);
+  }
+  const entries: LayerEntry[] = [];
+  await parseTar(tar, (entry) => {
+    const hash = createHash('sha256');
+    let size = 0;
+    entry.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      size += chunk.length;
+    });
+    entry.on('end', () =>
+      entries.push({
+        path: normalize(entry.path),
+        type: entry.type,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        mtime: entry.mtime?.toISOString(),
+        size,
+        sha256: `sha256:${hash.digest('hex')}`,
+      }),
+    );
+  });
+  return { diffId: `sha256:${sha256Hex(tar)}`, entries };
 }
 
 /** Where Go's crypto/x509 looks on Linux, in its order (root_linux.go). */

@@ -21,6 +21,8 @@ export interface ReleaseAssetFacts {
   readonly githubDigest: string | null;
   /** `sha256:…` of the bytes downloaded; undefined when not downloaded (an unfinished upload). */
   readonly downloadedDigest?: string;
+  /** A Linux archive's binary, read from the same download: what the images must hold. */
+  readonly binary?: { readonly digest: string } | { readonly problem: string };
 }
 
 export interface GithubReleaseFacts {
@@ -35,6 +37,8 @@ export interface GithubReleaseFacts {
   readonly latestTag?: string;
   /** Tags of every published (non-draft) release of the repository. */
   readonly publishedTags: readonly string[];
+  /** The commit the tag names on GitHub, when it has the tag: the images' `revision`. */
+  readonly tagCommit?: string;
 }
 
 export function checkGithubRelease(facts: GithubReleaseFacts): VerifyCheck[] {
@@ -132,10 +136,10 @@ export function formatVerifyReport(version: string, checks: readonly VerifyCheck
   return lines.map((line) => `${line}\n`).join('');
 }
 
-function pass(name: string, detail: string): VerifyCheck {
+export function pass(name: string, detail: string): VerifyCheck {
   return { name, ok: true, detail };
 }
 
-function fail(name: string, code: ErrorCode, detail: string): VerifyCheck {
+export function fail(name: string, code: ErrorCode, detail: string): VerifyCheck {
   return { name, ok: false, code, detail };
 }
