@@ -128,5 +128,6 @@ async function buildAndPublish(
     io.stderr(`built ${report.images.length} images of ${promotion.stable}\n`);
   }
   const { runPublish } = await import('../publish/stage.js');
-  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal });
+  // Published as the RC was: the whole publish with its images, or the GitHub release alone.
+  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.ledger.images ? {} : { only: 'github' as const }) });
 }
