@@ -146,39 +146,43 @@ describe('glide-release promote', () => {
     await expect(stat(join(out, STABLE))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('once the tag is pushed: builds each binary proven against the RC and publishes the latest stable; a re-run writes nothing', { timeout: TIMEOUT }, async () => {
-    github.pushTag(STABLE, rcCommit);
-    const result = await promote(github);
-    expect(result.exitCode, result.all).toBe(0);
+  it(
+    'once the tag is pushed: builds each binary proven against the RC and publishes the latest stable; a re-run writes nothing',
+    { timeout: TIMEOUT },
+    async () => {
+      github.pushTag(STABLE, rcCommit);
+      const result = await promote(github);
+      expect(result.exitCode, result.all).toBe(0);
 
-    const ledger = (await readLedger(join(out, STABLE)))!;
-    expect(ledger).toMatchObject({ tag: STABLE, stage: 'stable', commit: rcCommit });
-    const rcBinaries = new Map(rcLedger.artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [[artifact.target, artifact.binary.sha256]] : [])));
-    const archives = ledger.artifacts.filter((artifact) => artifact.kind === 'archive');
-    expect(archives.map((archive) => archive.target).sort()).toEqual(['linux/amd64', 'windows/amd64']);
-    for (const archive of archives) {
-      expect(archive.promotedFrom).toEqual({ tag: RC, binarySha256: rcBinaries.get(archive.target) });
-      // Re-stamped: the stable's binary is not the RC's bytes.
-      expect(archive.binary.sha256).not.toBe(rcBinaries.get(archive.target));
-    }
+      const ledger = (await readLedger(join(out, STABLE)))!;
+      expect(ledger).toMatchObject({ tag: STABLE, stage: 'stable', commit: rcCommit });
+      const rcBinaries = new Map(rcLedger.artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [[artifact.target, artifact.binary.sha256]] : [])));
+      const archives = ledger.artifacts.filter((artifact) => artifact.kind === 'archive');
+      expect(archives.map((archive) => archive.target).sort()).toEqual(['linux/amd64', 'windows/amd64']);
+      for (const archive of archives) {
+        expect(archive.promotedFrom).toEqual({ tag: RC, binarySha256: rcBinaries.get(archive.target) });
+        // Re-stamped: the stable's binary is not the RC's bytes.
+        expect(archive.binary.sha256).not.toBe(rcBinaries.get(archive.target));
+      }
 
-    const world = github.snapshot();
-    expect(world.latest).toBe(STABLE);
-    const stable = world.releases.find((release) => release.tag === STABLE)!;
-    expect(stable).toMatchObject({ draft: false, prerelease: false, latest: true });
-    expect(stable.assets.map((asset) => asset.digest).sort()).toEqual(ledger.artifacts.map((artifact) => `sha256:${artifact.sha256}`).sort());
-    expect(world.tags[STABLE]).toBe(rcCommit);
+      const world = github.snapshot();
+      expect(world.latest).toBe(STABLE);
+      const stable = world.releases.find((release) => release.tag === STABLE)!;
+      expect(stable).toMatchObject({ draft: false, prerelease: false, latest: true });
+      expect(stable.assets.map((asset) => asset.digest).sort()).toEqual(ledger.artifacts.map((artifact) => `sha256:${artifact.sha256}`).sort());
+      expect(world.tags[STABLE]).toBe(rcCommit);
 
-    const logged = github.log.length;
-    const again = await promote(github);
-    expect(again.exitCode, again.all).toBe(0);
-    expect(again.stdout).toBe('');
-    expect(writesSince(github, logged)).toEqual([]);
-    expect(github.snapshot()).toEqual(world);
+      const logged = github.log.length;
+      const again = await promote(github);
+      expect(again.exitCode, again.all).toBe(0);
+      expect(again.stdout).toBe('');
+      expect(writesSince(github, logged)).toEqual([]);
+      expect(github.snapshot()).toEqual(world);
 
-    const dryRun = await promote(github, '--dry-run');
-    expect(dryRun.exitCode, dryRun.all).toBe(0);
-    expect(dryRun.stdout).toContain(`tag ${STABLE} exists on ${rcCommit.slice(0, 12)}\n`);
-    expect(dryRun.stdout).toContain(`would build 2 targets, proving each against ${RC}'s binary\n`);
-  });
+      const dryRun = await promote(github, '--dry-run');
+      expect(dryRun.exitCode, dryRun.all).toBe(0);
+      expect(dryRun.stdout).toContain(`tag ${STABLE} exists on ${rcCommit.slice(0, 12)}\n`);
+      expect(dryRun.stdout).toContain(`would build 2 targets, proving each against ${RC}'s binary\n`);
+    },
+  );
 });
