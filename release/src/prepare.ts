@@ -88,7 +88,9 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
     commit = head;
   } else {
     tag = options.tag ?? releaseTagAt(tags, head.commit);
-    const tagged = tags.find((t) => t.name === tag) ?? (options.tagToCreateOn && { name: tag, ...options.tagToCreateOn });
+    const toCreate = options.tagToCreateOn;
+    // Only the commit and its date: the tag to create has no date of its own yet.
+    const tagged = tags.find((t) => t.name === tag) ?? (toCreate && { name: tag, commit: toCreate.commit, committedAt: toCreate.committedAt });
     if (!tagged) {
       throw new GlideError('ENOTAG', `There is no tag "${tag}" in this repository. Create it (git tag -a ${tag} -m ${tag}) or pass --snapshot.`);
     }

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIRROR_INDEX, parseMirrorIndex } from '#contract';
 import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
 import { startGitHubStandin, type GitHubStandin } from '../helpers/github-standin.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
@@ -185,4 +186,23 @@ describe('glide-release promote', () => {
       expect(dryRun.stdout).toContain(`would build 2 targets, proving each against ${RC}'s binary\n`);
     },
   );
+
+  it('tags, builds and publishes in one run when GitHub has the tag already (a clone without it)', { timeout: TIMEOUT }, async () => {
+    await repo.git(['tag', '-d', STABLE]);
+    const world = github.snapshot();
+    const logged = github.log.length;
+    const result = await promote(github);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stderr).toContain(`tagged ${STABLE} on ${rcCommit.slice(0, 12)}`);
+    expect(writesSince(github, logged)).toEqual([]);
+    expect(github.snapshot()).toEqual(world);
+    // The mirror's index dates the stable by the tag this run made, not by the commit.
+    const taggedAt = await repo.git(['for-each-ref', '--format=%(taggerdate:unix)', `refs/tags/${STABLE}`]);
+    const index = parseMirrorIndex(await readFile(join(out, MIRROR_INDEX), 'utf8'));
+    expect(index.find((entry) => entry.tag === STABLE)).toEqual({
+      tag: STABLE,
+      prerelease: false,
+      published_at: new Date(Number(taggedAt) * 1000).toISOString(),
+    });
+  });
 });

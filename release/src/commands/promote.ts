@@ -74,24 +74,20 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
           distros: rc.ledger.images?.distros.map((image) => image.distro) ?? [],
         }),
       );
-      assertGatesPass(prepared.plan, 'promoted');
-      return 0;
     }
     assertGatesPass(prepared.plan, 'promoted');
-    // Refused before tagging what the proof cannot hold (another Go, a target the RC lacks) or a local RC build GitHub does not serve.
-    rcStampFor(
-      rc.ledger,
-      { tag: promotion.stable, version: prepared.plan.version, commit: prepared.plan.commit, date: prepared.plan.date },
-      prepared.toolchain.version,
-    );
+    // Refused before tagging: what the proof cannot hold (another Go, a target the RC lacks), or an RC build GitHub does not serve.
+    const { plan } = prepared;
+    rcStampFor(rc.ledger, { tag: plan.tag, version: plan.version, commit: plan.commit, date: plan.date }, prepared.toolchain.version);
     rcArchivesFor(rc.ledger, prepared.matrix.build);
     await assertRcBuildPublished(client, rc, rcRelease.assets, prepared.outDir);
+    if (options.dryRun) return 0;
 
     if (!stableTag) {
       await createAnnotatedTag(root, promotion.stable, rcTag.commit, `Release ${promotion.stable}`);
       io.stderr(`tagged ${promotion.stable} on ${rcTag.commit.slice(0, 12)}\n`);
-      // Read again with the tag as git has it: its date ends the soak.
-      let prepared = await prepareRelease({ ...options.prepare, tag: promotion.stable, rcPublishedAt: new Map([[promotion.rc, publishedAt]]) });
+      // Read again with the tag as git has it: its date ends the soak, and is the mirror's published_at.
+      prepared = await prepareRelease({ ...options.prepare, tag: promotion.stable, rcPublishedAt: new Map([[promotion.rc, publishedAt]]) });
       assertGatesPass(prepared.plan, 'promoted');
     }
     if (githubTagCommit === undefined) throw tagNotOnGithub(promotion, rcTag.commit, config.repo);
