@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,8 +53,8 @@ function envFor(standin: GitHubStandin) {
   return { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: standin.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: standin.uploadsUrl, ...TAGGER };
 }
 
-async function run(standin: GitHubStandin, args: readonly string[]) {
-  const result = await repo.release([...args, '--out', out], envFor(standin));
+async function run(standin: GitHubStandin, args: readonly string[], mirror = out) {
+  const result = await repo.release([...args, '--out', mirror], envFor(standin));
   expect(result.all).not.toContain(TOKEN);
   return result;
 }
@@ -69,9 +70,9 @@ async function stableTag(): Promise<string> {
 }
 
 /** Runs a promote that must be refused with `code`, leaving no stable tag, no stable build and no write on GitHub. */
-async function expectRefused(standin: GitHubStandin, code: string) {
+async function expectRefused(standin: GitHubStandin, code: string, mirror = out) {
   const logged = standin.log.length;
-  const result = await promote(standin);
+  const result = await run(standin, ['promote', RC], mirror);
   expect(result.exitCode, result.all).toBe(1);
   expect(result.stderr).toContain(`error ${code}:`);
   expect(await stableTag()).toBe('');
@@ -97,6 +98,38 @@ describe('glide-release promote', () => {
     const result = await expectRefused(fresh, 'ESOAK');
     expect(result.stderr).toContain('from its GitHub release');
   });
+
+  it(
+    "refuses without the RC's build in the mirror (ERCNOTBUILT), or with one that is not the ledger's or GitHub's bytes (ECHECKSUM)",
+    { timeout: TIMEOUT },
+    async () => {
+      const mirror = await mkdtemp(join(tmpdir(), 'glide-promote-mirror-'));
+      try {
+        const missing = await expectRefused(github, 'ERCNOTBUILT', mirror);
+        expect(missing.stderr).toContain(`glide-release build --tag ${RC} --out ${mirror}`);
+
+        await cp(join(out, RC), join(mirror, RC), { recursive: true });
+        const ledgerPath = join(mirror, RC, 'release.json');
+        const archive = rcLedger.artifacts.find((artifact) => artifact.kind === 'archive')!;
+        const archivePath = join(mirror, archive.path);
+        await appendFile(archivePath, 'x');
+        const tampered = await expectRefused(github, 'ECHECKSUM', mirror);
+        expect(tampered.stderr).toContain(`${archivePath} hashes to`);
+
+        // The ledger rewritten to match: now the mirror is not what GitHub serves.
+        const sha256 = createHash('sha256')
+          .update(await readFile(archivePath))
+          .digest('hex');
+        const ledger = JSON.parse(await readFile(ledgerPath, 'utf8')) as { artifacts: { path: string; sha256: string; size: number }[] };
+        for (const artifact of ledger.artifacts) if (artifact.path === archive.path) Object.assign(artifact, { sha256, size: archive.size + 1 });
+        await writeFile(ledgerPath, JSON.stringify(ledger));
+        const unpublished = await expectRefused(github, 'ECHECKSUM', mirror);
+        expect(unpublished.stderr).toContain(`is not the build ${RC}'s GitHub release serves`);
+      } finally {
+        await rm(mirror, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('refuses an RC that is not the last of its version (ENOTLASTRC)', { timeout: TIMEOUT }, async () => {
     await repo.git(['tag', '-a', '0.1.0-rc.2', '-m', 'Release 0.1.0-rc.2', rcCommit], '2024-06-03T10:00:00Z');

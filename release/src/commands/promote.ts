@@ -10,7 +10,7 @@ import { GlideError } from '#contract';
 import { rcArchivesFor, rcStampFor } from '../binaries/promote-proof.js';
 import { createAnnotatedTag, readRepoFacts, repoRoot } from '../git.js';
 import { assertGatesPass, prepareRelease, type PrepareOptions, type PreparedRelease } from '../prepare.js';
-import { assertRcBuildPublished, readRcBuild, type RcBuild } from '../promote/rc-build.js';
+import { assertRcBuildPublished, assertRcFilesIntact, readRcBuild, type RcBuild } from '../promote/rc-build.js';
 import { assertLastRc, assertStableTagOnRc, formatPromotePlan, parsePromotion, publishedRc, type Promotion } from '../promote/rules.js';
 import type { CliIo } from './io.js';
 
@@ -80,6 +80,7 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
     const { plan } = prepared;
     rcStampFor(rc.ledger, { tag: plan.tag, version: plan.version, commit: plan.commit, date: plan.date }, prepared.toolchain.version);
     rcArchivesFor(rc.ledger, prepared.matrix.build);
+    await assertRcFilesIntact(rc);
     await assertRcBuildPublished(client, rc, rcRelease.assets, prepared.outDir);
     if (options.dryRun) return 0;
 

@@ -4,13 +4,13 @@
  * an archive that hashes to the ledger's sha256. Nothing is downloaded (decision 0041).
  */
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { GlideError } from '#contract';
 import { createTarGzMemberExtractor, extractZipMember } from '../../../src/install/extract.js';
 import { hashFile } from '../files.js';
 import type { GitHubAsset, GitHubClient } from '../github/client.js';
-import { assertLedgerOf, readLedger, type LedgerArchive, type ReleaseLedger } from '../ledger.js';
+import { assertLedgerOf, readLedger, type LedgerArchive, type LedgerArtifact, type ReleaseLedger } from '../ledger.js';
 import type { Promotion } from './rules.js';
 
 export interface RcBuild {
@@ -67,22 +67,33 @@ export async function assertRcBuildPublished(client: GitHubClient, rc: RcBuild, 
 }
 
 /**
- * Writes the RC's binary of `archive` to `destination`, from an archive that hashes to the
- * ledger's sha256 (ECHECKSUM otherwise). The binary's own hash is the proof's to check.
+ * Refuses an RC build whose files are not the ledger's (ERCNOTBUILT when one is missing,
+ * ECHECKSUM when one hashes otherwise): checked before the stable is tagged.
  */
-export async function unpackRcBinary(rc: RcBuild, archive: LedgerArchive, destination: string): Promise<void> {
-  const path = join(rc.releaseDir, archive.path.slice(rc.ledger.tag.length + 1));
+export async function assertRcFilesIntact(rc: RcBuild): Promise<void> {
+  for (const artifact of rc.ledger.artifacts) await checkedRcFile(rc, artifact);
+}
+
+/** The path of one of the RC's files, after checking it hashes to the ledger's sha256. */
+async function checkedRcFile(rc: RcBuild, artifact: LedgerArtifact): Promise<string> {
+  const path = join(rc.releaseDir, artifact.path.slice(rc.ledger.tag.length + 1));
+  const advice = rebuildAdvice(rc.ledger.tag, dirname(rc.releaseDir));
   const file = await hashFile(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
-    throw new GlideError('ERCNOTBUILT', `${path} is missing, though ${rc.ledger.tag}'s ledger lists it.`, [
-      rebuildAdvice(rc.ledger.tag, join(rc.releaseDir, '..')),
-    ]);
+    throw new GlideError('ERCNOTBUILT', `${path} is missing, though ${rc.ledger.tag}'s ledger lists it.`, [advice]);
   });
-  if (file.sha256 !== archive.sha256) {
-    throw new GlideError('ECHECKSUM', `${path} hashes to ${file.sha256}, but ${rc.ledger.tag}'s ledger says ${archive.sha256}.`, [
-      rebuildAdvice(rc.ledger.tag, join(rc.releaseDir, '..')),
-    ]);
+  if (file.sha256 !== artifact.sha256) {
+    throw new GlideError('ECHECKSUM', `${path} hashes to ${file.sha256}, but ${rc.ledger.tag}'s ledger says ${artifact.sha256}.`, [advice]);
   }
+  return path;
+}
+
+/**
+ * Writes the RC's binary of `archive` to `destination`, from an archive that hashes to the
+ * ledger's sha256 (checked again: it is read now). The binary's own hash is the proof's to check.
+ */
+export async function unpackRcBinary(rc: RcBuild, archive: LedgerArchive, destination: string): Promise<void> {
+  const path = await checkedRcFile(rc, archive);
   if (archive.format === 'zip') {
     await extractZipMember(path, archive.binary.name, destination);
     return;
