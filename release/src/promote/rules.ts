@@ -4,6 +4,7 @@
  */
 import semver from 'semver';
 import { GlideError, tryParseReleaseVersion } from '#contract';
+import { usage } from '../commands/usage.js';
 import type { GateResult } from '../version/gates.js';
 
 export interface Promotion {
@@ -16,14 +17,11 @@ export interface Promotion {
 /** Pure: the RC argument (`X.Y.Z-rc.N`) and the stable it names, or EUSAGE. */
 export function parsePromotion(argument: string | undefined): Promotion {
   if (argument === undefined || argument.trim() === '') {
-    throw new GlideError('EUSAGE', 'promote needs the RC to promote: glide-release promote X.Y.Z-rc.N');
+    throw usage('promote needs the RC to promote: glide-release promote X.Y.Z-rc.N');
   }
   const release = tryParseReleaseVersion(argument.trim());
   if (!release || release.kind !== 'rc') {
-    throw new GlideError(
-      'EUSAGE',
-      `promote takes a release candidate X.Y.Z-rc.N (N ≥ 1), not "${argument}": the stable X.Y.Z is made from its last RC, tagged on the same commit.`,
-    );
+    throw usage(`promote takes a release candidate X.Y.Z-rc.N (N ≥ 1), not "${argument}": the stable X.Y.Z is made from its last RC, on the same commit`);
   }
   return { rc: release.version, stable: release.core };
 }
