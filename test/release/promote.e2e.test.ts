@@ -97,6 +97,10 @@ describe('glide-release promote', () => {
   it('refuses an RC published just now (ESOAK): the soak starts at published_at, not at the five-day-old tag', { timeout: TIMEOUT }, async () => {
     const result = await expectRefused(fresh, 'ESOAK');
     expect(result.stderr).toContain('from its GitHub release');
+    // --skip-soak --reason lets it through, as for build: the dry run shows the gate overridden.
+    const overridden = await promote(fresh, '--dry-run', '--skip-soak', '--reason', 'a security fix');
+    expect(overridden.exitCode, overridden.all).toBe(0);
+    expect(overridden.stdout).toMatch(/ok {3}soak: .*from its GitHub release.*; overridden: a security fix\n/);
   });
 
   it(
