@@ -25,7 +25,8 @@ export const PACKAGES = {
   },
   // Installs as create-glide does, so it bundles unzipper too.
   'glide-up': { bin: 'glide-up', launcher: 'src/glide-up/launcher.ts', versionDefine: 'GLIDE_UP_VERSION', external: ['@aws-sdk/client-s3'] },
-  release: { bin: 'glide-release', launcher: 'release/src/launcher.ts', versionDefine: 'RELEASE_VERSION', external: [] },
+  // promote unpacks an RC's Windows zip with the installers' extractor, so it bundles unzipper too.
+  release: { bin: 'glide-release', launcher: 'release/src/launcher.ts', versionDefine: 'RELEASE_VERSION', external: ['@aws-sdk/client-s3'] },
 } as const;
 export type PackageDir = keyof typeof PACKAGES;
 

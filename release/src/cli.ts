@@ -27,6 +27,11 @@ Usage:
                                       the GitHub release: a draft with every asset of the ledger, checked
                                       complete, then published (prerelease for an RC; "latest" only for the
                                       highest stable). Token: GITHUB_TOKEN or GH_TOKEN
+  glide-release promote X.Y.Z-rc.N [--out DIR] [--dry-run] [--skip-soak --reason TEXT]
+                                      the stable X.Y.Z from its last RC: refused unless the RC is the last,
+                                      published on GitHub and soaked since; tags X.Y.Z on the RC's commit,
+                                      builds each binary proven to be the RC's but for the version (the RC's
+                                      build must be in --out), then publishes. Re-run after any failure
   glide-release verify VERSION [--repo OWNER/NAME] [--image REPO] [--only github|images] [--json]
                                       check the published GitHub release from the outside: every asset
                                       downloaded against the checksums and GitHub's digests, the names,
@@ -42,7 +47,8 @@ Options:
                       of the same tag in --out, or both at once); publish, verify: images or github
   --skip-soak         release a stable before its RC has soaked soakDays (needs --reason)
   --reason TEXT       why the soak is cut short (recorded in the plan)
-  --dry-run           publish: print every push or GitHub request the real run would make, and make none
+  --dry-run           publish: print every push or GitHub request the real run would make, and make none;
+                      promote: print the gates and each step, and do none
   --repo OWNER/NAME   verify: the GitHub repository (default EinStack/glide)
   --image REPO        verify: the image repository (default ghcr.io/einstack/glide)
   --json              machine-readable output (plan, check, verify)
@@ -89,13 +95,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 
   try {
-    // verify names its VERSION; every other command takes no argument.
-    const extra = positionals[positionals[0] === 'verify' ? 2 : 1];
+    // verify names its VERSION, promote its RC; every other command takes no argument.
+    const extra = positionals[positionals[0] === 'verify' || positionals[0] === 'promote' ? 2 : 1];
     if (extra !== undefined) throw usage(`unexpected argument "${extra}"`);
     return await dispatch(positionals, values, io);
   } catch (error) {
     if (io.signal.aborted) {
-      const pushing = positionals[0] === 'publish' && !values['dry-run'];
+      const pushing = (positionals[0] === 'publish' || positionals[0] === 'promote') && !values['dry-run'];
       io.stderr(`cancelled; ${pushing ? 'what was pushed stays pushed, and a re-run goes on from there' : 'nothing was left behind'}\n`);
       return 130;
     }
@@ -138,12 +144,15 @@ async function dispatch([command, argument]: readonly string[], values: Values, 
         dryRun: values['dry-run'] === true,
         prepare,
       });
+    case 'promote':
+      if (values.tag || values.snapshot) throw usage('promote names its RC (promote X.Y.Z-rc.N): it takes no --tag or --snapshot');
+      return (await import('./commands/promote.js')).promoteCommand(io, { rc: argument, dryRun: values['dry-run'] === true, prepare });
     case 'verify':
       return (await import('./commands/verify.js')).verifyCommand(io, { version: argument, repo: values.repo, image: values.image, only: values.only, json });
     case undefined:
-      throw usage('name a command: check, plan, build, publish or verify');
+      throw usage('name a command: check, plan, build, publish, promote or verify');
     default:
-      throw usage(`unknown command "${command}"; use check, plan, build, publish or verify`);
+      throw usage(`unknown command "${command}"; use check, plan, build, publish, promote or verify`);
   }
 }
 

@@ -156,3 +156,8 @@ export async function commitsBetween(root: string, from: string | undefined, to:
       return { id: line.slice(0, tab), subject: line.slice(tab + 1) };
     });
 }
+
+/** Creates the annotated tag `name` on `commit` (the tagger is git's configured user, the date now). */
+export async function createAnnotatedTag(root: string, name: string, commit: string, message: string): Promise<void> {
+  await git(root, ['tag', '-a', name, '-m', message, commit]);
+}

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import semver from 'semver';
 import { GlideError, isGlideError, parseReleaseVersion, tryParseReleaseVersion } from '#contract';
 import type { ReleaseConfig } from './config.js';
-import { branchContains, readRepoFacts, regularFileAt, repoRoot } from './git.js';
+import { branchContains, readRepoFacts, regularFileAt, repoRoot, type GitTag } from './git.js';
 import { makePlan, type ReleasePlan, type Stage } from './plan.js';
 import { resolveMatrix, type ResolvedMatrix } from './targets.js';
 import { checkGoRequirement, readGoRequirement, readGoToolchain, resolveImportPath, type GoToolchain } from './toolchain.js';
@@ -16,6 +16,14 @@ export interface PrepareOptions {
   readonly out?: string;
   readonly soakOverrideReason?: string;
   readonly now?: Date;
+  /** When GitHub published each RC's release, by tag: the soak starts there (promote reads them). */
+  readonly rcPublishedAt?: ReadonlyMap<string, Date>;
+  /**
+   * The commit `tag` is about to be created on (promote): while the tag is absent, the gates are
+   * evaluated as though it were there, undated (the soak runs to now), so nothing is tagged
+   * that a gate would refuse.
+   */
+  readonly tagToCreateOn?: Pick<GitTag, 'commit' | 'committedAt'>;
 }
 
 /** Everything `plan` and `build` need, read once from git, Go and the config. */
@@ -80,7 +88,9 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
     commit = head;
   } else {
     tag = options.tag ?? releaseTagAt(tags, head.commit);
-    const tagged = tags.find((t) => t.name === tag);
+    const toCreate = options.tagToCreateOn;
+    // Only the commit and its date: the tag to create has no date of its own yet.
+    const tagged = tags.find((t) => t.name === tag) ?? (toCreate && { name: tag, commit: toCreate.commit, committedAt: toCreate.committedAt });
     if (!tagged) {
       throw new GlideError('ENOTAG', `There is no tag "${tag}" in this repository. Create it (git tag -a ${tag} -m ${tag}) or pass --snapshot.`);
     }
@@ -98,6 +108,7 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
       requireRc: config.requireRc,
       now: options.now ?? new Date(),
       ...(options.soakOverrideReason ? { soakOverrideReason: options.soakOverrideReason } : {}),
+      ...(options.rcPublishedAt ? { rcPublishedAt: options.rcPublishedAt } : {}),
     });
     gates = report.gates;
     stage = report.release?.kind ?? 'invalid';

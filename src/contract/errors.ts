@@ -66,6 +66,10 @@ export const ERROR_CODES = [
   'EASSETCONFLICT',
   // promote's proof that a stable's binaries are its RC's (release/src/binaries/promote-proof.ts)
   'ENOTREPRODUCIBLE',
+  // promote's refusals (release/src/promote)
+  'ENOTLASTRC',
+  'ERCNOTPUBLISHED',
+  'ERCNOTBUILT',
   // verify's checks of a published release (release/src/verify)
   'EPRERELEASEFLAG',
   'ELATEST',

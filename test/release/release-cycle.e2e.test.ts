@@ -7,15 +7,18 @@ import { startGitHubStandin, type GitHubStandin, type WorldSnapshot } from '../h
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
 // A release cycle of the Go stand-in against one writable GitHub stand-in, with a golden snapshot
-// of the world (releases, flags, assets, tags, digests) after each step. `promote` does not exist
-// yet: each stable is tagged on its last RC's commit once the RC has soaked (the tags are dated),
-// then built and published with `publish --only github` like any release; promote replaces that.
+// of the world (releases, flags, assets, tags, digests) after each step. Each RC is tagged, built
+// and published with `publish --only github`; each stable is made by `promote` of its last RC once
+// the RC's release has soaked: promote tags it, stops until the tag is pushed, then builds every
+// binary proven to be the RC's and publishes it.
 // The 0.0.x line is a maintenance branch, release/0.0, whose own config names it as the release
 // branch: that is how the on-branch gate lets a patch of an older line through.
 
 const TOKEN = 'ghp_releaseCycleE2eToken00000000000000000000';
 const MAINTENANCE = 'release/0.0';
 const CONFIG = { targets: { matrix: ['linux/amd64'], skip: [] } };
+// promote creates an annotated tag: git needs a tagger (the tests' HOME has no git config).
+const TAGGER = { GIT_COMMITTER_NAME: 'Release Bot', GIT_COMMITTER_EMAIL: 'release@example.invalid' };
 
 let repo: StandinRepo;
 let out: string;
@@ -42,18 +45,25 @@ async function commit(branch: string, file: string, message: string, date: strin
   return repo.commitAll(message, date);
 }
 
-/** An annotated tag on `at`, dated `date`: the soak gate measures from the RC's tag date to the stable's. */
+/** An annotated tag on `at`, dated `date`. */
 async function tag(name: string, at: string, date: string): Promise<void> {
   await repo.git(['tag', '-a', name, '-m', `Release ${name}`, at], date);
 }
 
+function githubEnv() {
+  return { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl };
+}
+
 /** `publish --only github` of `name` against the stand-in, as a maintainer with a token would run it. */
 async function publish(name: string) {
-  const result = await repo.release(['publish', '--only', 'github', '--tag', name, '--out', out], {
-    GITHUB_TOKEN: TOKEN,
-    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
-  });
+  const result = await repo.release(['publish', '--only', 'github', '--tag', name, '--out', out], githubEnv());
+  expect(result.all).not.toContain(TOKEN);
+  return result;
+}
+
+/** `promote rc` against the stand-in. */
+async function promote(rc: string) {
+  const result = await repo.release(['promote', rc, '--out', out], { ...githubEnv(), ...TAGGER });
   expect(result.all).not.toContain(TOKEN);
   return result;
 }
@@ -70,15 +80,44 @@ async function release(name: string, publishedAt: string): Promise<WorldSnapshot
   expect(built.exitCode, built.all).toBe(0);
   const ledger = (await readLedger(join(out, name)))!;
   expect(ledger.commit).toBe(sha);
-
   clock = new Date(publishedAt);
-  const published = await publish(name);
+  return converged(name, publishedAt, () => publish(name));
+}
+
+/**
+ * Promotes `rc` to `stable` at `publishedAt`: the first run tags the stable on the RC's commit and
+ * stops (GitHub does not have the tag); once it is pushed, the next builds with the proof and publishes.
+ */
+async function promoted(rc: string, stable: string, publishedAt: string): Promise<WorldSnapshot> {
+  const sha = await repo.git(['rev-list', '-n', '1', rc]);
+  await repo.git(['checkout', '-q', rc]);
+  clock = new Date(publishedAt);
+  const tagged = await promote(rc);
+  expect(tagged.exitCode, tagged.all).toBe(1);
+  expect(tagged.stderr).toContain(`error ENOTAG: ${stable} is tagged on ${sha.slice(0, 12)} here, but the tag is not on GitHub`);
+  expect(await repo.git(['rev-list', '-n', '1', stable])).toBe(sha);
+  github.pushTag(stable, sha);
+  const world = await converged(stable, publishedAt, () => promote(rc));
+  const [rcLedger, ledger] = await Promise.all([readLedger(join(out, rc)), readLedger(join(out, stable))]);
+  const rcBinaries = new Map(rcLedger!.artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [[artifact.target, artifact.binary.sha256]] : [])));
+  for (const artifact of ledger!.artifacts) {
+    if (artifact.kind === 'archive') expect(artifact.promotedFrom).toEqual({ tag: rc, binarySha256: rcBinaries.get(artifact.target) });
+  }
+  return world;
+}
+
+/**
+ * Runs `publishing` (which must succeed), then again (it must write nothing), verifies the release
+ * from the outside and checks it holds the ledger's assets; returns the world after the first run.
+ */
+async function converged(name: string, publishedAt: string, publishing: () => Promise<{ exitCode?: number; all?: string; stdout: string }>) {
+  const published = await publishing();
   expect(published.exitCode, published.all).toBe(0);
   const world = github.snapshot();
 
   // Converges: a second run plans nothing and writes nothing.
   const logged = github.log.length;
-  const again = await publish(name);
+  const again = await publishing();
   expect(again.exitCode, again.all).toBe(0);
   expect(again.stdout).toBe('');
   expect(github.log.slice(logged).filter((request) => request.method !== 'GET')).toEqual([]);
@@ -92,6 +131,7 @@ async function release(name: string, publishedAt: string): Promise<WorldSnapshot
   });
   expect(verified.exitCode, verified.all).toBe(0);
 
+  const ledger = (await readLedger(join(out, name)))!;
   const mine = world.releases.filter((candidate) => candidate.tag === name);
   expect(mine).toHaveLength(1);
   expect(mine[0]).toMatchObject({ name: `v${name}`, draft: false, prerelease: name.includes('-rc.'), published_at: publishedAt });
@@ -131,10 +171,9 @@ describe('a release cycle, step by step', () => {
     await expectGolden(world, '2-0.1.0-rc.2');
   });
 
-  it('0.1.0 (promoted: tagged on rc.2 after its soak): the stable is latest', { timeout: BUILD_TIMEOUT }, async () => {
-    // rc.2 tagged 06-04 10:00, the stable 06-08 10:00: four days, more than the default soakDays (3).
-    await tag('0.1.0', rc2, '2024-06-08T10:00:00Z');
-    const world = await release('0.1.0', '2024-06-08T12:00:00Z');
+  it('0.1.0 (promote 0.1.0-rc.2): the stable is latest', { timeout: BUILD_TIMEOUT }, async () => {
+    // rc.2's release was published 06-04 12:00 by the stand-in's clock: soaked long since.
+    const world = await promoted('0.1.0-rc.2', '0.1.0', '2024-06-08T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
     expect(world.tags['0.1.0']).toBe(world.tags['0.1.0-rc.2']);
     await expectGolden(world, '3-0.1.0');
@@ -166,10 +205,8 @@ describe('a release cycle, step by step', () => {
     await expectGolden(world, '5-0.0.4-rc.1');
   });
 
-  it('0.0.4 (promoted): a maintenance stable of an older line does not take latest from 0.1.0', { timeout: BUILD_TIMEOUT }, async () => {
-    const patch = await repo.git(['rev-list', '-n', '1', '0.0.4-rc.1']);
-    await tag('0.0.4', patch, '2024-06-15T10:00:00Z');
-    const world = await release('0.0.4', '2024-06-15T12:00:00Z');
+  it('0.0.4 (promote 0.0.4-rc.1): a maintenance stable of an older line does not take latest from 0.1.0', { timeout: BUILD_TIMEOUT }, async () => {
+    const world = await promoted('0.0.4-rc.1', '0.0.4', '2024-06-15T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
     expect(flags(world)).toEqual([
       { tag: '0.0.4-rc.1', prerelease: true, latest: false },

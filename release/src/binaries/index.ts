@@ -24,9 +24,11 @@ import { trackScratch } from '../interrupt.js';
 import { assertGatesPass, type PreparedRelease } from '../prepare.js';
 import { hashFile, replaceDir, replacedPrefix, writeFileAtomic, writeHashed } from '../files.js';
 import { makeLedger, writeLedger, type LedgerArchive, type LedgerFacts, type ReleaseLedger } from '../ledger.js';
+import { unpackRcBinary, type RcBuild } from '../promote/rc-build.js';
 import { writeArchive, type ArchiveMember } from './archive.js';
-import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan } from './compile.js';
+import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan, type VersionStamp } from './compile.js';
 import { runPool } from './pool.js';
+import { buildPromotedBinary, rcArchivesFor, rcStampFor, type PromotedFrom } from './promote-proof.js';
 import { chooseRunner, findQemuOnPath, proveBinary, type Runner } from './prove.js';
 
 export interface BinariesOptions {
@@ -34,6 +36,11 @@ export interface BinariesOptions {
   readonly signal: AbortSignal;
   /** Where to write the timing of each `go build` (for bench/), if anywhere. */
   readonly trace?: string;
+  /**
+   * The RC a stable is promoted from: each binary is built by the promote proof (the RC's bytes
+   * reproduced, then re-stamped) and its archive records `promotedFrom` (decision 0038).
+   */
+  readonly promoteFrom?: RcBuild;
 }
 
 export interface BinariesResult {
@@ -65,16 +72,19 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
     options.signal.throwIfAborted();
     const [extras, qemu] = await Promise.all([presentFiles(root, config.archives.files), findQemuOnPath()]);
     const host = { os: prepared.toolchain.hostOs, arch: prepared.toolchain.hostArch };
-    const ldflags = releaseLdflags(prepared.versionImportPath, config.version.variables, {
-      version: plan.version,
-      commit: plan.commit,
-      date: plan.date,
-    });
+    const stamp = { version: plan.version, commit: plan.commit, date: plan.date };
+    const ldflags = releaseLdflags(prepared.versionImportPath, config.version.variables, stamp);
+    const spans: CompileSpan[] = [];
+    const compile: CompileStep = options.promoteFrom
+      ? promotedCompile(prepared, options.promoteFrom, { source: root, work, stamp })
+      : async (target, binary, goMaxProcs, signal) => {
+          spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
+          return undefined;
+        };
     const runners = new Map(prepared.matrix.build.map((target) => [target, chooseRunner(target, host, qemu)]));
     const targets = buildOrder(runners);
     const workers = Math.min(availableParallelism(), targets.length);
     const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
-    const spans: CompileSpan[] = [];
     const unproven: string[] = [];
     const finish = { plan, staging, root, extras, mtime: new Date(plan.date), log: options.log };
 
@@ -88,11 +98,12 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
         const dir = join(work, `${target.os}_${assetArch(target)}`);
         await mkdir(dir);
         const binary = join(dir, binaryName(target.os));
-        spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
+        const promotedFrom = await compile(target, binary, goMaxProcs, signal);
         releaseSlot();
         const runner = runners.get(target)!;
         if (runner.kind === 'none') unproven.push(`${formatTarget(target)} (${runner.reason})`);
-        return finishTarget({ ...finish, signal }, target, binary, runner);
+        const archive = await finishTarget({ ...finish, signal }, target, binary, runner);
+        return promotedFrom ? { ...archive, promotedFrom } : archive;
       },
       options.signal,
       { earliestFailureWins: true },
@@ -122,6 +133,40 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
   } finally {
     forget();
   }
+}
+
+/** Writes one target's binary; returns the RC it was proven against, for a promoted stable. */
+type CompileStep = (target: Target, binary: string, goMaxProcs: number, signal: AbortSignal) => Promise<PromotedFrom | undefined>;
+
+/**
+ * The promote proof as the stage's compile step: each target's RC binary is unpacked from the
+ * RC's archive and the stable built beside its reproduction. Refused before any build when the
+ * proof cannot hold (another commit or Go, a target the RC did not release).
+ */
+function promotedCompile(prepared: PreparedRelease, rc: RcBuild, build: { source: string; work: string; stamp: VersionStamp }): CompileStep {
+  const { plan, config } = prepared;
+  const stable = { tag: plan.tag, ...build.stamp };
+  const rcStamp = rcStampFor(rc.ledger, stable, prepared.toolchain.version);
+  const rcArchives = new Map(rcArchivesFor(rc.ledger, prepared.matrix.build).map((archive) => [archive.target, archive]));
+  return async (target, binary, goMaxProcs, signal) => {
+    const archive = rcArchives.get(formatTarget(target))!;
+    const rcBinary = join(build.work, `rc-${target.os}_${assetArch(target)}`, archive.binary.name);
+    await mkdir(dirname(rcBinary));
+    await unpackRcBinary(rc, archive, rcBinary);
+    return buildPromotedBinary({
+      source: build.source,
+      target,
+      mainPackage: config.main,
+      importPath: prepared.versionImportPath,
+      variables: config.version.variables,
+      rc: { tag: rc.ledger.tag, stamp: rcStamp, binary: rcBinary, sha256: archive.binary.sha256 },
+      stable,
+      workDir: build.work,
+      output: binary,
+      goMaxProcs,
+      signal,
+    });
+  };
 }
 
 /**

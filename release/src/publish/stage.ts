@@ -39,14 +39,7 @@ export async function runPublish(prepared: PreparedRelease, options: PublishOpti
   const ledger = await readPublishableLedger(prepared);
   const images = options.only === 'github' ? undefined : builtImages(ledger);
   const origins = githubOrigins(options.env);
-  const client = new GitHubClient({
-    repository: ledger.repo,
-    token: githubToken(options.env),
-    apiOrigin: origins.api,
-    uploadsOrigin: origins.uploads,
-    signal: options.signal,
-    onRateLimit: (wait) => options.log(`GitHub rate limit: waiting ${Math.ceil(wait.waitMs / 1000)} s`),
-  });
+  const client = githubClientFor(ledger.repo, options);
   const registry = images ? await registryClientFor(images.repository, options) : undefined;
   try {
     const [{ world: githubWorld, drafts }, body, registryTags] = await Promise.all([
@@ -91,6 +84,19 @@ export async function runPublish(prepared: PreparedRelease, options: PublishOpti
   } finally {
     await Promise.all([client.close(), registry?.close()]);
   }
+}
+
+/** The release client of `repository`, with the token and origins from the environment (promote's too). */
+export function githubClientFor(repository: string, options: Pick<PublishOptions, 'env' | 'log' | 'signal'>): GitHubClient {
+  const origins = githubOrigins(options.env);
+  return new GitHubClient({
+    repository,
+    token: githubToken(options.env),
+    apiOrigin: origins.api,
+    uploadsOrigin: origins.uploads,
+    signal: options.signal,
+    onRateLimit: (wait) => options.log(`GitHub rate limit: waiting ${Math.ceil(wait.waitMs / 1000)} s`),
+  });
 }
 
 async function notesOf(root: string, ledger: ReleaseLedger): Promise<string> {

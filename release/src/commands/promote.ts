@@ -1,0 +1,130 @@
+/**
+ * `glide-release promote X.Y.Z-rc.N`: the stable X.Y.Z made from its last RC (decision 0041).
+ * It reads git and the RC's GitHub release, runs the stable's gates with the soak from the RC's
+ * publication, tags X.Y.Z on the RC's commit, builds every binary proven to be the RC's but for
+ * the version, the images if the RC had them, then publishes like `publish`. Each step converges,
+ * so a re-run after any failure goes on from where it stopped.
+ */
+import { resolve } from 'node:path';
+import { GlideError } from '#contract';
+import { rcArchivesFor, rcStampFor } from '../binaries/promote-proof.js';
+import { createAnnotatedTag, readRepoFacts, repoRoot } from '../git.js';
+import { assertGatesPass, prepareRelease, type PrepareOptions, type PreparedRelease } from '../prepare.js';
+import { assertRcBuildPublished, assertRcFilesIntact, readRcBuild, type RcBuild } from '../promote/rc-build.js';
+import { assertLastRc, assertStableTagOnRc, formatPromotePlan, parsePromotion, publishedRc, type Promotion } from '../promote/rules.js';
+import type { CliIo } from './io.js';
+
+export interface PromoteCommandOptions {
+  /** The RC, as typed. */
+  readonly rc: string | undefined;
+  readonly dryRun: boolean;
+  readonly prepare: PrepareOptions;
+}
+
+export async function promoteCommand(io: CliIo, options: PromoteCommandOptions): Promise<number> {
+  const promotion = parsePromotion(options.rc);
+  const root = await repoRoot(io.cwd);
+  const outDir = resolve(io.cwd, options.prepare.out ?? resolve(root, 'dist'));
+  const { tags } = await readRepoFacts(root, outDir);
+  const rcTag = tags.find((tag) => tag.name === promotion.rc);
+  if (!rcTag) {
+    throw new GlideError('ENOTAG', `There is no tag "${promotion.rc}" in this repository: only a tagged, published RC is promoted.`, [
+      'Fetch the tags (git fetch --tags) if it was made elsewhere, or check the version.',
+    ]);
+  }
+  const stableTag = tags.find((tag) => tag.name === promotion.stable);
+
+  const env = io.env ?? process.env;
+  const log = (line: string) => io.stderr(`${line}\n`);
+  const { loadConfig } = await import('../config.js');
+  const { config } = await loadConfig(root);
+  const { githubClientFor } = await import('../publish/stage.js');
+  const client = githubClientFor(config.repo, { env, log, signal: io.signal });
+  try {
+    const releases = await client.listReleases();
+    assertLastRc(
+      promotion,
+      tags.map((tag) => tag.name),
+      releases.map((release) => release.tagName),
+    );
+    const { release: rcRelease, publishedAt } = publishedRc(
+      promotion,
+      releases.find((release) => release.tagName === promotion.rc),
+      config.repo,
+    );
+    const githubTagCommit = await client.tagCommit(promotion.stable);
+    assertStableTagOnRc(promotion, rcTag.commit, { git: stableTag?.commit, github: githubTagCommit });
+
+    let prepared = await prepareRelease({
+      ...options.prepare,
+      tag: promotion.stable,
+      rcPublishedAt: new Map([[promotion.rc, publishedAt]]),
+      tagToCreateOn: rcTag,
+    });
+    const rc = await readRcBuild(prepared.outDir, promotion, rcTag.commit);
+    if (options.dryRun) {
+      io.stdout(
+        formatPromotePlan({
+          promotion,
+          gates: prepared.plan.gates,
+          commit: rcTag.commit,
+          tagExists: stableTag !== undefined,
+          githubTagCommit,
+          targets: prepared.plan.targets.length,
+          distros: rc.ledger.images?.distros.map((image) => image.distro) ?? [],
+        }),
+      );
+    }
+    assertGatesPass(prepared.plan, 'promoted');
+    // Refused before tagging: what the proof cannot hold (another Go, a target the RC lacks), or an RC build GitHub does not serve.
+    const { plan } = prepared;
+    rcStampFor(rc.ledger, { tag: plan.tag, version: plan.version, commit: plan.commit, date: plan.date }, prepared.toolchain.version);
+    rcArchivesFor(rc.ledger, prepared.matrix.build);
+    await assertRcFilesIntact(rc);
+    await assertRcBuildPublished(client, rc, rcRelease.assets, prepared.outDir);
+    if (options.dryRun) return 0;
+
+    if (!stableTag) {
+      await createAnnotatedTag(root, promotion.stable, rcTag.commit, `Release ${promotion.stable}`);
+      io.stderr(`tagged ${promotion.stable} on ${rcTag.commit.slice(0, 12)}\n`);
+      // Read again with the tag as git has it: its date ends the soak, and is the mirror's published_at.
+      prepared = await prepareRelease({ ...options.prepare, tag: promotion.stable, rcPublishedAt: new Map([[promotion.rc, publishedAt]]) });
+      assertGatesPass(prepared.plan, 'promoted');
+    }
+    if (githubTagCommit === undefined) throw tagNotOnGithub(promotion, rcTag.commit, config.repo);
+    await buildAndPublish(io, prepared, promotion, rc, { env, log });
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Publish refuses a tag GitHub does not have (decision 0036): said before the build, which the next run does anyway. */
+function tagNotOnGithub(promotion: Promotion, commit: string, repository: string): GlideError {
+  return new GlideError(
+    'ENOTAG',
+    `${promotion.stable} is tagged on ${commit.slice(0, 12)} here, but the tag is not on GitHub (${repository}); nothing was built or published.`,
+    [`Push it (git push origin ${promotion.stable}), then run glide-release promote ${promotion.rc} again: it builds and publishes.`],
+  );
+}
+
+async function buildAndPublish(
+  io: CliIo,
+  prepared: PreparedRelease,
+  promotion: Promotion,
+  rc: RcBuild,
+  { env, log }: { env: NodeJS.ProcessEnv; log: (line: string) => void },
+): Promise<void> {
+  io.stderr(`building ${promotion.stable} for ${prepared.plan.targets.length} targets, proving each against ${promotion.rc}\n`);
+  const { runBinariesStage } = await import('../binaries/index.js');
+  const { ledger } = await runBinariesStage(prepared, { log, signal: io.signal, promoteFrom: rc });
+  io.stderr(`built ${ledger.tag}: every binary is ${promotion.rc}'s but for the version\n`);
+  if (rc.ledger.images) {
+    const { runImagesStage } = await import('../images/stage.js');
+    const report = await runImagesStage(prepared, { log, signal: io.signal });
+    io.stderr(`built ${report.images.length} images of ${promotion.stable}\n`);
+  }
+  const { runPublish } = await import('../publish/stage.js');
+  // Published as the RC was: the whole publish with its images, or the GitHub release alone.
+  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.ledger.images ? {} : { only: 'github' as const }) });
+}
