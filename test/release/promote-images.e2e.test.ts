@@ -59,6 +59,7 @@ describe('glide-release promote of an RC with images', () => {
     const result = await repo.release(['promote', RC, '--out', out], env());
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).not.toContain(TOKEN);
+    expect(result.stderr).toMatch(new RegExp(`proven: \\d+ images of ${STABLE} are ${RC}'s but for glide's layer`));
 
     const ledger = (await readLedger(join(out, STABLE)))!;
     expect(ledger.images?.distros.map((image) => image.distro)).toEqual(rcLedger.images!.distros.map((image) => image.distro));

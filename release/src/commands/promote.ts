@@ -5,10 +5,11 @@
  * the version, the images if the RC had them, then publishes like `publish`. Each step converges,
  * so a re-run after any failure goes on from where it stopped.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GlideError } from '#contract';
 import { rcArchivesFor, rcStampFor } from '../binaries/promote-proof.js';
 import { createAnnotatedTag, readRepoFacts, repoRoot } from '../git.js';
+import { readLedger } from '../ledger.js';
 import { assertGatesPass, prepareRelease, type PrepareOptions, type PreparedRelease } from '../prepare.js';
 import { assertRcBuildPublished, assertRcFilesIntact, readRcBuild, type RcBuild } from '../promote/rc-build.js';
 import { assertLastRc, assertStableTagOnRc, formatPromotePlan, parsePromotion, publishedRc, type Promotion } from '../promote/rules.js';
@@ -123,6 +124,16 @@ async function buildAndPublish(
     const { runImagesStage } = await import('../images/stage.js');
     const report = await runImagesStage(prepared, { log, signal: io.signal });
     io.stderr(`built ${report.images.length} images of ${promotion.stable}\n`);
+    // Before anything is pushed: a stable image that is more than the RC's re-stamped is EIMAGEPROOF.
+    const { imageSetOfRelease, proveStableImages } = await import('../images/promote-proof.js');
+    const stableDir = join(prepared.outDir, prepared.plan.tag);
+    const stableLedger = (await readLedger(stableDir))!;
+    const proof = await proveStableImages(await imageSetOfRelease(rc.releaseDir, rc.ledger), await imageSetOfRelease(stableDir, stableLedger));
+    const platforms = proof.distros.flatMap((distro) => distro.platforms);
+    const shared = new Set(platforms.flatMap((platform) => platform.sharedLayers)).size;
+    io.stderr(
+      `proven: ${platforms.length} images of ${promotion.stable} are ${promotion.rc}'s but for glide's layer and the version label; ${shared} layers under glide's are the RC's own blobs\n`,
+    );
   }
   const { runPublish } = await import('../publish/stage.js');
   // Published as the RC was: the whole publish with its images, or the GitHub release alone.
