@@ -179,7 +179,7 @@ describe('glide-release publish --only github', () => {
   it('refuses without a token, naming the variable and printing no secret', { timeout: TIMEOUT }, async () => {
     const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, '--dry-run'], { GITHUB_TOKEN: '', GH_TOKEN: '' });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('error EGITHUB: publish needs a GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set.');
+    expect(result.stderr).toContain('error EGITHUB: Publishing to GitHub needs a token: GITHUB_TOKEN (or GH_TOKEN) is not set.');
   });
 
   it.each([

@@ -109,7 +109,7 @@ async function notesOf(root: string, ledger: ReleaseLedger): Promise<string> {
 function githubToken(env: NodeJS.ProcessEnv): string {
   const token = env.GITHUB_TOKEN?.trim() || env.GH_TOKEN?.trim();
   if (token) return token;
-  throw new GlideError('EGITHUB', 'publish needs a GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set.', [
+  throw new GlideError('EGITHUB', 'Publishing to GitHub needs a token: GITHUB_TOKEN (or GH_TOKEN) is not set.', [
     'Set GITHUB_TOKEN to a token with "contents: write" on the repository (in GitHub Actions: permissions: contents: write), then run again.',
   ]);
 }
