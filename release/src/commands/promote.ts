@@ -1,8 +1,8 @@
 /**
  * `glide-release promote X.Y.Z-rc.N`: the stable X.Y.Z made from its last RC (decision 0041).
  * It reads git and the RC's GitHub release, runs the stable's gates with the soak from the RC's
- * publication, tags X.Y.Z on the RC's commit, builds every binary proven to be the RC's but for
- * the version, the images if the RC had them, then publishes like `publish`. Each step converges,
+ * publication, tags X.Y.Z on the RC's commit, builds every binary proven to be the RC's (from the
+ * mirror, or downloaded from its release) but for the version, the images if the RC had them, then publishes like `publish`. Each step converges,
  * so a re-run after any failure goes on from where it stopped.
  */
 import { join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { readLedger } from '../ledger.js';
 import { assertGatesPass, prepareRelease, type PrepareOptions, type PreparedRelease } from '../prepare.js';
 import { assertRcBuildPublished, assertRcFilesIntact, readRcBuild, type RcBuild } from '../promote/rc-build.js';
 import { assertLastRc, assertStableTagOnRc, formatPromotePlan, parsePromotion, publishedRc, type Promotion } from '../promote/rules.js';
+import type { GitHubClient } from '../github/client.js';
 import type { CliIo } from './io.js';
 
 export interface PromoteCommandOptions {
@@ -62,7 +63,9 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
       rcPublishedAt: new Map([[promotion.rc, publishedAt]]),
       tagToCreateOn: rcTag,
     });
-    const rc = await readRcBuild(prepared.outDir, promotion, rcTag.commit);
+    const rc =
+      (await readRcBuild(prepared.outDir, promotion, rcTag.commit)) ??
+      (await fetchRc(prepared, promotion, { client, releaseId: rcRelease.id, commit: rcTag.commit, repository: config.images.repository, log, signal: io.signal }));
     if (options.dryRun) {
       io.stdout(
         formatPromotePlan({
@@ -72,15 +75,15 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
           tagExists: stableTag !== undefined,
           githubTagCommit,
           targets: prepared.plan.targets.length,
-          distros: rc.ledger.images?.distros.map((image) => image.distro) ?? [],
+          distros: rc.facts.images?.distros.map((image) => image.distro) ?? [],
         }),
       );
     }
     assertGatesPass(prepared.plan, 'promoted');
     // Refused before tagging: what the proof cannot hold (another Go, a target the RC lacks), or an RC build GitHub does not serve.
     const { plan } = prepared;
-    rcStampFor(rc.ledger, { tag: plan.tag, version: plan.version, commit: plan.commit, date: plan.date }, prepared.toolchain.version);
-    rcArchivesFor(rc.ledger, prepared.matrix.build);
+    rcStampFor(rc.facts, { tag: plan.tag, version: plan.version, commit: plan.commit, date: plan.date }, prepared.toolchain.version);
+    rcArchivesFor(rc.facts, prepared.matrix.build);
     await assertRcFilesIntact(rc);
     await assertRcBuildPublished(client, rc, rcRelease.assets, prepared.outDir);
     if (options.dryRun) return 0;
@@ -98,6 +101,19 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
   } finally {
     await client.close();
   }
+}
+
+/** The RC's build from its GitHub release, when the mirror has none (decision 0046); refused for an RC published with images. */
+async function fetchRc(
+  prepared: PreparedRelease,
+  promotion: Promotion,
+  options: { client: GitHubClient; releaseId: number; commit: string; repository: string; log: (line: string) => void; signal: AbortSignal },
+): Promise<RcBuild> {
+  const { fetchRcBuild, rcImageTags, rcImagesNotBuilt } = await import('../promote/rc-fetch.js');
+  const images = await rcImageTags(options.repository, promotion.rc, options.signal);
+  if (images.length > 0) throw rcImagesNotBuilt(promotion.rc, options.repository, images, prepared.outDir);
+  // The commit's date, as the build stamps it: a wrong one fails the proof, whose rebuild must give the RC's bytes.
+  return fetchRcBuild({ ...options, outDir: prepared.outDir, promotion, date: prepared.plan.date });
 }
 
 /** Publish refuses a tag GitHub does not have (decision 0036): said before the build, which the next run does anyway. */
@@ -120,7 +136,7 @@ async function buildAndPublish(
   const { runBinariesStage } = await import('../binaries/index.js');
   const { ledger } = await runBinariesStage(prepared, { log, signal: io.signal, promoteFrom: rc });
   io.stderr(`built ${ledger.tag}: every binary is ${promotion.rc}'s but for the version\n`);
-  if (rc.ledger.images) {
+  if (rc.facts.images) {
     const { runImagesStage } = await import('../images/stage.js');
     const report = await runImagesStage(prepared, { log, signal: io.signal });
     io.stderr(`built ${report.images.length} images of ${promotion.stable}\n`);
@@ -128,7 +144,7 @@ async function buildAndPublish(
     const { imageSetOfRelease, proveStableImages } = await import('../images/promote-proof.js');
     const stableDir = join(prepared.outDir, prepared.plan.tag);
     const stableLedger = (await readLedger(stableDir))!;
-    const proof = await proveStableImages(await imageSetOfRelease(rc.releaseDir, rc.ledger), await imageSetOfRelease(stableDir, stableLedger));
+    const proof = await proveStableImages(await imageSetOfRelease(rc.releaseDir, rc.facts), await imageSetOfRelease(stableDir, stableLedger));
     const platforms = proof.distros.flatMap((distro) => distro.platforms);
     const shared = new Set(platforms.flatMap((platform) => platform.sharedLayers)).size;
     io.stderr(
@@ -137,5 +153,5 @@ async function buildAndPublish(
   }
   const { runPublish } = await import('../publish/stage.js');
   // Published as the RC was: the whole publish with its images, or the GitHub release alone.
-  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.ledger.images ? {} : { only: 'github' as const }) });
+  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.facts.images ? {} : { only: 'github' as const }) });
 }
