@@ -106,7 +106,7 @@ describe("the RC's build against its GitHub release", () => {
   it('names an asset that is missing or holds other bytes', () => {
     const digests = new Map([['glide_0.1.0-rc.2_linux_amd64.tar.gz', `sha256:${sha('9')}`]]);
     expect(publishedDifferences(ledger, digests)).toEqual([
-      `glide_0.1.0-rc.2_linux_amd64.tar.gz is sha256:${sha('9')} on GitHub, but sha256:${sha('1')} in 0.1.0-rc.2/release.json`,
+      `glide_0.1.0-rc.2_linux_amd64.tar.gz is sha256:${sha('9')} on GitHub, but sha256:${sha('1')} in 0.1.0-rc.2's build`,
       'glide_0.1.0-rc.2_checksums.txt is not an asset of the release',
     ]);
   });

@@ -14,6 +14,7 @@ import { assertGatesPass, prepareRelease, type PrepareOptions, type PreparedRele
 import { assertRcBuildPublished, assertRcFilesIntact, readRcBuild, type RcBuild } from '../promote/rc-build.js';
 import { assertLastRc, assertStableTagOnRc, formatPromotePlan, parsePromotion, publishedRc, type Promotion } from '../promote/rules.js';
 import type { GitHubClient } from '../github/client.js';
+import type { ImageSet } from '../images/promote-proof.js';
 import type { CliIo } from './io.js';
 
 export interface PromoteCommandOptions {
@@ -65,7 +66,7 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
     });
     const rc =
       (await readRcBuild(prepared.outDir, promotion, rcTag.commit)) ??
-      (await fetchRc(prepared, promotion, { client, releaseId: rcRelease.id, commit: rcTag.commit, repository: config.images.repository, log, signal: io.signal }));
+      (await fetchRc(prepared, promotion, { client, releaseId: rcRelease.id, commit: rcTag.commit, log, signal: io.signal }));
     if (options.dryRun) {
       io.stdout(
         formatPromotePlan({
@@ -75,7 +76,7 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
           tagExists: stableTag !== undefined,
           githubTagCommit,
           targets: prepared.plan.targets.length,
-          distros: rc.facts.images?.distros.map((image) => image.distro) ?? [],
+          distros: rc.imageDistros,
         }),
       );
     }
@@ -103,17 +104,16 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
   }
 }
 
-/** The RC's build from its GitHub release, when the mirror has none (decision 0046); refused for an RC published with images. */
+/** The RC's build from its GitHub release, and its images' distros from the registry, when the mirror has no build of it (decision 0046). */
 async function fetchRc(
   prepared: PreparedRelease,
   promotion: Promotion,
-  options: { client: GitHubClient; releaseId: number; commit: string; repository: string; log: (line: string) => void; signal: AbortSignal },
+  options: { client: GitHubClient; releaseId: number; commit: string; log: (line: string) => void; signal: AbortSignal },
 ): Promise<RcBuild> {
-  const { fetchRcBuild, rcImageTags, rcImagesNotBuilt } = await import('../promote/rc-fetch.js');
-  const images = await rcImageTags(options.repository, promotion.rc, options.signal);
-  if (images.length > 0) throw rcImagesNotBuilt(promotion.rc, options.repository, images, prepared.outDir);
+  const { fetchRcBuild, rcImageDistros } = await import('../promote/rc-fetch.js');
+  const imageDistros = await rcImageDistros(prepared.config.images.repository, promotion.rc, options.signal);
   // The commit's date, as the build stamps it: a wrong one fails the proof, whose rebuild must give the RC's bytes.
-  return fetchRcBuild({ ...options, outDir: prepared.outDir, promotion, date: prepared.plan.date });
+  return fetchRcBuild({ ...options, outDir: prepared.outDir, promotion, date: prepared.plan.date, imageDistros });
 }
 
 /** Publish refuses a tag GitHub does not have (decision 0036): said before the build, which the next run does anyway. */
@@ -136,7 +136,7 @@ async function buildAndPublish(
   const { runBinariesStage } = await import('../binaries/index.js');
   const { ledger } = await runBinariesStage(prepared, { log, signal: io.signal, promoteFrom: rc });
   io.stderr(`built ${ledger.tag}: every binary is ${promotion.rc}'s but for the version\n`);
-  if (rc.facts.images) {
+  if (rc.imageDistros.length > 0) {
     const { runImagesStage } = await import('../images/stage.js');
     const report = await runImagesStage(prepared, { log, signal: io.signal });
     io.stderr(`built ${report.images.length} images of ${promotion.stable}\n`);
@@ -144,7 +144,9 @@ async function buildAndPublish(
     const { imageSetOfRelease, proveStableImages } = await import('../images/promote-proof.js');
     const stableDir = join(prepared.outDir, prepared.plan.tag);
     const stableLedger = (await readLedger(stableDir))!;
-    const proof = await proveStableImages(await imageSetOfRelease(rc.releaseDir, rc.facts), await imageSetOfRelease(stableDir, stableLedger));
+    const proof = await withRcImages(rc, prepared.config.images.repository, io.signal, async (rcImages) =>
+      proveStableImages(rcImages, await imageSetOfRelease(stableDir, stableLedger)),
+    );
     const platforms = proof.distros.flatMap((distro) => distro.platforms);
     const shared = new Set(platforms.flatMap((platform) => platform.sharedLayers)).size;
     io.stderr(
@@ -153,5 +155,20 @@ async function buildAndPublish(
   }
   const { runPublish } = await import('../publish/stage.js');
   // Published as the RC was: the whole publish with its images, or the GitHub release alone.
-  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.facts.images ? {} : { only: 'github' as const }) });
+  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.imageDistros.length > 0 ? {} : { only: 'github' as const }) });
+}
+
+/** The RC's images for the proof: its layout in the mirror, or (downloaded from GitHub, no layout) its registry, read anonymously. */
+async function withRcImages<T>(rc: RcBuild, repository: string, signal: AbortSignal, use: (images: ImageSet) => Promise<T>): Promise<T> {
+  const { imageSetOfRegistry, imageSetOfRelease } = await import('../images/promote-proof.js');
+  if (rc.source === 'mirror') return use(await imageSetOfRelease(rc.releaseDir, rc.facts));
+  const { RegistryClient } = await import('../../../src/registry/client.js');
+  const { parseImageReference } = await import('../../../src/registry/reference.js');
+  const target = parseImageReference(repository);
+  const registry = new RegistryClient({ registry: target.registry, signal });
+  try {
+    return await use(await imageSetOfRegistry(registry, target.repository, rc.facts.version, rc.imageDistros));
+  } finally {
+    await registry.close();
+  }
 }

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GlideError } from '#contract';
+import { GlideError, type Distro } from '#contract';
 import { createTarGzMemberExtractor, extractZipMember } from '../../../src/install/extract.js';
 import { hashFile } from '../files.js';
 import type { GitHubAsset, GitHubClient } from '../github/client.js';
@@ -29,6 +29,8 @@ export interface RcBuild {
   readonly releaseDir: string;
   /** Where the facts come from: the ledger of a build in the mirror, or the RC's GitHub release (downloaded, no ledger). */
   readonly source: 'mirror' | 'github';
+  /** The distros of the RC's published images (its ledger's, or its `{rc}-{distro}` tags in the registry); empty when it had none. */
+  readonly imageDistros: readonly Distro[];
 }
 
 export function rebuildAdvice(rc: string, outDir: string): string {
@@ -41,7 +43,7 @@ export async function readRcBuild(outDir: string, promotion: Promotion, rcCommit
   const ledger = await readLedger(releaseDir);
   if (!ledger) return undefined;
   assertLedgerOf(ledger, { tag: promotion.rc, commit: rcCommit }, releaseDir);
-  return { facts: ledger, releaseDir, source: 'mirror' };
+  return { facts: ledger, releaseDir, source: 'mirror', imageDistros: ledger.images?.distros.map((image) => image.distro) ?? [] };
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { archiveFormat, binaryName, checksumsName, DISTROS, formatTarget, GlideError, imageTag, parseArchiveName, parseChecksums, type Target } from '#contract';
+import { archiveFormat, binaryName, checksumsName, DISTROS, formatTarget, GlideError, imageTag, parseArchiveName, parseChecksums, type Distro, type Target } from '#contract';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { parseImageReference } from '../../../src/registry/reference.js';
 import { parseBuildInfo } from '../binaries/promote-proof.js';
@@ -33,6 +33,8 @@ export interface FetchRcOptions {
   /** The RC tag's commit, and that commit's date: the stamp its build put in every binary. */
   readonly commit: string;
   readonly date: string;
+  /** The distros of the RC's images in the registry (rcImageDistros). */
+  readonly imageDistros: readonly Distro[];
   readonly log: (line: string) => void;
   readonly signal: AbortSignal;
 }
@@ -107,7 +109,7 @@ export async function fetchRcBuild(options: FetchRcOptions): Promise<RcBuild> {
     // Only a folder with no ledger is replaced here (one with a ledger is read, never fetched over): an earlier fetch.
     await replaceDir(scratch, releaseDir);
     options.log(`downloaded ${rc} into ${releaseDir}: every file is what its GitHub release's digests and checksums say`);
-    return { facts: build, releaseDir, source: 'github' };
+    return { facts: build, releaseDir, source: 'github', imageDistros: options.imageDistros };
   } catch (error) {
     await rm(scratch, { recursive: true, force: true });
     throw error;
@@ -175,25 +177,16 @@ function notChecksums(name: string, size: number): GlideError {
 }
 
 /**
- * The RC's `{rc}-{distro}` image tags in `repository`, read anonymously: GitHub cannot say
- * whether the RC was published with images, its registry can.
+ * The distros of the RC's images in `repository` (its `{rc}-{distro}` tags), read anonymously:
+ * GitHub cannot say whether the RC was published with images, its registry can.
  */
-export async function rcImageTags(repository: string, rc: string, signal: AbortSignal): Promise<string[]> {
+export async function rcImageDistros(repository: string, rc: string, signal: AbortSignal): Promise<Distro[]> {
   const target = parseImageReference(repository);
   const registry = new RegistryClient({ registry: target.registry, signal });
   try {
     const tags = new Set(await registry.listTags(target.repository));
-    return DISTROS.map((distro) => imageTag(rc, distro)).filter((tag) => tags.has(tag));
+    return DISTROS.filter((distro) => tags.has(imageTag(rc, distro)));
   } finally {
     await registry.close();
   }
-}
-
-/** Pure: the refusal of an RC published with images whose build is not in the mirror: the stable's images are proven against the RC's own. */
-export function rcImagesNotBuilt(rc: string, repository: string, tags: readonly string[], outDir: string): GlideError {
-  return new GlideError(
-    'ERCNOTBUILT',
-    `${rc} was published with images (${tags.map((tag) => `${repository}:${tag}`).join(', ')}), and its build is not in ${outDir}: promote proves the stable's images against the RC's image layout, which it does not download.`,
-    [rebuildAdvice(rc, outDir)],
-  );
 }
