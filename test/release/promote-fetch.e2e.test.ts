@@ -95,7 +95,9 @@ describe('glide-release promote from a fresh clone: the RC from its GitHub relea
       const mirror = await emptyMirror();
       const result = await expectRefused(mirror, 'ECHECKSUM');
       const served = createHash('sha256').update(tampered).digest('hex');
-      expect(result.stderr).toContain(`${assetName(archive.path)} downloaded from ${RC}'s GitHub release hashes to sha256:${served}, but GitHub's digest of it is sha256:${archive.sha256}`);
+      expect(result.stderr).toContain(
+        `${assetName(archive.path)} downloaded from ${RC}'s GitHub release hashes to sha256:${served}, but GitHub's digest of it is sha256:${archive.sha256}`,
+      );
     } finally {
       await github.tamperAsset(RC, assetName(archive.path), original);
     }
@@ -112,7 +114,11 @@ describe('glide-release promote from a fresh clone: the RC from its GitHub relea
     const rcFiles = (await readdir(join(mirror, RC))).sort();
     expect(rcFiles).toEqual(rcLedger.artifacts.map((artifact) => assetName(artifact.path)).sort());
     for (const artifact of rcLedger.artifacts) {
-      expect(createHash('sha256').update(await readFile(join(mirror, artifact.path))).digest('hex')).toBe(artifact.sha256);
+      expect(
+        createHash('sha256')
+          .update(await readFile(join(mirror, artifact.path)))
+          .digest('hex'),
+      ).toBe(artifact.sha256);
     }
     await expect(stat(join(mirror, RC, 'release.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await readdir(mirror)).filter((name) => name.startsWith('.'))).toEqual([]);
@@ -137,6 +143,8 @@ describe('glide-release promote from a fresh clone: the RC from its GitHub relea
     const result = await run(['build', '--tag', RC], mirror);
     expect(result.exitCode, result.all).toBe(0);
     const rebuilt = (await readLedger(join(mirror, RC)))!;
-    expect(rebuilt.artifacts.map((artifact) => [artifact.path, artifact.sha256])).toEqual(rcLedger.artifacts.map((artifact) => [artifact.path, artifact.sha256]));
+    expect(rebuilt.artifacts.map((artifact) => [artifact.path, artifact.sha256])).toEqual(
+      rcLedger.artifacts.map((artifact) => [artifact.path, artifact.sha256]),
+    );
   });
 });

@@ -155,7 +155,14 @@ async function buildAndPublish(
   }
   const { runPublish } = await import('../publish/stage.js');
   // Published as the RC was: the whole publish with its images, or the GitHub release alone.
-  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.imageDistros.length > 0 ? {} : { only: 'github' as const }) });
+  await runPublish(prepared, {
+    dryRun: false,
+    env,
+    log,
+    out: io.stdout,
+    signal: io.signal,
+    ...(rc.imageDistros.length > 0 ? {} : { only: 'github' as const }),
+  });
 }
 
 /** The RC's images for the proof: its layout in the mirror, or (downloaded from GitHub, no layout) its registry, read anonymously. */

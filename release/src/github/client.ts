@@ -493,7 +493,7 @@ export class GitHubClient {
       return {
         // The tap is synchronous: the bytes are on disk before the next chunk is read.
         write: (chunk) => {
-          for (let written = 0; written < chunk.byteLength; ) written += writeSync(file, chunk, written);
+          for (let written = 0; written < chunk.byteLength;) written += writeSync(file, chunk, written);
         },
       };
     };

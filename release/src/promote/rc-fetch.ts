@@ -8,7 +8,19 @@
  */
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { archiveFormat, binaryName, checksumsName, DISTROS, formatTarget, GlideError, imageTag, parseArchiveName, parseChecksums, type Distro, type Target } from '#contract';
+import {
+  archiveFormat,
+  binaryName,
+  checksumsName,
+  DISTROS,
+  formatTarget,
+  GlideError,
+  imageTag,
+  parseArchiveName,
+  parseChecksums,
+  type Distro,
+  type Target,
+} from '#contract';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { parseImageReference } from '../../../src/registry/reference.js';
 import { parseBuildInfo } from '../binaries/promote-proof.js';
@@ -92,9 +104,11 @@ export async function fetchRcBuild(options: FetchRcOptions): Promise<RcBuild> {
     await rm(unpacked, { recursive: true, force: true });
     const goVersions = [...new Set(facts.map((archive) => archive.goVersion))];
     if (goVersions.length !== 1) {
-      throw new GlideError('ENOTREPRODUCIBLE', `${rc}'s binaries were built with several Go versions (${goVersions.join(', ')}): no one rebuild can reproduce them.`, [
-        'Release a new RC, built by glide-release with one Go.',
-      ]);
+      throw new GlideError(
+        'ENOTREPRODUCIBLE',
+        `${rc}'s binaries were built with several Go versions (${goVersions.join(', ')}): no one rebuild can reproduce them.`,
+        ['Release a new RC, built by glide-release with one Go.'],
+      );
     }
     const build: RcFacts = {
       tag: rc,
