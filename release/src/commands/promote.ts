@@ -2,8 +2,9 @@
  * `glide-release promote X.Y.Z-rc.N`: the stable X.Y.Z made from its last RC (decision 0041).
  * It reads git and the RC's GitHub release, runs the stable's gates with the soak from the RC's
  * publication, tags X.Y.Z on the RC's commit, builds every binary proven to be the RC's (from the
- * mirror, or downloaded from its release) but for the version, the images if the RC had them, then publishes like `publish`. Each step converges,
- * so a re-run after any failure goes on from where it stopped.
+ * mirror, else downloaded from its release: decision 0046) but for the version, the images if the
+ * RC had them, then publishes like `publish`. Each step converges, so a re-run after any failure
+ * goes on from where it stopped.
  */
 import { join, resolve } from 'node:path';
 import { GlideError } from '#contract';
