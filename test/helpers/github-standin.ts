@@ -148,6 +148,11 @@ export interface GitHubStandin {
   snapshot(): WorldSnapshot;
   /** `git push origin {tag}`: GitHub learns the tag names `commit` (a test that steps through releases pushes each in turn). */
   pushTag(tag: string, commit: string): void;
+  /**
+   * Replaces the bytes the CDN serves for an uploaded asset of `tag`, keeping its
+   * record and `digest`: storage that went bad, for a test that a download is checked.
+   */
+  tamperAsset(tag: string, name: string, content: Buffer | string): Promise<void>;
   /** Schema violations so far, cleared: for a test that sends a bad request on purpose. */
   takeViolations(): SchemaViolation[];
   /** Rejects, after closing, if any request or response broke the schema and was not taken. */
@@ -844,6 +849,11 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     },
     pushTag(tag, commit) {
       tags.set(tag, commit);
+    },
+    async tamperAsset(tag, name, content) {
+      const asset = releases.find((release) => release.tag === tag)?.assets.find((candidate) => candidate.name === name);
+      if (!asset?.file) throw new Error(`the stand-in has no uploaded asset ${name} on ${tag}`);
+      await writeFile(asset.file, content);
     },
     takeViolations() {
       return violations.splice(0);

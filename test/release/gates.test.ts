@@ -49,6 +49,21 @@ describe('release gates: each error code has a case that triggers it', () => {
       input({ tag: '0.0.2-rc.3', tags: [tag('0.0.2-rc.1'), tag('0.0.2-rc.2'), tag('0.0.2')] }),
       ['EVERSIONREGRESSION'],
     ],
+    [
+      'EVERSIONREGRESSION: an rc tagged after its stable on the same commit is a new release, not a rebuild',
+      input({ tag: '0.0.2-rc.3', tags: [tag('0.0.2-rc.1', A, 12), tag('0.0.2-rc.2', A, 10), tag('0.0.2', A, 5), tag('0.0.2-rc.3', A, 1)] }),
+      ['EVERSIONREGRESSION'],
+    ],
+    [
+      'EVERSIONREGRESSION: rebuilding an rc whose stable is on another commit',
+      input({ tag: '0.0.2-rc.1', tags: [tag('0.0.2-rc.1', A, 10), tag('0.0.2', B, 5)] }),
+      ['EVERSIONREGRESSION'],
+    ],
+    [
+      'EVERSIONREGRESSION: rebuilding an rc that a later rc superseded',
+      input({ tag: '0.0.2-rc.1', tags: [tag('0.0.2-rc.1', A, 10), tag('0.0.2-rc.2', A, 8), tag('0.0.2', A, 5)] }),
+      ['EVERSIONREGRESSION'],
+    ],
     ['EVERSIONREGRESSION: lower patch in the line', input({ tag: '0.0.2-rc.1', tags: [tag('0.0.3')] }), ['EVERSIONREGRESSION']],
     ['EVERSIONREGRESSION: lower rc than the line has', input({ tag: '0.1.0-rc.1', tags: [tag('0.1.1-rc.1')] }), ['EVERSIONREGRESSION']],
     ['ESTABLEWITHOUTRC', input({ tag: '0.1.0' }), ['ESTABLEWITHOUTRC']],
@@ -76,6 +91,10 @@ describe('release gates: what passes', () => {
     ['a stable on its soaked last rc', input({ tag: '0.0.2', tags: [tag('0.0.2-rc.1', B, 20), tag('0.0.2-rc.2', A, 4)] })],
     ['a new minor after a stable', input({ tag: '0.1.0-rc.1', tags: [tag('0.0.3'), tag('0.0.3-rc.2')] })],
     ['a maintenance release of an older line', input({ tag: '0.0.4-rc.1', tags: [tag('0.0.3'), tag('0.1.0')] })],
+    [
+      'a rebuild of the rc its stable was promoted from (same commit, tagged before the stable)',
+      input({ tag: '0.0.2-rc.2', tags: [tag('0.0.2-rc.1', B, 20), tag('0.0.2-rc.2', A, 10), tag('0.0.2', A, 5)] }),
+    ],
     ['a stable without rc when requireRc is false', input({ tag: '0.1.0', requireRc: false })],
     ['soakDays 0', input({ tag: '0.1.0', soakDays: 0, tags: [tag('0.1.0-rc.1', A, 0)] })],
     ['an unrelated tag beside releases', input({ tag: '0.1.0-rc.1', tags: [tag('docs-v2'), tag('v0.9.0')] })],

@@ -3,7 +3,7 @@
  * stand-in (API, uploads, CDN on 127.0.0.1, every exchange checked against the REST schema).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -388,6 +388,24 @@ describe('where the token goes', () => {
     await failure(client!.assetDigest(asset!));
 
     expect(standin.log.filter((request) => request.host === 'cdn').map(({ method, authorization }) => [method, authorization])).toEqual([['GET', false]]);
+  });
+});
+
+describe('downloading assets', () => {
+  it('downloads to a file, streamed and hashed, the same bytes after a 5xx retry', async () => {
+    const content = 'sha256-of-me\n'.repeat(10_000);
+    const standin = await start([await draftWith({ 'glide_v0.1.0_linux_amd64.tar.gz': content })]);
+    standin.injectFault('repos/get-release-asset', { kind: 'server-error', status: 502 });
+    connect();
+    const [asset] = (await draftOf()).assets;
+    const path = join(dir, 'downloaded');
+
+    const digest = await client!.downloadAssetToFile(asset!, path);
+
+    expect(await readFile(path, 'utf8')).toBe(content);
+    expect(digest).toBe(`sha256:${createHash('sha256').update(content).digest('hex')}`);
+    expect(digest).toBe(asset!.digest);
+    expect(client!.stats.retries).toBe(1);
   });
 });
 

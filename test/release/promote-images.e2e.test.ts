@@ -82,4 +82,30 @@ describe('glide-release promote of an RC with images', () => {
     expect(github.log.slice(logged).filter((request) => request.method !== 'GET')).toEqual([]);
     expect(await registryTags(registry.host)).toEqual(tags);
   });
+
+  it(
+    "from an empty --out: the RC's archives come from GitHub and its images from the registry, and the stable is proven against them",
+    { timeout: TIMEOUT },
+    async () => {
+      // After the promote above, as a fresh CI runner would re-run it: the RC's build is not at hand.
+      const tags = await registryTags(registry.host);
+      const world = github.snapshot();
+      const mirror = await mkdtemp(join(tmpdir(), 'glide-promote-images-fresh-'));
+      try {
+        const logged = github.log.length;
+        const result = await repo.release(['promote', RC, '--out', mirror], env());
+        expect(result.exitCode, result.all).toBe(0);
+        expect(result.stderr).toContain(`downloading ${RC}'s`);
+        expect(result.stderr).toMatch(new RegExp(`proven: \\d+ images of ${STABLE} are ${RC}'s but for glide's layer`));
+        // The same stable again: nothing to write anywhere.
+        expect(github.log.slice(logged).filter((request) => request.method !== 'GET')).toEqual([]);
+        expect(github.snapshot()).toEqual(world);
+        expect(await registryTags(registry.host)).toEqual(tags);
+        const ledger = (await readLedger(join(mirror, STABLE)))!;
+        expect(ledger.images?.distros.map((image) => image.distro)).toEqual(rcLedger.images!.distros.map((image) => image.distro));
+      } finally {
+        await rm(mirror, { recursive: true, force: true });
+      }
+    },
+  );
 });

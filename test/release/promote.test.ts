@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { GlideError } from '#contract';
 import { main } from '../../release/src/cli.js';
 import type { ReleaseLedger } from '../../release/src/ledger.js';
+import type { GitHubAsset } from '../../release/src/github/client.js';
 import { publishedDifferences } from '../../release/src/promote/rc-build.js';
+import { rcAssetsOf } from '../../release/src/promote/rc-fetch.js';
 import { assertLastRc, assertStableTagOnRc, formatPromotePlan, higherRc, parsePromotion, publishedRc } from '../../release/src/promote/rules.js';
 
 const sha = (c: string) => c.repeat(64);
@@ -106,9 +108,35 @@ describe("the RC's build against its GitHub release", () => {
   it('names an asset that is missing or holds other bytes', () => {
     const digests = new Map([['glide_0.1.0-rc.2_linux_amd64.tar.gz', `sha256:${sha('9')}`]]);
     expect(publishedDifferences(ledger, digests)).toEqual([
-      `glide_0.1.0-rc.2_linux_amd64.tar.gz is sha256:${sha('9')} on GitHub, but sha256:${sha('1')} in 0.1.0-rc.2/release.json`,
+      `glide_0.1.0-rc.2_linux_amd64.tar.gz is sha256:${sha('9')} on GitHub, but sha256:${sha('1')} in 0.1.0-rc.2's build`,
       'glide_0.1.0-rc.2_checksums.txt is not an asset of the release',
     ]);
+  });
+});
+
+describe("the RC's assets promote downloads", () => {
+  const asset = (name: string, state = 'uploaded'): GitHubAsset => ({ id: name.length, name, size: 1, digest: null, state, url: '', browserDownloadUrl: '' });
+
+  it("takes its checksums file and its own archives, each with its target; never another version's, an unfinished upload or anything else", () => {
+    const found = rcAssetsOf('0.1.0-rc.2', [
+      asset('glide_v0.1.0-rc.2_checksums.txt'),
+      asset('glide_v0.1.0-rc.2_linux_amd64.tar.gz'),
+      asset('glide_v0.1.0-rc.2_windows_amd64.zip'),
+      asset('glide_v0.1.0-rc.2_darwin_arm64.tar.gz', 'open'),
+      asset('glide_v0.1.0-rc.1_linux_arm64.tar.gz'),
+      asset('glide_v0.1.0-rc.2_windows_arm64.tar.gz'),
+      asset('../../glide_v0.1.0-rc.2_linux_amd64.tar.gz'),
+      asset('notes.txt'),
+    ]);
+    expect(found.checksums?.name).toBe('glide_v0.1.0-rc.2_checksums.txt');
+    expect(found.archives.map(({ asset: { name }, target }) => [name, target])).toEqual([
+      ['glide_v0.1.0-rc.2_linux_amd64.tar.gz', { os: 'linux', arch: 'amd64' }],
+      ['glide_v0.1.0-rc.2_windows_amd64.zip', { os: 'windows', arch: 'amd64' }],
+    ]);
+  });
+
+  it('finds no checksums file when the release has none (promote refuses: archives it cannot check)', () => {
+    expect(rcAssetsOf('0.1.0-rc.2', [asset('glide_v0.1.0-rc.2_linux_amd64.tar.gz')]).checksums).toBeUndefined();
   });
 });
 

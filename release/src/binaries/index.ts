@@ -146,8 +146,8 @@ type CompileStep = (target: Target, binary: string, goMaxProcs: number, signal: 
 function promotedCompile(prepared: PreparedRelease, rc: RcBuild, build: { source: string; work: string; stamp: VersionStamp }): CompileStep {
   const { plan, config } = prepared;
   const stable = { tag: plan.tag, ...build.stamp };
-  const rcStamp = rcStampFor(rc.ledger, stable, prepared.toolchain.version);
-  const rcArchives = new Map(rcArchivesFor(rc.ledger, prepared.matrix.build).map((archive) => [archive.target, archive]));
+  const rcStamp = rcStampFor(rc.facts, stable, prepared.toolchain.version);
+  const rcArchives = new Map(rcArchivesFor(rc.facts, prepared.matrix.build).map((archive) => [archive.target, archive]));
   return async (target, binary, goMaxProcs, signal) => {
     const archive = rcArchives.get(formatTarget(target))!;
     const rcBinary = join(build.work, `rc-${target.os}_${assetArch(target)}`, archive.binary.name);
@@ -159,7 +159,7 @@ function promotedCompile(prepared: PreparedRelease, rc: RcBuild, build: { source
       mainPackage: config.main,
       importPath: prepared.versionImportPath,
       variables: config.version.variables,
-      rc: { tag: rc.ledger.tag, stamp: rcStamp, binary: rcBinary, sha256: archive.binary.sha256 },
+      rc: { tag: rc.facts.tag, stamp: rcStamp, binary: rcBinary, sha256: archive.binary.sha256 },
       stable,
       workDir: build.work,
       output: binary,

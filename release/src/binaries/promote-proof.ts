@@ -9,7 +9,8 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assetArch, binaryName, formatTarget, GlideError, type Target } from '#contract';
 import { hashFile } from '../files.js';
-import type { LedgerArchive, ReleaseLedger } from '../ledger.js';
+import type { ReleaseLedger } from '../ledger.js';
+import type { RcArchive, RcFacts } from '../promote/rc-build.js';
 import { readBuildInfoText } from '../toolchain.js';
 import { compileTarget, releaseLdflags, type VersionStamp, type VersionVariables } from './compile.js';
 
@@ -63,7 +64,7 @@ export function rcStampFor(
  * Pure: the RC's archive of each target the stable builds, in the targets' order; refused when
  * the RC released no binary for one (nothing to prove that target's stable against).
  */
-export function rcArchivesFor(rc: Pick<ReleaseLedger, 'tag' | 'artifacts'>, targets: readonly Target[]): LedgerArchive[] {
+export function rcArchivesFor(rc: Pick<RcFacts, 'tag' | 'artifacts'>, targets: readonly Target[]): RcArchive[] {
   const byTarget = new Map(rc.artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [[artifact.target, artifact] as const] : [])));
   const missing = targets.map(formatTarget).filter((target) => !byTarget.has(target));
   if (missing.length > 0) {

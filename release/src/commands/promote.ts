@@ -1,9 +1,10 @@
 /**
  * `glide-release promote X.Y.Z-rc.N`: the stable X.Y.Z made from its last RC (decision 0041).
  * It reads git and the RC's GitHub release, runs the stable's gates with the soak from the RC's
- * publication, tags X.Y.Z on the RC's commit, builds every binary proven to be the RC's but for
- * the version, the images if the RC had them, then publishes like `publish`. Each step converges,
- * so a re-run after any failure goes on from where it stopped.
+ * publication, tags X.Y.Z on the RC's commit, builds every binary proven to be the RC's (from the
+ * mirror, else downloaded from its release: decision 0046) but for the version, the images if the
+ * RC had them, then publishes like `publish`. Each step converges, so a re-run after any failure
+ * goes on from where it stopped.
  */
 import { join, resolve } from 'node:path';
 import { GlideError } from '#contract';
@@ -13,6 +14,8 @@ import { readLedger } from '../ledger.js';
 import { assertGatesPass, prepareRelease, type PrepareOptions, type PreparedRelease } from '../prepare.js';
 import { assertRcBuildPublished, assertRcFilesIntact, readRcBuild, type RcBuild } from '../promote/rc-build.js';
 import { assertLastRc, assertStableTagOnRc, formatPromotePlan, parsePromotion, publishedRc, type Promotion } from '../promote/rules.js';
+import type { GitHubClient } from '../github/client.js';
+import type { ImageSet } from '../images/promote-proof.js';
 import type { CliIo } from './io.js';
 
 export interface PromoteCommandOptions {
@@ -62,7 +65,9 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
       rcPublishedAt: new Map([[promotion.rc, publishedAt]]),
       tagToCreateOn: rcTag,
     });
-    const rc = await readRcBuild(prepared.outDir, promotion, rcTag.commit);
+    const rc =
+      (await readRcBuild(prepared.outDir, promotion, rcTag.commit)) ??
+      (await fetchRc(prepared, promotion, { client, releaseId: rcRelease.id, commit: rcTag.commit, log, signal: io.signal }));
     if (options.dryRun) {
       io.stdout(
         formatPromotePlan({
@@ -72,15 +77,15 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
           tagExists: stableTag !== undefined,
           githubTagCommit,
           targets: prepared.plan.targets.length,
-          distros: rc.ledger.images?.distros.map((image) => image.distro) ?? [],
+          distros: rc.imageDistros,
         }),
       );
     }
     assertGatesPass(prepared.plan, 'promoted');
     // Refused before tagging: what the proof cannot hold (another Go, a target the RC lacks), or an RC build GitHub does not serve.
     const { plan } = prepared;
-    rcStampFor(rc.ledger, { tag: plan.tag, version: plan.version, commit: plan.commit, date: plan.date }, prepared.toolchain.version);
-    rcArchivesFor(rc.ledger, prepared.matrix.build);
+    rcStampFor(rc.facts, { tag: plan.tag, version: plan.version, commit: plan.commit, date: plan.date }, prepared.toolchain.version);
+    rcArchivesFor(rc.facts, prepared.matrix.build);
     await assertRcFilesIntact(rc);
     await assertRcBuildPublished(client, rc, rcRelease.assets, prepared.outDir);
     if (options.dryRun) return 0;
@@ -98,6 +103,18 @@ export async function promoteCommand(io: CliIo, options: PromoteCommandOptions):
   } finally {
     await client.close();
   }
+}
+
+/** The RC's build from its GitHub release, and its images' distros from the registry, when the mirror has no build of it (decision 0046). */
+async function fetchRc(
+  prepared: PreparedRelease,
+  promotion: Promotion,
+  options: { client: GitHubClient; releaseId: number; commit: string; log: (line: string) => void; signal: AbortSignal },
+): Promise<RcBuild> {
+  const { fetchRcBuild, rcImageDistros } = await import('../promote/rc-fetch.js');
+  const imageDistros = await rcImageDistros(prepared.config.images.repository, promotion.rc, options.signal);
+  // The commit's date, as the build stamps it: a wrong one fails the proof, whose rebuild must give the RC's bytes.
+  return fetchRcBuild({ ...options, outDir: prepared.outDir, promotion, date: prepared.plan.date, imageDistros });
 }
 
 /** Publish refuses a tag GitHub does not have (decision 0036): said before the build, which the next run does anyway. */
@@ -120,7 +137,7 @@ async function buildAndPublish(
   const { runBinariesStage } = await import('../binaries/index.js');
   const { ledger } = await runBinariesStage(prepared, { log, signal: io.signal, promoteFrom: rc });
   io.stderr(`built ${ledger.tag}: every binary is ${promotion.rc}'s but for the version\n`);
-  if (rc.ledger.images) {
+  if (rc.imageDistros.length > 0) {
     const { runImagesStage } = await import('../images/stage.js');
     const report = await runImagesStage(prepared, { log, signal: io.signal });
     io.stderr(`built ${report.images.length} images of ${promotion.stable}\n`);
@@ -128,7 +145,9 @@ async function buildAndPublish(
     const { imageSetOfRelease, proveStableImages } = await import('../images/promote-proof.js');
     const stableDir = join(prepared.outDir, prepared.plan.tag);
     const stableLedger = (await readLedger(stableDir))!;
-    const proof = await proveStableImages(await imageSetOfRelease(rc.releaseDir, rc.ledger), await imageSetOfRelease(stableDir, stableLedger));
+    const proof = await withRcImages(rc, prepared.config.images.repository, io.signal, async (rcImages) =>
+      proveStableImages(rcImages, await imageSetOfRelease(stableDir, stableLedger)),
+    );
     const platforms = proof.distros.flatMap((distro) => distro.platforms);
     const shared = new Set(platforms.flatMap((platform) => platform.sharedLayers)).size;
     io.stderr(
@@ -137,5 +156,27 @@ async function buildAndPublish(
   }
   const { runPublish } = await import('../publish/stage.js');
   // Published as the RC was: the whole publish with its images, or the GitHub release alone.
-  await runPublish(prepared, { dryRun: false, env, log, out: io.stdout, signal: io.signal, ...(rc.ledger.images ? {} : { only: 'github' as const }) });
+  await runPublish(prepared, {
+    dryRun: false,
+    env,
+    log,
+    out: io.stdout,
+    signal: io.signal,
+    ...(rc.imageDistros.length > 0 ? {} : { only: 'github' as const }),
+  });
+}
+
+/** The RC's images for the proof: its layout in the mirror, or (downloaded from GitHub, no layout) its registry, read anonymously. */
+async function withRcImages<T>(rc: RcBuild, repository: string, signal: AbortSignal, use: (images: ImageSet) => Promise<T>): Promise<T> {
+  const { imageSetOfRegistry, imageSetOfRelease } = await import('../images/promote-proof.js');
+  if (rc.source === 'mirror') return use(await imageSetOfRelease(rc.releaseDir, rc.facts));
+  const { RegistryClient } = await import('../../../src/registry/client.js');
+  const { parseImageReference } = await import('../../../src/registry/reference.js');
+  const target = parseImageReference(repository);
+  const registry = new RegistryClient({ registry: target.registry, signal });
+  try {
+    return await use(await imageSetOfRegistry(registry, target.repository, rc.facts.version, rc.imageDistros));
+  } finally {
+    await registry.close();
+  }
 }

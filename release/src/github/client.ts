@@ -7,7 +7,7 @@
  * and uploads origins only.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -478,6 +478,30 @@ export class GitHubClient {
   /** Downloads the asset, hashing it as it streams in (never held whole): `sha256:…` of the bytes served. */
   async downloadAssetDigest(asset: GitHubAsset, tap?: () => BodyTap): Promise<string> {
     return (await this.#download(asset, true, tap)).sha256 as string;
+  }
+
+  /**
+   * Downloads the asset to `path` as it streams in, hashing the same bytes: `sha256:…` of what
+   * was written. A retry starts the file over, so it never holds two attempts' bytes.
+   */
+  async downloadAssetToFile(asset: GitHubAsset, path: string): Promise<string> {
+    let fd: number | undefined;
+    const restart = (): BodyTap => {
+      if (fd !== undefined) closeSync(fd);
+      fd = openSync(path, 'w');
+      const file = fd;
+      return {
+        // The tap is synchronous: the bytes are on disk before the next chunk is read.
+        write: (chunk) => {
+          for (let written = 0; written < chunk.byteLength;) written += writeSync(file, chunk, written);
+        },
+      };
+    };
+    try {
+      return await this.downloadAssetDigest(asset, restart);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   /** A small asset's bytes (a checksums file); one larger than `maxBytes` is refused before it is downloaded. */

@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { DISTROS, GlideError, parseImageTag, type Distro } from '#contract';
+import { DISTROS, GlideError, imageTag, parseImageTag, type Distro } from '#contract';
+import type { RegistryClient } from '../../../src/registry/client.js';
 import { GLIDE_LAYER_CREATED_BY, OCI_INDEX_MEDIA_TYPE, type Descriptor, type ImageConfig, type Platform } from './config.js';
 import { GLIDE_IN_IMAGE, readLayerEntries, type LayerEntry } from './layer.js';
 import type { ReleaseLedger } from '../ledger.js';
@@ -92,6 +93,27 @@ export async function imageSetOfLayout(dir: string, version: string): Promise<Im
       }
       return bytes;
     },
+  };
+}
+
+/**
+ * A published release's images read from its registry, for an RC whose build is not in the
+ * mirror (decision 0046): each `{version}-{distro}` tag's index, then every manifest and blob by
+ * digest, each checked against its digest by the client. Tags of a version are never moved
+ * (ETAGCLOBBER), so these are the images the RC published.
+ */
+export async function imageSetOfRegistry(registry: RegistryClient, repository: string, version: string, distros: readonly Distro[]): Promise<ImageSet> {
+  const images = new Map<Distro, Descriptor>();
+  for (const distro of distros) {
+    const index = await registry.getManifest(repository, imageTag(version, distro));
+    images.set(distro, { mediaType: index.mediaType, digest: index.digest, size: index.bytes.byteLength });
+  }
+  return {
+    version,
+    images,
+    // A registry keeps indexes and manifests apart from configs and layers; the proof asks for both by digest.
+    readBlob: async (digest) =>
+      (await registry.blobExists(repository, digest)) ? registry.getBlob(repository, digest) : (await registry.getManifest(repository, digest)).bytes,
   };
 }
 

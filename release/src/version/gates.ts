@@ -75,12 +75,7 @@ export function evaluateGates(input: GateInput): GateReport {
         const parsed = tryParseReleaseVersion(tag.name);
         return parsed ? [{ tag, parsed }] : [];
       });
-    gates.push(
-      regressionGate(
-        release,
-        others.map((o) => o.parsed),
-      ),
-    );
+    gates.push(regressionGate(release, others, input));
     const rcs = others.filter((o) => o.parsed.kind === 'rc' && o.parsed.core === release!.core).sort((a, b) => a.parsed.rc! - b.parsed.rc!);
     if (release.kind === 'rc') {
       gates.push(rcSequenceGate(release, new Set(rcs.map((o) => o.parsed.rc!))));
@@ -94,17 +89,34 @@ export function evaluateGates(input: GateInput): GateReport {
   return { release, gates, lastRc };
 }
 
-function regressionGate(release: ReleaseVersion, others: readonly ReleaseVersion[]): GateResult {
-  const sameLine = others.filter((o) => o.line === release.line);
-  const higher = sameLine.filter((o) => semver.gte(o.version, release.version)).sort((a, b) => semver.rcompare(a.version, b.version));
-  if (higher.length > 0) {
-    return fail(
-      'no-regression',
-      'EVERSIONREGRESSION',
-      `${release.version} is not above ${higher[0]!.version}, already released in the ${release.line} line. Tag a higher version.`,
-    );
+function regressionGate(release: ReleaseVersion, others: readonly { tag: TagRecord; parsed: ReleaseVersion }[], input: GateInput): GateResult {
+  const higher = others
+    .filter((o) => o.parsed.line === release.line && semver.gte(o.parsed.version, release.version))
+    .sort((a, b) => semver.rcompare(a.parsed.version, b.parsed.version));
+  if (higher.length === 0) return pass('no-regression', `${release.version} is above every release of the ${release.line} line`);
+  const promotedTo = rebuiltRcOf(release, higher, input);
+  if (promotedTo) {
+    return pass('no-regression', `${release.version} was promoted to ${promotedTo.name} on the same commit: this is a rebuild of its bytes, not a new release`);
   }
-  return pass('no-regression', `${release.version} is above every release of the ${release.line} line`);
+  return fail(
+    'no-regression',
+    'EVERSIONREGRESSION',
+    `${release.version} is not above ${higher[0]!.parsed.version}, already released in the ${release.line} line. Tag a higher version.`,
+  );
+}
+
+/**
+ * The stable an existing RC tag was promoted to, when building that RC again is only its bytes
+ * again (decision 0046): its stable is the one release above it in the line, on the same commit,
+ * and tagged after it. An RC tagged after its stable (or undated) is a new release, refused.
+ */
+function rebuiltRcOf(release: ReleaseVersion, higher: readonly { tag: TagRecord; parsed: ReleaseVersion }[], input: GateInput): TagRecord | undefined {
+  const [only, ...rest] = higher;
+  if (release.kind !== 'rc' || !only || rest.length > 0 || only.parsed.kind !== 'stable' || only.parsed.core !== release.core) return undefined;
+  const rcTaggedAt = input.tags.find((tag) => tag.name === input.tag)?.releasedAt;
+  const stable = only.tag;
+  const ok = stable.commit === input.tagCommit && rcTaggedAt !== undefined && stable.releasedAt !== undefined && rcTaggedAt <= stable.releasedAt;
+  return ok ? stable : undefined;
 }
 
 function rcSequenceGate(release: ReleaseVersion, existing: ReadonlySet<number>): GateResult {
