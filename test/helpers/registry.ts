@@ -26,6 +26,11 @@ export interface TestRegistryOptions {
   readonly tokenAuth?: TokenService;
   /** Answer uploads with relative `Location` headers (distribution's `http.relativeurls`). */
   readonly relativeUrls?: boolean;
+  /**
+   * A fixed port instead of a free one, for tests whose goldens hold the registry's host (it is in
+   * the images' base.name). Pick one below the kernel's ephemeral range, so no free port collides.
+   */
+  readonly port?: number;
 }
 
 export interface TestRegistry {
@@ -52,8 +57,9 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
   const auth = await authConfig(dir, options);
 
   let failure = '';
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-    const port = await freePort();
+  // A fixed port gets one attempt: if it is taken, retrying it would not help.
+  for (let attempt = 1; attempt <= (options.port === undefined ? START_ATTEMPTS : 1); attempt++) {
+    const port = options.port ?? (await freePort());
     const configFile = join(dir, 'config.yml');
     await writeFile(configFile, registryConfig(dir, port, auth, options.relativeUrls ?? false));
     let server = launch(configFile);
