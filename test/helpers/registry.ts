@@ -3,7 +3,7 @@ import { createPrivateKey, createSign, randomUUID, X509Certificate, type KeyObje
 import { constants } from 'node:fs';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +26,11 @@ export interface TestRegistryOptions {
   readonly tokenAuth?: TokenService;
   /** Answer uploads with relative `Location` headers (distribution's `http.relativeurls`). */
   readonly relativeUrls?: boolean;
+  /**
+   * A fixed port instead of a free one, for tests whose goldens hold the registry's host (it is in
+   * the images' base.name). Pick one below the kernel's ephemeral range, so no free port collides.
+   */
+  readonly port?: number;
 }
 
 export interface TestRegistry {
@@ -52,8 +57,10 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
   const auth = await authConfig(dir, options);
 
   let failure = '';
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-    const port = await freePort();
+  // A fixed port gets one attempt: if it is taken, retrying it would not help.
+  if (options.port !== undefined) await ensureFree(options.port, dir);
+  for (let attempt = 1; attempt <= (options.port === undefined ? START_ATTEMPTS : 1); attempt++) {
+    const port = options.port ?? (await freePort());
     const configFile = join(dir, 'config.yml');
     await writeFile(configFile, registryConfig(dir, port, auth, options.relativeUrls ?? false));
     let server = launch(configFile);
@@ -84,6 +91,21 @@ export async function startRegistry(options: TestRegistryOptions = {}): Promise<
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(failure);
+}
+
+/**
+ * Throws unless `port` can be bound on loopback: the readiness probe cannot tell another server's
+ * answer from the one just launched, so a taken port would hand out a registry this one does not run.
+ */
+async function ensureFree(port: number, dir: string): Promise<void> {
+  const server = createNetServer();
+  try {
+    await new Promise<void>((done, fail) => server.once('error', fail).listen(port, '127.0.0.1', done));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`127.0.0.1:${port} is taken (${(error as NodeJS.ErrnoException).code}): another run of this test, or another server, holds it`);
+  }
+  await new Promise<void>((done) => server.close(() => done()));
 }
 
 interface Launched {

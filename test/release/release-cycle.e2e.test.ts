@@ -1,28 +1,47 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DISTRO, imageTag } from '#contract';
 import { readLedger } from '../../release/src/ledger.js';
+import { waitForHealthy } from '../../src/run/health.js';
+import { pushBaseImages } from '../helpers/base-images.js';
+import { startDockerEngine } from '../helpers/docker-engine.js';
 import { startGitHubStandin, type GitHubStandin, type WorldSnapshot } from '../helpers/github-standin.js';
+import { registryTags } from '../helpers/image-release.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
-// A release cycle of the Go stand-in against one writable GitHub stand-in, with a golden snapshot
-// of the world (releases, flags, assets, tags, digests) after each step. Each RC is tagged, built
-// and published with `publish --only github`; each stable is made by `promote` of its last RC once
-// the RC's release has soaked: promote tags it, stops until the tag is pushed, then builds every
-// binary proven to be the RC's and publishes it.
+// A release cycle of the Go stand-in on real components: the Go toolchain builds it, images on
+// bases in a loopback docker-registry, a writable GitHub stand-in, and at the end the Docker engine
+// pulls `latest` and runs it. After each step a golden snapshot of the world: releases, flags,
+// assets, tags, and each registry tag with the index it names and whose image that is.
+// Each RC is tagged, built (binaries and images) and published whole; each stable is made by
+// `promote` of its last RC once the RC's release has soaked: promote tags it, stops until the tag
+// is pushed, then builds every binary and image proven to be the RC's and publishes them.
 // The 0.0.x line is a maintenance branch, release/0.0, whose own config names it as the release
 // branch: that is how the on-branch gate lets a patch of an older line through.
+// The registry listens on a fixed port: its host is in the committed config and in the images'
+// base.name annotation, so with it fixed the commits, binaries and image digests are the same on
+// every run (builds are reproducible) and the goldens hold the digests themselves.
 
 const TOKEN = 'ghp_releaseCycleE2eToken00000000000000000000';
 const MAINTENANCE = 'release/0.0';
-const CONFIG = { targets: { matrix: ['linux/amd64'], skip: [] } };
+// Below the kernel's ephemeral ports (32768+), so no free port handed to another test takes it.
+const REGISTRY_PORT = 25_017;
+// The default distro, which `latest` follows, and one more to show latest-{distro}; amd64 only, so each build is small.
+const DISTROS = [DEFAULT_DISTRO, 'distroless'] as const;
 // promote creates an annotated tag: git needs a tagger (the tests' HOME has no git config).
 const TAGGER = { GIT_COMMITTER_NAME: 'Release Bot', GIT_COMMITTER_EMAIL: 'release@example.invalid' };
 
 let repo: StandinRepo;
 let out: string;
 let github: GitHubStandin;
+let registry: TestRegistry;
+let bases: Record<string, string>;
+/** Each image index the cycle built, by digest: `{version}-{distro}`. */
+const builtIndexes = new Map<string, string>();
 /** The stand-in's server clock: each step publishes at its own fixed time, so published_at repeats. */
 let clock = new Date('2024-06-02T12:00:00Z');
 
@@ -30,10 +49,13 @@ beforeAll(async () => {
   repo = await StandinRepo.create();
   out = await mkdtemp(join(tmpdir(), 'glide-cycle-out-'));
   github = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], now: () => clock });
-});
+  registry = await startRegistry({ port: REGISTRY_PORT });
+  bases = await pushBaseImages(registry.host);
+}, BUILD_TIMEOUT);
 
 afterAll(async () => {
   await github?.close();
+  await registry?.stop();
   await rm(repo.dir, { recursive: true, force: true });
   await rm(out, { recursive: true, force: true });
 });
@@ -50,13 +72,23 @@ async function tag(name: string, at: string, date: string): Promise<void> {
   await repo.git(['tag', '-a', name, '-m', `Release ${name}`, at], date);
 }
 
+/** The release config, with images of DISTROS pushed to the loopback registry. */
+function releaseConfig(branch?: string): string {
+  const config = {
+    ...(branch ? { branch } : {}),
+    targets: { matrix: ['linux/amd64'], skip: [] },
+    images: { repository: `${registry.host}/glide`, distros: Object.fromEntries(DISTROS.map((distro) => [distro, { base: bases[distro] }])) },
+  };
+  return JSON.stringify(config, null, 2);
+}
+
 function githubEnv() {
   return { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl };
 }
 
-/** `publish --only github` of `name` against the stand-in, as a maintainer with a token would run it. */
+/** `publish` of `name` (images, then the GitHub release, then moving tags), as a maintainer with a token would run it. */
 async function publish(name: string) {
-  const result = await repo.release(['publish', '--only', 'github', '--tag', name, '--out', out], githubEnv());
+  const result = await repo.release(['publish', '--tag', name, '--out', out], githubEnv());
   expect(result.all).not.toContain(TOKEN);
   return result;
 }
@@ -68,15 +100,36 @@ async function promote(rc: string) {
   return result;
 }
 
+/** `verify name` from the outside, both halves: the GitHub release and the images. */
+function verify(name: string) {
+  return repo.release(['verify', name, '--repo', 'EinStack/glide', '--image', `${registry.host}/glide`], {
+    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
+    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+  });
+}
+
+const NOT_BUILT = 'not built by this cycle';
+type RegistrySnapshot = Record<string, { readonly digest: string; readonly image: string }>;
+
+/** Each tag of the registry's glide, sorted, with the index it names and which build's image that is. */
+async function registrySnapshot(): Promise<RegistrySnapshot> {
+  const tags = await registryTags(registry.host);
+  return Object.fromEntries(
+    Object.keys(tags)
+      .sort()
+      .map((tag) => [tag, { digest: tags[tag]!, image: builtIndexes.get(tags[tag]!) ?? NOT_BUILT }]),
+  );
+}
+
 /**
- * Pushes the tag, checks it out, builds it and publishes it to GitHub at `publishedAt`; returns the
- * world, with each asset's digest checked against the ledger the build wrote.
+ * Pushes the tag, checks it out, builds its binaries and images and publishes it at `publishedAt`;
+ * returns the world, with each asset's digest and image checked against the ledger the build wrote.
  */
-async function release(name: string, publishedAt: string): Promise<WorldSnapshot> {
+async function release(name: string, publishedAt: string): Promise<World> {
   const sha = await repo.git(['rev-list', '-n', '1', name]);
   github.pushTag(name, sha);
   await repo.git(['checkout', '-q', name]);
-  const built = await repo.release(['build', '--out', out]);
+  const built = await repo.release(['build', '--only', 'binaries,images', '--out', out]);
   expect(built.exitCode, built.all).toBe(0);
   const ledger = (await readLedger(join(out, name)))!;
   expect(ledger.commit).toBe(sha);
@@ -88,7 +141,7 @@ async function release(name: string, publishedAt: string): Promise<WorldSnapshot
  * Promotes `rc` to `stable` at `publishedAt`: the first run tags the stable on the RC's commit and
  * stops (GitHub does not have the tag); once it is pushed, the next builds with the proof and publishes.
  */
-async function promoted(rc: string, stable: string, publishedAt: string): Promise<WorldSnapshot> {
+async function promoted(rc: string, stable: string, publishedAt: string): Promise<World> {
   const sha = await repo.git(['rev-list', '-n', '1', rc]);
   await repo.git(['checkout', '-q', rc]);
   clock = new Date(publishedAt);
@@ -97,7 +150,10 @@ async function promoted(rc: string, stable: string, publishedAt: string): Promis
   expect(tagged.stderr).toContain(`error ENOTAG: ${stable} is tagged on ${sha.slice(0, 12)} here, but the tag is not on GitHub`);
   expect(await repo.git(['rev-list', '-n', '1', stable])).toBe(sha);
   github.pushTag(stable, sha);
-  const world = await converged(stable, publishedAt, () => promote(rc));
+  const runs: Array<Awaited<ReturnType<typeof promote>>> = [];
+  const world = await converged(stable, publishedAt, async () => runs[runs.push(await promote(rc)) - 1]!);
+  // The run that published built the images and proved them the RC's before pushing any.
+  expect(runs[0]!.stderr).toMatch(new RegExp(`proven: ${DISTROS.length} images of ${stable} are ${rc}'s but for glide's layer`));
   const [rcLedger, ledger] = await Promise.all([readLedger(join(out, rc)), readLedger(join(out, stable))]);
   const rcBinaries = new Map(rcLedger!.artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [[artifact.target, artifact.binary.sha256]] : [])));
   for (const artifact of ledger!.artifacts) {
@@ -106,14 +162,19 @@ async function promoted(rc: string, stable: string, publishedAt: string): Promis
   return world;
 }
 
+type World = WorldSnapshot & { readonly registry: RegistrySnapshot };
+
 /**
- * Runs `publishing` (which must succeed), then again (it must write nothing), verifies the release
- * from the outside and checks it holds the ledger's assets; returns the world after the first run.
+ * Runs `publishing` (which must succeed), then again (it must write nothing to GitHub or the
+ * registry), verifies the release and its images from the outside and checks they are the
+ * ledger's; returns the world after the first run.
  */
-async function converged(name: string, publishedAt: string, publishing: () => Promise<{ exitCode?: number; all?: string; stdout: string }>) {
+async function converged(name: string, publishedAt: string, publishing: () => Promise<{ exitCode?: number; all?: string; stdout: string }>): Promise<World> {
   const published = await publishing();
   expect(published.exitCode, published.all).toBe(0);
-  const world = github.snapshot();
+  const ledger = (await readLedger(join(out, name)))!;
+  for (const image of ledger.images!.distros) builtIndexes.set(image.index, imageTag(name, image.distro));
+  const world = { ...github.snapshot(), registry: await registrySnapshot() };
 
   // Converges: a second run plans nothing and writes nothing.
   const logged = github.log.length;
@@ -121,17 +182,13 @@ async function converged(name: string, publishedAt: string, publishing: () => Pr
   expect(again.exitCode, again.all).toBe(0);
   expect(again.stdout).toBe('');
   expect(github.log.slice(logged).filter((request) => request.method !== 'GET')).toEqual([]);
-  expect(github.snapshot()).toEqual(world);
+  expect({ ...github.snapshot(), registry: await registrySnapshot() }).toEqual(world);
 
-  // What a user would check from the outside: assets against the checksums and GitHub's digests, the flags.
-  // The GitHub half: this cycle builds no images.
-  const verified = await repo.release(['verify', name, '--repo', 'EinStack/glide', '--only', 'github'], {
-    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
-  });
+  // What a user would check from the outside: assets against the checksums and GitHub's digests,
+  // the flags, each image's platforms, labels and binary, and which tags moved.
+  const verified = await verify(name);
   expect(verified.exitCode, verified.all).toBe(0);
 
-  const ledger = (await readLedger(join(out, name)))!;
   const mine = world.releases.filter((candidate) => candidate.tag === name);
   expect(mine).toHaveLength(1);
   expect(mine[0]).toMatchObject({ name: `v${name}`, draft: false, prerelease: name.includes('-rc.'), published_at: publishedAt });
@@ -139,10 +196,27 @@ async function converged(name: string, publishedAt: string, publishing: () => Pr
     .map((artifact) => ({ name: artifact.path.slice(name.length + 1), size: artifact.size, digest: `sha256:${artifact.sha256}` }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   expect(mine[0]!.assets.map(({ name: asset, size, digest }) => ({ name: asset, size, digest }))).toEqual(expected);
+  // Every tag names an index this cycle built; this release's version tags name its own.
+  expect(Object.entries(world.registry).filter(([, { image }]) => image === NOT_BUILT)).toEqual([]);
+  for (const image of ledger.images!.distros) expect(world.registry[imageTag(name, image.distro)]?.digest).toBe(image.index);
   return world;
 }
 
-async function expectGolden(world: WorldSnapshot, file: string): Promise<void> {
+/** Which build's image each tag in `tags` names. */
+function imagesOf(world: World, tags: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(tags.map((tag) => [tag, world.registry[tag]?.image]));
+}
+
+/** The tags that move to a stable: latest (the default distro), latest-{distro}, the bare version. */
+function movingTags(version: string): Record<string, string> {
+  return {
+    latest: imageTag(version, DEFAULT_DISTRO),
+    ...Object.fromEntries(DISTROS.map((distro) => [`latest-${distro}`, imageTag(version, distro)])),
+    [version]: imageTag(version, DEFAULT_DISTRO),
+  };
+}
+
+async function expectGolden(world: World, file: string): Promise<void> {
   await expect(`${JSON.stringify(world, null, 2)}\n`).toMatchFileSnapshot(`golden/release-cycle/${file}.json`);
 }
 
@@ -155,10 +229,18 @@ describe('a release cycle, step by step', () => {
   let rc2: string;
 
   it('0.1.0-rc.1: a prerelease, and nothing is latest', { timeout: BUILD_TIMEOUT }, async () => {
-    configured = await commit('main', 'glide-release.config.json', 'Release config: one target', '2024-06-01T11:00:00Z', JSON.stringify(CONFIG, null, 2));
+    configured = await commit(
+      'main',
+      'glide-release.config.json',
+      'Release config: one target, images on two distros',
+      '2024-06-01T11:00:00Z',
+      releaseConfig(),
+    );
     await tag('0.1.0-rc.1', configured, '2024-06-02T10:00:00Z');
     const world = await release('0.1.0-rc.1', '2024-06-02T12:00:00Z');
     expect(world.latest).toBeNull();
+    // An RC's images get their version tags only: nothing moves.
+    expect(Object.keys(world.registry)).toEqual(DISTROS.map((distro) => imageTag('0.1.0-rc.1', distro)).sort());
     await expectGolden(world, '1-0.1.0-rc.1');
   });
 
@@ -168,14 +250,17 @@ describe('a release cycle, step by step', () => {
     const world = await release('0.1.0-rc.2', '2024-06-04T12:00:00Z');
     expect(world.latest).toBeNull();
     expect(flags(world).every((entry) => entry.prerelease)).toBe(true);
+    expect(Object.keys(world.registry).filter((tag) => !/-rc\.\d+-/.test(tag))).toEqual([]);
     await expectGolden(world, '2-0.1.0-rc.2');
   });
 
-  it('0.1.0 (promote 0.1.0-rc.2): the stable is latest', { timeout: BUILD_TIMEOUT }, async () => {
+  it('0.1.0 (promote 0.1.0-rc.2): the stable is latest, on GitHub and in the registry', { timeout: BUILD_TIMEOUT }, async () => {
     // rc.2's release was published 06-04 12:00 by the stand-in's clock: soaked long since.
     const world = await promoted('0.1.0-rc.2', '0.1.0', '2024-06-08T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
     expect(world.tags['0.1.0']).toBe(world.tags['0.1.0-rc.2']);
+    const moving = movingTags('0.1.0');
+    expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
     await expectGolden(world, '3-0.1.0');
   });
 
@@ -184,24 +269,28 @@ describe('a release cycle, step by step', () => {
     await tag('0.1.1-rc.1', next, '2024-06-10T10:00:00Z');
     const world = await release('0.1.1-rc.1', '2024-06-10T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
+    const moving = movingTags('0.1.0');
+    expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
+    expect(world.registry['0.1.1-rc.1']).toBeUndefined();
     await expectGolden(world, '4-0.1.1-rc.1');
   });
 
   it('0.0.4-rc.1 on the maintenance branch: a prerelease; latest stays 0.1.0', { timeout: BUILD_TIMEOUT }, async () => {
     const initial = await repo.git(['rev-list', '--max-parents=0', 'main']);
     await repo.git(['branch', MAINTENANCE, initial]);
-    const maintenanceConfig = { ...CONFIG, branch: MAINTENANCE };
     await commit(
       MAINTENANCE,
       'glide-release.config.json',
       'Release config: the 0.0.x line releases from release/0.0',
       '2024-06-11T08:00:00Z',
-      JSON.stringify(maintenanceConfig, null, 2),
+      releaseConfig(MAINTENANCE),
     );
     const patch = await commit(MAINTENANCE, 'PATCH.md', 'Backport a fix to 0.0.x', '2024-06-11T09:00:00Z');
     await tag('0.0.4-rc.1', patch, '2024-06-11T10:00:00Z');
     const world = await release('0.0.4-rc.1', '2024-06-11T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
+    const moving = movingTags('0.1.0');
+    expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
     await expectGolden(world, '5-0.0.4-rc.1');
   });
 
@@ -216,6 +305,76 @@ describe('a release cycle, step by step', () => {
       { tag: '0.1.0', prerelease: false, latest: true },
       { tag: '0.1.1-rc.1', prerelease: true, latest: false },
     ]);
+    const moving = movingTags('0.1.0');
+    expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
+    const own = DISTROS.map((distro) => imageTag('0.0.4', distro));
+    expect(imagesOf(world, own)).toEqual(Object.fromEntries(own.map((tag) => [tag, tag])));
     await expectGolden(world, '6-0.0.4');
   });
 });
+
+describe('from the outside, after the cycle', () => {
+  it('verify fails, naming the check, while latest names the maintenance stable; passes once it is put back', { timeout: 120_000 }, async () => {
+    const before = await registrySnapshot();
+    await copyImage('0.0.4-alpine', 'latest');
+    try {
+      expect((await registrySnapshot()).latest?.image).toBe('0.0.4-alpine');
+      const tampered = await verify('0.1.0');
+      expect(tampered.exitCode, tampered.all).toBe(1);
+      expect(tampered.stdout.split('\n').filter((line) => line.startsWith('FAIL'))).toEqual([
+        `FAIL  ELATEST  image tag latest: names ${before['0.0.4-alpine']!.digest}, but the highest stable's is 0.1.0-alpine (${before['0.1.0-alpine']!.digest})`,
+      ]);
+    } finally {
+      await copyImage('0.1.0-alpine', 'latest');
+    }
+    expect(await registrySnapshot()).toEqual(before);
+    const restored = await verify('0.1.0');
+    expect(restored.exitCode, restored.all).toBe(0);
+  });
+
+  it('the Docker engine pulls glide:latest from the registry and runs 0.1.0: --version, and health answers 200', { timeout: 300_000 }, async () => {
+    const engine = await startDockerEngine();
+    const ref = `${registry.host}/glide:latest`;
+    // The image runs as a non-root user: the mounted folder and config must be readable by it.
+    const configDir = await mkdtemp(join(tmpdir(), 'glide-cycle-run-'));
+    let container = '';
+    try {
+      await chmod(configDir, 0o755);
+      const config = (await readFile(join(repo.dir, 'config.yaml'), 'utf8')).replace('host: 127.0.0.1', 'host: 0.0.0.0');
+      await writeFile(join(configDir, 'config.yaml'), config, { mode: 0o644 });
+
+      const pull = await engine.docker(['pull', ref]);
+      expect(pull.exitCode, pull.all).toBe(0);
+      const pulled = await engine.docker(['image', 'inspect', '--format', '{{join .RepoDigests " "}}', ref]);
+      expect(pulled.stdout.trim().split(' ')).toContain(`${registry.host}/glide@${(await registrySnapshot())['0.1.0-alpine']!.digest}`);
+
+      const version = await engine.docker(['run', '--rm', ref, '--version']);
+      expect(version.exitCode, version.all).toBe(0);
+      expect(version.stdout).toMatch(new RegExp(`^glide version 0\\.1\\.0 \\(commit: ${await repo.git(['rev-list', '-n', '1', '0.1.0'])},`));
+
+      // Glide starts only with its provider key (a placeholder: no provider is called); the config comes mounted.
+      const args = ['-p', '127.0.0.1::9099', '-e', 'OPENAI_API_KEY=sk-test-placeholder', '-v', `${configDir}:/config:ro`];
+      const run = await engine.docker(['run', '-d', ...args, ref, '--config', '/config/config.yaml']);
+      expect(run.exitCode, run.all).toBe(0);
+      container = run.stdout.trim();
+      const port = (await engine.docker(['port', container, '9099/tcp'])).stdout.trim().split(':').pop();
+      // The product's own wait: 200 from /v1/health/, else EUNHEALTHY with the last answer (the logs say why).
+      const healthy = await waitForHealthy(new URL(`http://127.0.0.1:${port}/v1/health/`), { timeoutMs: 60_000 }).then(
+        () => 'healthy',
+        (error: Error) => error.message,
+      );
+      expect(healthy, (await engine.docker(['logs', container])).all).toBe('healthy');
+    } finally {
+      if (container) await engine.docker(['rm', '-f', container]);
+      await engine.docker(['rmi', ref]);
+      await engine.stop();
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Points `to` at the index `from` names, bytes unchanged, with skopeo (not our registry client). */
+async function copyImage(from: string, to: string): Promise<void> {
+  const at = (tag: string) => `docker://${registry.host}/glide:${tag}`;
+  await execa('skopeo', ['copy', '--all', '--preserve-digests', '--src-tls-verify=false', '--dest-tls-verify=false', at(from), at(to)]);
+}
