@@ -120,7 +120,7 @@ export interface GitHubClientOptions {
   readonly uploadsOrigin?: string;
   readonly userAgent?: string;
   readonly proxy?: ProxySettings;
-  /** Pause between two mutations (GitHub's secondary limits); tests pass 0. */
+  /** Pause from one mutation's answer to the next mutation (GitHub's secondary limits); tests pass 0. */
   readonly mutationPauseMs?: number;
   /** Every request, retry and rate-limit wait of this client must fit in this, counted from its creation. */
   readonly budgetMs?: number;
@@ -563,7 +563,13 @@ export class GitHubClient {
     return withDeadline(remaining, tooSlow, this.#signal, async (signal) => {
       for (let refused = 0; ; refused++) {
         await this.#pace(exchange, signal);
-        const reply = await this.#attempt(exchange, signal);
+        let reply: Reply;
+        try {
+          reply = await this.#attempt(exchange, signal);
+        } finally {
+          // From the answer, not the sending: GitHub then sees the whole pause between two mutations.
+          if (exchange.method !== 'GET') this.#lastMutationAt = Date.now();
+        }
         const wait = rateLimitWait({ status: reply.status, headers: reply.headers, message: jsonMessage(reply.body) }, Date.now(), refused);
         if (!wait) {
           if (exchange.ok.includes(reply.status)) return reply;
@@ -637,9 +643,9 @@ export class GitHubClient {
 
   async #pace(exchange: Exchange, signal: AbortSignal): Promise<void> {
     if (exchange.method === 'GET') return;
-    const wait = this.#lastMutationAt + this.#mutationPauseMs - Date.now();
-    if (wait > 0) await sleep(wait, signal);
-    this.#lastMutationAt = Date.now();
+    const until = this.#lastMutationAt + this.#mutationPauseMs;
+    // A timer may fire a millisecond early against Date.now(): wait again until the pause is whole.
+    for (let wait = until - Date.now(); wait > 0; wait = until - Date.now()) await sleep(wait, signal);
   }
 
   async #backoff(retry: number): Promise<void> {
