@@ -46,7 +46,7 @@ export interface PlannedImage {
   readonly tag: string;
   /** One manifest per Linux target, less those the base has no image for (known when it is read). */
   readonly platforms: readonly string[];
-  /** `{repository}:{tag}` publish pushes; none for a snapshot, which is never published. */
+  /** `{repository}:{tag}` publish pushes (a stable's bare version too, after the release); none for a snapshot, which is never published. */
   readonly pushes: readonly string[];
   /** Moving tags publish points here only if this version is then the highest stable in the registry; never for an RC. */
   readonly movesIfHighestStable: readonly string[];
@@ -152,8 +152,9 @@ function planImages(input: PlanInput, archives: readonly PlannedArtifact[]): Pla
           base,
           tag: imageTag(input.version, distro),
           platforms,
-          pushes: tags.immutable.map((tag) => `${repository}:${tag}`),
-          movesIfHighestStable: tags.moving.map((tag) => `${repository}:${tag}`),
+          // A stable's bare version is put whatever the line; the latest tags only for the highest stable.
+          pushes: [...tags.immutable, ...tags.moving.filter((tag) => tag === input.version)].map((tag) => `${repository}:${tag}`),
+          movesIfHighestStable: tags.moving.filter((tag) => tag !== input.version).map((tag) => `${repository}:${tag}`),
         },
       ];
     }),

@@ -37,12 +37,12 @@ describe('planImageTags', () => {
     [
       'a patch of an older line after a newer line (0.0.4 after 0.1.0)',
       { version: '0.0.4', distro: 'alpine', registryTags: ['0.0.3-alpine', '0.1.0-alpine', 'latest', 'latest-alpine'] },
-      { immutable: ['0.0.4-alpine'], moving: [] },
+      { immutable: ['0.0.4-alpine'], moving: ['0.0.4'] },
     ],
     [
       'a newer line known only from another distro keeps latest too',
       { version: '0.0.4', distro: 'alpine', registryTags: ['0.0.3-alpine', '0.1.0-ubuntu'] },
-      { immutable: ['0.0.4-alpine'], moving: [] },
+      { immutable: ['0.0.4-alpine'], moving: ['0.0.4'] },
     ],
     [
       'a newer line known only from a bare version tag',

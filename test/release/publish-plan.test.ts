@@ -183,7 +183,7 @@ describe('planPublish: converges on what GitHub and the registry already hold', 
       ],
     ],
     [
-      '0.0.4, a maintenance stable of an older line: not latest while 0.1.0 is out, no moving tag',
+      '0.0.4, a maintenance stable of an older line: not latest while 0.1.0 is out; only its bare version tag',
       MAINTENANCE,
       emptyWorld({
         publishedTags: ['0.0.3', '0.1.0', '0.1.1-rc.1', '0.0.4-rc.1'],
@@ -196,6 +196,7 @@ describe('planPublish: converges on what GitHub and the registry already hold', 
         'create-draft v0.0.4 prerelease=false',
         ...uploadsOf(MAINTENANCE, NEW_DRAFT),
         'publish-release new-draft prerelease=false make_latest=false',
+        'move-image-tag 0.0.4',
       ],
     ],
     ['the first stable of all: latest, with every moving tag', STABLE, emptyWorld(), STABLE_FROM_SCRATCH],
@@ -430,7 +431,7 @@ describe('planPublish: the release cycle of the issue, step by step', () => {
       ['0.0.4-rc.1', '0.1.0', latestImage, true],
       ['0.0.4', '0.1.0', latestImage, false],
     ]);
-    expect([...world.registryTags.keys()].filter((tag) => !/-(alpine|distroless)$/.test(tag)).sort()).toEqual(['0.1.0', 'latest']);
+    expect([...world.registryTags.keys()].filter((tag) => !/-(alpine|distroless)$/.test(tag)).sort()).toEqual(['0.0.4', '0.1.0', 'latest']);
     expect(world.releases.every((r) => !r.draft && r.assets.length === 3)).toBe(true);
   });
 });

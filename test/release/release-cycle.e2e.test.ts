@@ -309,6 +309,8 @@ describe('a release cycle, step by step', () => {
     expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
     const own = DISTROS.map((distro) => imageTag('0.0.4', distro));
     expect(imagesOf(world, own)).toEqual(Object.fromEntries(own.map((tag) => [tag, tag])));
+    // Every stable has its bare version, an older line's too: `docker pull glide:0.0.4` works.
+    expect(imagesOf(world, ['0.0.4'])).toEqual({ '0.0.4': '0.0.4-alpine' });
     await expectGolden(world, '6-0.0.4');
   });
 });

@@ -171,7 +171,13 @@ describe('checkImages', () => {
       'the highest stable without its bare version tag',
       github('0.1.0'),
       registry([image('0.1.0', 'alpine')], { ...STABLE_TAGS, '0.1.0': undefined }),
-      ['EIMAGETAG image tag 0.1.0: absent, but 0.1.0 is the highest stable: it names 0.1.0-alpine'],
+      ['EIMAGETAG image tag 0.1.0: absent, but every stable has one, naming 0.1.0-alpine'],
+    ],
+    [
+      "an older line's stable without its bare version tag: pulling glide:0.0.4 must work as glide:0.1.0 does",
+      github('0.0.4'),
+      registry([image('0.0.4', 'alpine')], { ...STABLE_TAGS, '0.0.4-alpine': indexOf('0.0.4', 'alpine') }),
+      ['EIMAGETAG image tag 0.0.4: absent, but every stable has one, naming 0.0.4-alpine'],
     ],
     [
       'no image at all',

@@ -7,7 +7,11 @@ import { imageTag, mayBeLatest, parseImageTag, tryParseReleaseVersion, type Dist
 export interface ImageTagPlan {
   /** `{version}-{distro}`: put once, never moved (HEAD before PUT). */
   readonly immutable: readonly string[];
-  /** `latest-{distro}`, and for the default distro `latest` and the bare `{version}`. */
+  /**
+   * Put once the release is public: `latest-{distro}`, and for the default distro `latest`, when
+   * this is the highest stable; a stable's bare `{version}` (default distro) always, so
+   * `glide:0.0.4` pulls a maintenance stable as `glide:0.1.0` does the newest.
+   */
   readonly moving: readonly string[];
 }
 
@@ -19,8 +23,9 @@ export function planImageTags(input: {
 }): ImageTagPlan {
   const { version, distro, defaultDistro } = input;
   const immutable = [imageTag(version, distro)];
-  if (!mayBeLatest(version, releasedVersions(input.registryTags))) return { immutable, moving: [] };
-  const moving = [`latest-${distro}`, ...(distro === defaultDistro ? ['latest', version] : [])];
+  const bare = distro === defaultDistro && tryParseReleaseVersion(version)?.kind === 'stable' ? [version] : [];
+  if (!mayBeLatest(version, releasedVersions(input.registryTags))) return { immutable, moving: bare };
+  const moving = [`latest-${distro}`, ...(distro === defaultDistro ? ['latest', ...bare] : [])];
   return { immutable, moving };
 }
 

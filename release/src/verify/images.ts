@@ -183,7 +183,7 @@ function isTarget(a: Target, b: Target): boolean {
 
 /**
  * `latest` and `latest-{distro}` name the highest stable's images, or nothing when no stable is
- * out (an RC never); the bare `{version}` names `{version}-{default distro}`, and only a stable has one.
+ * out (an RC never); the bare `{version}` names `{version}-{default distro}`: every stable has one, an RC none.
  */
 function movingTagChecks(version: string, facts: ImageFacts): VerifyCheck[] {
   const digests = facts.tagDigests;
@@ -219,8 +219,8 @@ function movingTagChecks(version: string, facts: ImageFacts): VerifyCheck[] {
   const name = `image tag ${version}`;
   if (tryParseReleaseVersion(version)?.kind !== 'stable') {
     if (bare !== undefined) checks.push(fail(name, 'EIMAGETAG', `names ${named(bare)}, but an RC gets no bare version tag`));
-  } else if (bare === undefined && version === highest) {
-    checks.push(fail(name, 'EIMAGETAG', `absent, but ${version} is the highest stable: it names ${imageTag(version, DEFAULT_DISTRO)}`));
+  } else if (bare === undefined && own !== undefined) {
+    checks.push(fail(name, 'EIMAGETAG', `absent, but every stable has one, naming ${imageTag(version, DEFAULT_DISTRO)}`));
   } else if (bare !== undefined) {
     checks.push(
       bare === own
