@@ -11,7 +11,10 @@ const text = () => z.string().check(z.minLength(1));
  */
 const tapUrl = () =>
   text().check(
-    z.refine((url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(url), 'must not hold a user or token ("https://TOKEN@…"); put the token in the variable tokenEnv names'),
+    z.refine(
+      (url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(url),
+      'must not hold a user or token ("https://TOKEN@…"); put the token in the variable tokenEnv names',
+    ),
   );
 
 /**
@@ -27,10 +30,7 @@ export const homebrewConfigSchema = z.strictObject({
   license: z._default(text(), 'Apache-2.0'),
   /** The environment variable holding the token for an https tap (GitHub: a token with contents:write on the tap). */
   tokenEnv: z._default(text().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')), 'HOMEBREW_TAP_TOKEN'),
-  committer: z._default(
-    z.strictObject({ name: text(), email: text() }),
-    { name: 'glide-release', email: 'glide-release@users.noreply.github.com' },
-  ),
+  committer: z._default(z.strictObject({ name: text(), email: text() }), { name: 'glide-release', email: 'glide-release@users.noreply.github.com' }),
 });
 
 export type HomebrewConfig = z.infer<typeof homebrewConfigSchema>;

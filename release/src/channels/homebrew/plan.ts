@@ -56,11 +56,15 @@ export function planHomebrew(ledger: ReleaseLedger, config: HomebrewConfig, tap:
     if (tap.formula === formula) return { mutations: [] };
     const proven = formulaArchives(ledger).map((bottle) => bottle.sha256);
     if ([...current!.sha256s].sort().join() !== [...proven].sort().join()) {
-      throw new GlideError('EHOMEBREWCONFLICT', `${config.tap} already names glide ${ledger.version} with other sha256s than this release's ledger: nothing was pushed.`, [
-        `The tap's: ${current!.sha256s.join(', ') || 'none'}.`,
-        `The ledger's: ${proven.join(', ')}.`,
-        'A version names one set of bytes: release a new version, or fix the tap by hand if its formula is wrong.',
-      ]);
+      throw new GlideError(
+        'EHOMEBREWCONFLICT',
+        `${config.tap} already names glide ${ledger.version} with other sha256s than this release's ledger: nothing was pushed.`,
+        [
+          `The tap's: ${current!.sha256s.join(', ') || 'none'}.`,
+          `The ledger's: ${proven.join(', ')}.`,
+          'A version names one set of bytes: release a new version, or fix the tap by hand if its formula is wrong.',
+        ],
+      );
     }
   }
   return {

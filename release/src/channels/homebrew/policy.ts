@@ -16,12 +16,15 @@ export type HomebrewDecision =
 
 /** Pure: what this release does to a tap whose formula names `tapVersion` (undefined: no formula yet). */
 export function homebrewDecision(version: string, stage: LedgerStage, tapVersion: string | undefined): HomebrewDecision {
-  if (stage !== 'stable') return { action: 'leave', reason: `${version} is ${stage === 'rc' ? 'a release candidate' : 'a snapshot'}: Homebrew gets stable releases only.` };
+  if (stage !== 'stable')
+    return { action: 'leave', reason: `${version} is ${stage === 'rc' ? 'a release candidate' : 'a snapshot'}: Homebrew gets stable releases only.` };
   if (tapVersion === undefined) return { action: 'write' };
   if (!tryParseReleaseVersion(tapVersion)) {
-    throw new GlideError('EHOMEBREWTAP', `The tap's formula says version "${tapVersion}", which is not a Glide release version: it was not written by glide-release.`, [
-      'Fix the formula in the tap by hand (or remove it), then publish again.',
-    ]);
+    throw new GlideError(
+      'EHOMEBREWTAP',
+      `The tap's formula says version "${tapVersion}", which is not a Glide release version: it was not written by glide-release.`,
+      ['Fix the formula in the tap by hand (or remove it), then publish again.'],
+    );
   }
   const order = semver.compare(version, tapVersion);
   if (order === 0) return { action: 'compare' };

@@ -12,8 +12,22 @@ export const FORMULA_PATH = 'Formula/glide.rb';
 
 /** Homebrew's platforms in its DSL's words: only 64-bit Intel and ARM exist on both (no 32-bit ARM on Linux). */
 const PLATFORMS = [
-  { os: 'darwin', block: 'on_macos', arches: [{ arch: 'amd64', block: 'on_intel' }, { arch: 'arm64', block: 'on_arm' }] },
-  { os: 'linux', block: 'on_linux', arches: [{ arch: 'amd64', block: 'on_intel' }, { arch: 'arm64', block: 'on_arm' }] },
+  {
+    os: 'darwin',
+    block: 'on_macos',
+    arches: [
+      { arch: 'amd64', block: 'on_intel' },
+      { arch: 'arm64', block: 'on_arm' },
+    ],
+  },
+  {
+    os: 'linux',
+    block: 'on_linux',
+    arches: [
+      { arch: 'amd64', block: 'on_intel' },
+      { arch: 'arm64', block: 'on_arm' },
+    ],
+  },
 ] as const;
 
 export interface FormulaBottle {
@@ -33,7 +47,12 @@ export function formulaArchives(ledger: ReleaseLedger): FormulaBottle[] {
         const target = parseTarget(candidate.target);
         return target.os === platform.os && target.arch === arch;
       });
-      if (archive) found.push({ target: `${platform.os}/${arch}`, url: releaseDownloadUrl(ledger.repo, ledger.tag, archive.path.slice(ledger.tag.length + 1)), sha256: archive.sha256 });
+      if (archive)
+        found.push({
+          target: `${platform.os}/${arch}`,
+          url: releaseDownloadUrl(ledger.repo, ledger.tag, archive.path.slice(ledger.tag.length + 1)),
+          sha256: archive.sha256,
+        });
     }
   }
   if (found.length === 0) {

@@ -83,15 +83,20 @@ async function openTap(config: HomebrewConfig, options: TapOptions): Promise<Ope
   try {
     await git(dir, ['init', '--quiet', '--bare'], config, options, 'EHOMEBREWTAP');
     const heads = await git(dir, ['ls-remote', '--heads', '--', config.tap, `refs/heads/${config.branch}`], config, options, 'EHOMEBREWTAP');
-    const head = heads.split('\n').find((line) => line.endsWith(`\trefs/heads/${config.branch}`))?.split('\t')[0];
+    const head = heads
+      .split('\n')
+      .find((line) => line.endsWith(`\trefs/heads/${config.branch}`))
+      ?.split('\t')[0];
     if (head === undefined) return { dir, state: { head: undefined, formula: undefined } };
     await git(dir, ['fetch', '--quiet', '--no-tags', '--depth=1', '--', config.tap, head], config, options, 'EHOMEBREWTAP');
     const entry = await git(dir, ['ls-tree', head, '--', FORMULA_PATH], config, options, 'EHOMEBREWTAP');
     if (entry === '') return { dir, state: { head, formula: undefined } };
     if (!entry.startsWith('100644 blob ') && !entry.startsWith('100755 blob ')) {
-      throw new GlideError('EHOMEBREWTAP', `${FORMULA_PATH} in ${config.tap} is not a plain file (${entry.split(/\s/)[0]}): glide-release does not write through it.`, [
-        'Replace it in the tap with a regular file (or remove it), then publish again.',
-      ]);
+      throw new GlideError(
+        'EHOMEBREWTAP',
+        `${FORMULA_PATH} in ${config.tap} is not a plain file (${entry.split(/\s/)[0]}): glide-release does not write through it.`,
+        ['Replace it in the tap with a regular file (or remove it), then publish again.'],
+      );
     }
     const formula = await git(dir, ['cat-file', 'blob', `${head}:${FORMULA_PATH}`], config, options, 'EHOMEBREWTAP', false);
     return { dir, state: { head, formula } };
@@ -147,7 +152,14 @@ async function git(
   };
   // An empty helper first drops any the user configured, so no other credential is sent or stored.
   const helper = token ? ['-c', 'credential.helper=', '-c', `credential.helper=${CREDENTIAL_HELPER}`] : [];
-  const result = await execa('git', [...helper, ...args], { cwd: dir, env, extendEnv: false, reject: false, stripFinalNewline: strip, ...(input === undefined ? {} : { input }) });
+  const result = await execa('git', [...helper, ...args], {
+    cwd: dir,
+    env,
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: strip,
+    ...(input === undefined ? {} : { input }),
+  });
   if (result.failed) {
     if ((result as { code?: string }).code === 'ENOENT') throw new GlideError(code, 'git is not installed. Install it (apt-get install git) and run again.');
     const said = redact(`${result.stderr}\n${result.stdout}`.trim() || (result.shortMessage ?? `exit ${result.exitCode}`), token);
