@@ -17,7 +17,8 @@ import { FORMULA_PATH } from './render.js';
 /** The variable the credential helper reads; the config's tokenEnv is copied into it for git alone. */
 const TOKEN_VARIABLE = 'GLIDE_RELEASE_TAP_TOKEN';
 // `get` is the only question git asks a helper that should be answered; `store`/`erase` are ignored.
-const CREDENTIAL_HELPER = `!f() { test "$1" = get && echo username=x-access-token && echo "password=$${TOKEN_VARIABLE}"; }; f`;
+const TOKEN_USER = 'x-access-token';
+const CREDENTIAL_HELPER = `!f() { test "$1" = get && echo username=${TOKEN_USER} && echo "password=$${TOKEN_VARIABLE}"; }; f`;
 
 export interface TapOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -172,7 +173,12 @@ async function git(
   return result.stdout;
 }
 
-/** git does not print credentials, but its errors quote what servers say: the token is cut out of anything shown. */
+/**
+ * git does not print credentials, but it quotes what servers say (`remote: …`), and a server
+ * may echo the Authorization header back: the token is cut out raw and in its Basic form.
+ */
 function redact(text: string, token: string | undefined): string {
-  return token ? text.split(token).join('***') : text;
+  if (!token) return text;
+  const forms = [token, Buffer.from(`${TOKEN_USER}:${token}`).toString('base64'), encodeURIComponent(token)];
+  return forms.reduce((shown, form) => shown.split(form).join('***'), text);
 }
