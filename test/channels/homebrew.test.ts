@@ -145,6 +145,12 @@ describe('channels.homebrew config', () => {
     expect(parseConfig('channels: {homebrew: {}}', 'glide-release.config.yaml').channels.homebrew?.tap).toBe('https://github.com/EinStack/homebrew-tap.git');
   });
 
+  it('names the allowed keys of a misspelled one', () => {
+    expect(() => parseConfig('channels: {homebrew: {tapp: x}}', 'glide-release.config.yaml')).toThrow(
+      expect.objectContaining({ details: [expect.stringMatching(/unknown key "channels\.homebrew\.tapp" \(did you mean "tap"\?\)/)] }),
+    );
+  });
+
   it('refuses a tap URL carrying a token, without repeating it', () => {
     let error: unknown;
     try {
