@@ -124,6 +124,32 @@ describe('planHomebrew', () => {
     expect(() => planHomebrew(STABLE, CONFIG, { head: HEAD, formula: 'class Glide < Formula\nend\n' })).toThrow(refusedWith('EHOMEBREWTAP'));
   });
 
+  /** The shape GoReleaser wrote into Glide's tap (0.0.2; sha256s made up): `if Hardware::CPU` blocks, five platforms. */
+  const GORELEASER_FORMULA = [
+    'class Glide < Formula',
+    '  desc "A Lightweight, Cloud-Native LLM Gateway"',
+    '  version "0.0.2"',
+    '  on_macos do',
+    '    if Hardware::CPU.arm?',
+    '      url "https://github.com/einstack/glide/releases/download/0.0.2/glide_v0.0.2_darwin_arm64.tar.gz", using: CurlDownloadStrategy',
+    `      sha256 "${'1'.repeat(64)}"`,
+    '    end',
+    '  end',
+    '  on_linux do',
+    '    if Hardware::CPU.arm? && !Hardware::CPU.is_64_bit?',
+    '      url "https://github.com/einstack/glide/releases/download/0.0.2/glide_v0.0.2_linux_armv6.tar.gz", using: CurlDownloadStrategy',
+    `      sha256 "${'2'.repeat(64)}"`,
+    '    end',
+    '  end',
+    'end',
+  ].join('\n');
+
+  it("reads the formula GoReleaser wrote into Glide's tap: a stable above it replaces it, the same version with other bytes is refused", () => {
+    expect(formulaFacts(GORELEASER_FORMULA)).toEqual({ version: '0.0.2', sha256s: ['1'.repeat(64), '2'.repeat(64)] });
+    expect(pushed({ head: HEAD, formula: GORELEASER_FORMULA })).toEqual([`glide 0.1.0 on ${HEAD}`]);
+    expect(() => planHomebrew(brewLedgerOf('0.0.2'), CONFIG, { head: HEAD, formula: GORELEASER_FORMULA })).toThrow(refusedWith('EHOMEBREWCONFLICT'));
+  });
+
   it('formulaFacts reads the version and sha256s it wrote', () => {
     const facts = formulaFacts(renderFormula(STABLE, CONFIG));
     expect(facts.version).toBe('0.1.0');

@@ -1,7 +1,7 @@
 # Written by glide-release from the ledger of EinStack/glide 0.1.0: change the release, not this file.
 class Glide < Formula
-  desc "Open-source LLM gateway"
-  homepage "https://glide.einstack.ai"
+  desc "Lightweight, cloud-native LLM gateway"
+  homepage "https://github.com/EinStack/glide"
   version "0.1.0"
   license "Apache-2.0"
 

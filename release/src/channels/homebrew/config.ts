@@ -25,8 +25,8 @@ export const homebrewConfigSchema = z.strictObject({
   /** The tap's git URL (https://, ssh, or a local path for tests). */
   tap: z._default(tapUrl(), GLIDE_TAP),
   branch: z._default(text(), 'main'),
-  desc: z._default(text(), 'Open-source LLM gateway'),
-  homepage: z._default(text(), 'https://glide.einstack.ai'),
+  desc: z._default(text(), 'Lightweight, cloud-native LLM gateway'),
+  homepage: z._default(text(), 'https://github.com/EinStack/glide'),
   license: z._default(text(), 'Apache-2.0'),
   /** The environment variable holding the token for an https tap (GitHub: a token with contents:write on the tap). */
   tokenEnv: z._default(text().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')), 'HOMEBREW_TAP_TOKEN'),
