@@ -13,6 +13,8 @@ if [ "$missing" -eq 1 ]; then
     ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx shellcheck \
     docker-compose >/dev/null
 fi
+# ruby: `ruby -c` and a Formula DSL harness check the rendered Homebrew formula (test/channels/homebrew*).
+command -v ruby >/dev/null || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ruby >/dev/null; }
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||

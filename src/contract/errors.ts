@@ -80,6 +80,11 @@ export const ERROR_CODES = [
   // verify's checks of a release's images (release/src/verify/images.ts)
   'EIMAGEMISMATCH',
   'EIMAGETAG',
+  // the Homebrew channel (release/src/channels/homebrew, docs/channels.md)
+  'EHOMEBREW',
+  'EHOMEBREWTAP',
+  'EHOMEBREWCONFLICT',
+  'EHOMEBREWPUSH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,5 +1,5 @@
 /** Ledgers and GitHub/registry worlds as publish reads them, without git, Go or a network: for the pure publish tests. */
-import { archiveName, checksumsName, parseTarget } from '#contract';
+import { archiveName, checksumsName, formatTarget, parseTarget } from '#contract';
 import { makeLedger, parseLedger, type LedgerArtifact, type ReleaseLedger } from '../../release/src/ledger.js';
 import type { PublishWorld } from '../../release/src/publish/world.js';
 
@@ -14,15 +14,15 @@ export function sha(version: string, what: string): string {
   return hex.padEnd(64, '0').slice(0, 64);
 }
 
-const TARGETS = ['linux/amd64', 'windows/amd64'].map(parseTarget);
+const TARGETS = ['linux/amd64', 'windows/amd64'];
 
 /** A built, publishable ledger of `version` with two archives, the checksums file and alpine + distroless images, checked by the ledger's own reader. */
-export function ledgerOf(version: string, commit = COMMIT): ReleaseLedger {
+export function ledgerOf(version: string, commit = COMMIT, targets: readonly string[] = TARGETS): ReleaseLedger {
   const stable = !version.includes('-');
-  const archives: LedgerArtifact[] = TARGETS.map((target, i) => ({
+  const archives: LedgerArtifact[] = targets.map(parseTarget).map((target, i) => ({
     kind: 'archive',
     path: `${version}/${archiveName(version, target)}`,
-    target: `${target.os}/${target.arch}`,
+    target: formatTarget(target),
     format: target.os === 'windows' ? 'zip' : 'tar.gz',
     size: 2000 + i,
     sha256: sha(version, archiveName(version, target)),

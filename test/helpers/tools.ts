@@ -14,6 +14,7 @@ const PACKAGES = {
   openssl: 'openssl',
   curl: 'curl',
   python3: 'python3',
+  ruby: 'ruby',
   shellcheck: 'shellcheck',
   'apt-get': 'apt',
   docker: 'docker.io',
