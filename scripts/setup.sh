@@ -13,6 +13,11 @@ if [ "$missing" -eq 1 ]; then
     ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx shellcheck \
     docker-compose >/dev/null
 fi
+# xmllint (libxml2-utils): validates the Chocolatey nuspec against NuGet's nuspec.xsd (test/channels).
+if ! command -v xmllint >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libxml2-utils >/dev/null
+fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||

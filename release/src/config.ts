@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 
 z.config(en());
 import { DEFAULT_DISTRO, DISTROS, GLIDE_REPO, GlideError } from '#contract';
+import { chocolateyConfigSchema } from './channels/chocolatey/config.js';
 
 /** Files copied from the repository root into every archive when present (the release's own choice: installers unpack only the binary). */
 const ARCHIVE_EXTRA_FILES = ['LICENSE', 'CHANGELOG.md', 'ROADMAP.md'] as const;
@@ -92,6 +93,13 @@ const configSchema = z.strictObject({
       distros: withDefault(z.partialRecord(z.enum(DISTROS), distroEntry), GLIDE_BASES),
       /** Added as a layer to bases that ship no CA bundle (Glide calls HTTPS APIs). */
       caBundle: withDefault(text(), '/etc/ssl/certs/ca-certificates.crt'),
+    }),
+    {},
+  ),
+  /** Each channel is off unless named here. */
+  channels: z.prefault(
+    z.strictObject({
+      chocolatey: z.optional(chocolateyConfigSchema),
     }),
     {},
   ),

@@ -80,6 +80,11 @@ export const ERROR_CODES = [
   // verify's checks of a release's images (release/src/verify/images.ts)
   'EIMAGEMISMATCH',
   'EIMAGETAG',
+  // the Chocolatey channel (release/src/channels/chocolatey, docs/channels.md)
+  'ECHOCOVERSION',
+  'ECHOCONOWINDOWS',
+  'ECHOCONUSPEC',
+  'ECHOCOCONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
