@@ -1,9 +1,17 @@
 /** Ledgers and configs for the Chocolatey channel's tests: no build, no network. */
+import { createHash } from 'node:crypto';
 import { archiveName, parseTarget } from '#contract';
 import { parseConfig } from '../../release/src/config.js';
 import type { ChocolateyConfig } from '../../release/src/channels/chocolatey/config.js';
 import { parseLedger, type LedgerArchive, type ReleaseLedger } from '../../release/src/ledger.js';
-import { ledgerOf, sha } from '../helpers/publish-world.js';
+import { ledgerOf } from '../helpers/publish-world.js';
+
+/** The sha256 the ledger holds for a Windows zip: distinct per target (publish-world's `sha` cuts both names to one prefix). */
+export function zipSha(version: string, target: string): string {
+  return createHash('sha256')
+    .update(archiveName(version, parseTarget(target)))
+    .digest('hex');
+}
 
 /**
  * publish's ledger of `version` (linux/amd64 and windows/amd64), with a windows/386 zip added
@@ -12,10 +20,15 @@ import { ledgerOf, sha } from '../helpers/publish-world.js';
 export function chocolateyLedger(version: string, options: { repo?: string; windows?: readonly string[] } = {}): ReleaseLedger {
   const base = ledgerOf(version);
   const amd64 = base.artifacts.find((artifact): artifact is LedgerArchive => artifact.kind === 'archive' && artifact.target === 'windows/amd64')!;
-  const name386 = archiveName(version, parseTarget('windows/386'));
-  const x86: LedgerArchive = { ...amd64, target: 'windows/386', path: `${version}/${name386}`, sha256: sha(version, name386) };
+  const x64: LedgerArchive = { ...amd64, sha256: zipSha(version, 'windows/amd64') };
+  const x86: LedgerArchive = {
+    ...amd64,
+    target: 'windows/386',
+    path: `${version}/${archiveName(version, parseTarget('windows/386'))}`,
+    sha256: zipSha(version, 'windows/386'),
+  };
   const windows = options.windows ?? ['windows/386', 'windows/amd64'];
-  const artifacts = [...base.artifacts, x86].filter(
+  const artifacts = [...base.artifacts.filter((artifact) => artifact !== amd64), x64, x86].filter(
     (artifact) => artifact.kind !== 'archive' || !artifact.target.startsWith('windows/') || windows.includes(artifact.target),
   );
   return parseLedger(JSON.stringify({ ...base, repo: options.repo ?? base.repo, artifacts }), `${version}/release.json`);

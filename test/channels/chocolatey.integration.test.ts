@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import unzipper from 'unzipper';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChocolatey, planChocolatey } from '../../release/src/channels/chocolatey/plan.js';
 import { renderChocolatey } from '../../release/src/channels/chocolatey/render.js';
+import { packNupkg } from '../../release/src/channels/chocolatey/pack.js';
 import { validateNuspec } from '../../release/src/channels/chocolatey/validate.js';
 import { chocolateyConfig, chocolateyLedger } from './chocolatey-fixtures.js';
 
@@ -81,5 +83,25 @@ describe('the nupkg applyChocolatey writes', () => {
       written[0]!,
     ]);
     expect(python.stdout.split('\n')).toEqual([...entries.keys()]);
+  });
+
+  it('has the same bytes whatever the packing machine’s time zone', async () => {
+    const ledger = chocolateyLedger('0.1.0');
+    const here = createHash('sha256')
+      .update(await packNupkg(renderChocolatey(ledger, chocolateyConfig()), new Date(ledger.date)))
+      .digest('hex');
+    const script = [
+      "import { createHash } from 'node:crypto';",
+      "import { packNupkg } from './release/src/channels/chocolatey/pack.ts';",
+      "import { renderChocolatey } from './release/src/channels/chocolatey/render.ts';",
+      "import { chocolateyConfig, chocolateyLedger } from './test/channels/chocolatey-fixtures.ts';",
+      "const ledger = chocolateyLedger('0.1.0');",
+      'const bytes = await packNupkg(renderChocolatey(ledger, chocolateyConfig()), new Date(ledger.date));',
+      "console.log(createHash('sha256').update(bytes).digest('hex'));",
+    ].join('\n');
+    for (const zone of ['Pacific/Kiritimati', 'America/Anchorage']) {
+      const there = await execa('node', ['--import', 'tsx', '--input-type=module', '-e', script], { env: { TZ: zone } });
+      expect([zone, there.stdout]).toEqual([zone, here]);
+    }
   });
 });

@@ -6,8 +6,7 @@ import { nupkgEntries, nupkgName, packNupkg } from '../../release/src/channels/c
 import { formatChocolateyMutations, planChocolatey } from '../../release/src/channels/chocolatey/plan.js';
 import { psString, renderChocolatey, xmlEscape } from '../../release/src/channels/chocolatey/render.js';
 import { chocolateyVersion } from '../../release/src/channels/chocolatey/version.js';
-import { sha } from '../helpers/publish-world.js';
-import { chocolateyConfig, chocolateyLedger } from './chocolatey-fixtures.js';
+import { chocolateyConfig, chocolateyLedger, zipSha } from './chocolatey-fixtures.js';
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -122,10 +121,10 @@ describe('renderChocolatey', () => {
         '  packageName    = $env:ChocolateyPackageName',
         '  unzipLocation  = $toolsDir',
         "  url            = 'https://github.com/EinStack/glide/releases/download/0.1.0/glide_v0.1.0_windows_386.zip'",
-        `  checksum       = '${sha('0.1.0', 'glide_v0.1.0_windows_386.zip')}'`,
+        `  checksum       = '${zipSha('0.1.0', 'windows/386')}'`,
         "  checksumType   = 'sha256'",
         "  url64bit       = 'https://github.com/EinStack/glide/releases/download/0.1.0/glide_v0.1.0_windows_amd64.zip'",
-        `  checksum64     = '${sha('0.1.0', 'glide_v0.1.0_windows_amd64.zip')}'`,
+        `  checksum64     = '${zipSha('0.1.0', 'windows/amd64')}'`,
         "  checksumType64 = 'sha256'",
         '}',
         'Install-ChocolateyZipPackage @packageArgs',
@@ -138,7 +137,7 @@ describe('renderChocolatey', () => {
     const pkg = renderChocolatey(rc, chocolateyConfig());
     expect(pkg.prerelease).toBe(true);
     expect(pkg.installScript).toContain(`'https://github.com/EinStack/glide/releases/download/0.1.0-rc.2/glide_v0.1.0-rc.2_windows_amd64.zip'`);
-    expect(pkg.installScript).toContain(`checksum64     = '${sha('0.1.0-rc.2', 'glide_v0.1.0-rc.2_windows_amd64.zip')}'`);
+    expect(pkg.installScript).toContain(`checksum64     = '${zipSha('0.1.0-rc.2', 'windows/amd64')}'`);
   });
 
   it('installs the 64-bit zip alone when the release has no windows/386, and refuses a release without Windows', () => {
