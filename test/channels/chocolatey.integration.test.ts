@@ -41,6 +41,23 @@ describe('the nuspec under NuGet’s nuspec.xsd (xmllint)', () => {
   });
 });
 
+it('says to install xmllint when there is none', async () => {
+  const path = process.env.PATH;
+  const empty = await mkdtemp(join(tmpdir(), 'glide-no-xmllint-'));
+  process.env.PATH = empty;
+  try {
+    const error = await validateNuspec('<package/>', XSD).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'ECHOCONUSPEC',
+      message: expect.stringContaining('xmllint could not be run'),
+      details: ['Install it: apt-get install libxml2-utils'],
+    });
+  } finally {
+    process.env.PATH = path;
+    await rm(empty, { recursive: true, force: true });
+  }
+});
+
 describe('the nupkg applyChocolatey writes', () => {
   let dir: string;
   beforeAll(async () => {

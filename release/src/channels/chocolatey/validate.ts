@@ -9,14 +9,12 @@ import { GlideError } from '#contract';
 
 /** Resolves when `nuspec` is valid under `schemaPath`; otherwise ECHOCONUSPEC with xmllint's own words. */
 export async function validateNuspec(nuspec: string, schemaPath: string): Promise<void> {
-  let result;
-  try {
-    result = await execa('xmllint', ['--noout', '--nonet', '--schema', schemaPath, '-'], { input: nuspec, reject: false });
-  } catch (error) {
-    throw new GlideError('ECHOCONUSPEC', `xmllint could not be run (${(error as Error).message}).`, ['Install it: apt-get install libxml2-utils']);
-  }
-  if (result.failed && result.exitCode === undefined) {
-    throw new GlideError('ECHOCONUSPEC', `xmllint could not be run (${result.shortMessage}).`, ['Install it: apt-get install libxml2-utils']);
+  const result = await execa('xmllint', ['--noout', '--nonet', '--schema', schemaPath, '-'], { input: nuspec, reject: false });
+  // No exit code: it never ran (not installed, not executable).
+  if (result.exitCode === undefined) {
+    throw new GlideError('ECHOCONUSPEC', `xmllint could not be run (${result.originalMessage ?? result.shortMessage}).`, [
+      'Install it: apt-get install libxml2-utils',
+    ]);
   }
   if (result.exitCode !== 0) {
     const problems = result.stderr.split('\n').filter((line) => line !== '' && !line.endsWith(' fails to validate'));
