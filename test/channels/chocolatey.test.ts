@@ -61,6 +61,7 @@ describe('chocolateyVersion', () => {
   it.each([
     ['0.1.0-rc.100', 'an RC past the padding would sort before rc99'],
     ['0.1.0-beta.1', 'only RCs are releases'],
+    ['0.1.0-snapshot.0123456789ab', 'a snapshot is never published'],
     ['0.1.0-rc.0', 'RCs count from 1'],
     ['v0.1.0', 'tags carry no v'],
     ['0.1.0+build.5', 'build metadata'],
