@@ -15,6 +15,11 @@ if [ "$missing" -eq 1 ]; then
 fi
 # ruby: `ruby -c` and a Formula DSL harness check the rendered Homebrew formula (test/channels/homebrew*).
 command -v ruby >/dev/null || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ruby >/dev/null; }
+# xmllint (libxml2-utils): validates the Chocolatey nuspec against NuGet's nuspec.xsd (test/channels).
+if ! command -v xmllint >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libxml2-utils >/dev/null
+fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||

@@ -40,7 +40,7 @@ function hashTap() {
 }
 
 /** Replaces a file by a rename, so a reader sees the old text or the new, never half of it. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
   try {
     await writeFile(temp, text, { mode: 0o644 });

@@ -85,6 +85,11 @@ export const ERROR_CODES = [
   'EHOMEBREWTAP',
   'EHOMEBREWCONFLICT',
   'EHOMEBREWPUSH',
+  // the Chocolatey channel (release/src/channels/chocolatey, docs/channels.md)
+  'ECHOCOVERSION',
+  'ECHOCONOWINDOWS',
+  'ECHOCONUSPEC',
+  'ECHOCOCONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -65,7 +65,7 @@ async function zipStream(members: readonly ArchiveMember[], mtime: Date): Promis
  * them read as UTC, so the bytes do not depend on the build machine's TZ. The extended
  * timestamp field is left out (forceDosTimestamp) because it would store the shifted time.
  */
-function utcAsLocal(date: Date): Date {
+export function utcAsLocal(date: Date): Date {
   const shifted = new Date(date.getTime() + date.getTimezoneOffset() * 60_000);
   return new Date(date.getTime() + shifted.getTimezoneOffset() * 60_000);
 }
