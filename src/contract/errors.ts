@@ -80,6 +80,9 @@ export const ERROR_CODES = [
   // verify's checks of a release's images (release/src/verify/images.ts)
   'EIMAGEMISMATCH',
   'EIMAGETAG',
+  // the Helm chart channel (release/src/channels/helm)
+  'EHELMCHART',
+  'EHELMCLOBBER',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
