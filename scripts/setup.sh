@@ -20,4 +20,7 @@ bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||
 # Compose v2 (Debian 13's plugin, unpacked into .cache/) beside Debian 12's v1 above, for the Docker tests.
 bash scripts/fetch-debian13.sh docker-compose >/dev/null ||
   echo "setup: Compose v2 was not fetched (above); the Docker tests (test/docker) will fail until it is." >&2
+# oras (Debian 13's), unpacked into .cache/: reads the pushed Helm chart back in test/channels.
+bash scripts/fetch-debian13.sh oras >/dev/null ||
+  echo "setup: oras was not fetched (above); the Helm chart's integration test (test/channels) will fail until it is." >&2
 npm ci --no-audit --no-fund
