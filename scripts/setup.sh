@@ -13,6 +13,10 @@ if [ "$missing" -eq 1 ]; then
     ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx shellcheck \
     docker-compose >/dev/null
 fi
+# Go's sprig and yaml.v2 sources: the test-only renderer of the Helm chart's templates (test/channels/helm-render).
+if [ ! -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || [ ! -d /usr/share/gocode/src/gopkg.in/yaml.v2 ]; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev >/dev/null
+fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||
