@@ -10,7 +10,7 @@ import { readChartFolder, renderChart } from '../../release/src/channels/helm/ch
 import { buildHelmChart } from '../../release/src/channels/helm/index.js';
 import { chartArtifact, chartTag, HELM_CHART_LAYER_MEDIA_TYPE, HELM_CONFIG_MEDIA_TYPE } from '../../release/src/channels/helm/oci.js';
 import { packageEntries } from '../../release/src/channels/helm/package.js';
-import { describeHelmMutation, helmPolicy, planHelm } from '../../release/src/channels/helm/plan.js';
+import { describeHelmMutation, helmPolicy, helmPushTarget, planHelm } from '../../release/src/channels/helm/plan.js';
 import { chartProblems } from '../../release/src/channels/helm/validate.js';
 import { parseConfig } from '../../release/src/config.js';
 import { ledgerOf } from '../helpers/publish-world.js';
@@ -155,6 +155,13 @@ describe('reading the chart folder', () => {
     expect(source.files.get('templates/service-copy.yaml')).toEqual(source.files.get('templates/service.yaml'));
   });
 
+  it('reads a link to a file whose name begins with two dots, inside the chart folder', async () => {
+    const root = await tempCopyOfChart();
+    await writeFile(join(root, CHART, '..notes'), 'kept');
+    await symlink('..notes', join(root, CHART, 'notes-link'));
+    expect((await readChartFolder(root, CHART)).files.get('notes-link')?.toString()).toBe('kept');
+  });
+
   it.each(['../outside', '/etc'])('refuses the chart path %s outside the repository', async (path) => {
     const root = await tempCopyOfChart();
     await mkdir(join(root, '..', 'outside'), { recursive: true }).catch(() => undefined);
@@ -292,7 +299,15 @@ describe('planHelm', () => {
     expect(planHelm({ stage: 'snapshot', version: '0.1.0' }, CONFIG, { name, artifact }, { tagDigest: undefined })).toEqual([]);
   });
 
-  it.each(['ghcr.io', 'ghcr.io/einstack/charts:1.0'])('refuses the registry %s', async (registry) => {
+  it.each([
+    ['ghcr.io/einstack/charts', 'ghcr.io', 'einstack/charts/glide'],
+    ['oci://ghcr.io/einstack/charts/', 'ghcr.io', 'einstack/charts/glide'],
+    ['127.0.0.1:5000', '127.0.0.1:5000', 'glide'],
+  ])('pushes to %s as registry %s, repository %s', (registry, host, repository) => {
+    expect(helmPushTarget({ registry }, 'glide')).toEqual({ registry: host, repository });
+  });
+
+  it.each(['einstack/charts', 'ghcr.io/einstack/charts:1.0', 'ghcr.io/Einstack'])('refuses the registry %s', async (registry) => {
     const { name, artifact } = await build('0.1.0');
     expect(() => planHelm(ledgerOf('0.1.0'), { registry }, { name, artifact }, { tagDigest: undefined })).toThrow(expect.objectContaining({ code: 'ECONFIG' }));
   });

@@ -6,7 +6,7 @@
  * runs. The chart folder in the repository is never written: its versions stay placeholders.
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isMap, parseDocument, Scalar, stringify, type Document } from 'yaml';
 import { GlideError, imageTag, parseTarget, type Distro } from '#contract';
 import type { ReleaseLedger } from '../../ledger.js';
@@ -85,7 +85,7 @@ async function readLinkInside(chartDir: string, path: string, name: string): Pro
 
 function isInside(parent: string, child: string): boolean {
   const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..' && !/^[a-zA-Z]:/.test(rel));
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** Pure: the chart of this release, its versions and annotations set, every other file as it was. */
@@ -106,7 +106,7 @@ export function renderChart(source: ChartSource, input: RenderChartInput): Rende
   chartYaml.set('version', quoted(version));
   chartYaml.set('appVersion', quoted(version));
   const annotations = {
-    ...((chartYaml.get('annotations') as { toJSON?: () => unknown } | undefined)?.toJSON?.() as Record<string, string> | undefined),
+    ...(chartYaml.toJS() as { annotations?: Record<string, string> }).annotations,
     ...artifactHubAnnotations({ version, stage, changes: input.changes, image: `${repository}:${tag}`, platforms: platformsOf(input.ledger, input.distro) }),
   };
   chartYaml.set('annotations', chartYaml.createNode(annotations));

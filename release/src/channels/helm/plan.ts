@@ -32,12 +32,18 @@ export interface HelmPushTarget {
 
 export function helmPushTarget(config: Pick<HelmChannelConfig, 'registry'>, chartName: string): HelmPushTarget {
   const registry = config.registry.replace(/^oci:\/\//, '').replace(/\/+$/, '');
-  const reference = parseImageReference(`${registry}/${chartName}`);
-  if (reference.tag !== undefined || reference.digest !== undefined || !registry.includes('/')) {
-    throw new GlideError('ECONFIG', `channels.helm.registry "${config.registry}" is not a registry and namespace.`, [
+  const refuse = () =>
+    new GlideError('ECONFIG', `channels.helm.registry "${config.registry}" is not a registry host and optional namespace.`, [
       'Write it as helm push takes it, without the chart name or a tag: e.g. ghcr.io/einstack/charts.',
     ]);
+  let reference;
+  try {
+    reference = parseImageReference(`${registry}/${chartName}`);
+  } catch {
+    throw refuse();
   }
+  // Helm reads the first part as the host, always; Docker's rules would send `einstack/charts` to Docker Hub.
+  if (reference.tag !== undefined || reference.digest !== undefined || reference.registry !== registry.split('/')[0]) throw refuse();
   return { registry: reference.registry, repository: reference.repository };
 }
 
