@@ -171,6 +171,18 @@ describe('reading the chart folder', () => {
     });
   });
 
+  it('leaves out what .helmignore names, as helm package does', async () => {
+    const root = await tempCopyOfChart();
+    await writeFile(join(root, CHART, '.helmignore'), '# editors\n*.swp\n.git/\n');
+    await writeFile(join(root, CHART, 'templates', 'deployment.yaml.swp'), 'junk');
+    await mkdir(join(root, CHART, '.git'));
+    await writeFile(join(root, CHART, '.git', 'HEAD'), 'ref: refs/heads/main');
+    const names = [...(await readChartFolder(root, CHART)).files.keys()];
+    expect(names).toContain('.helmignore');
+    expect(names).toContain('templates/deployment.yaml');
+    expect(names.filter((name) => name.endsWith('.swp') || name.startsWith('.git/'))).toEqual([]);
+  });
+
   it('refuses a chart folder that is missing', async () => {
     await expect(readChartFolder(FIXTURES, 'no-such-chart')).rejects.toMatchObject({ code: 'EHELMCHART' });
   });

@@ -7,6 +7,7 @@
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Ignore } from 'ignore';
 import { isMap, parseDocument, Scalar, stringify, type Document } from 'yaml';
 import { GlideError, imageTag, parseTarget, type Distro } from '#contract';
 import type { ReleaseLedger } from '../../ledger.js';
@@ -57,12 +58,14 @@ export async function readChartFolder(repoRoot: string, chartPath: string): Prom
   if (!isInside(root, dir)) {
     throw new GlideError('EHELMCHART', `The chart folder ${chartPath} is a link to ${dir}, outside the repository.`, [FIX]);
   }
+  const ignored = await helmIgnore(dir);
   const files = new Map<string, Buffer>();
   const walk = async (folder: string): Promise<void> => {
     for (const entry of (await readdir(folder)).sort()) {
       const path = join(folder, entry);
       const name = relative(dir, path).split(sep).join('/');
       const info = await lstat(path);
+      if (ignored.ignores(info.isDirectory() ? `${name}/` : name)) continue;
       if (info.isDirectory()) await walk(path);
       else if (info.isFile()) files.set(name, await readFile(path));
       else if (info.isSymbolicLink()) files.set(name, await readLinkInside(dir, path, name));
@@ -71,6 +74,17 @@ export async function readChartFolder(repoRoot: string, chartPath: string): Prom
   };
   await walk(dir);
   return { dir, files };
+}
+
+/** The chart's `.helmignore`, as `helm package` reads it (gitignore's patterns); none: nothing is left out. */
+async function helmIgnore(dir: string): Promise<Ignore> {
+  // CommonJS: the module is the factory, and its `default` the same function, which is what the types describe.
+  const ignore = (await import('ignore')).default.default;
+  const rules = await readFile(join(dir, '.helmignore'), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  return ignore().add(rules);
 }
 
 async function readLinkInside(chartDir: string, path: string, name: string): Promise<Buffer> {

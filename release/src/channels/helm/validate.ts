@@ -61,7 +61,8 @@ function describe(file: string, error: ErrorObject): string {
 
 // ajv is loaded on first use: only publish's chart step needs it, not every start of the CLI.
 async function loadValidators(): Promise<{ chart: ValidateFunction; compile: (schema: object) => ValidateFunction }> {
-  const { Ajv } = await import('ajv');
+  // CommonJS modules whose `default` is themselves: `.default.default` is the class in Node and in the bundle alike.
+  const Ajv = (await import('ajv')).default.default;
   const addFormats = (await import('ajv-formats')).default;
   const strict = new Ajv({ allErrors: true });
   addFormats.default(strict);
