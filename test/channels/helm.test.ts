@@ -306,6 +306,13 @@ describe('planHelm', () => {
     );
   });
 
+  it('refuses a chart packaged for another release than the ledger’s', async () => {
+    const { name, artifact } = await build('0.1.0-rc.1');
+    expect(() => planHelm(ledgerOf('0.1.0'), CONFIG, { name, artifact }, { tagDigest: undefined })).toThrow(
+      expect.objectContaining({ code: 'EHELMCHART', message: expect.stringContaining('0.1.0-rc.1') }),
+    );
+  });
+
   it('plans nothing for a snapshot', async () => {
     const { name, artifact } = await build('0.1.0');
     expect(planHelm({ stage: 'snapshot', version: '0.1.0' }, CONFIG, { name, artifact }, { tagDigest: undefined })).toEqual([]);

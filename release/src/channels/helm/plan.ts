@@ -9,7 +9,7 @@ import type { RegistryClient } from '../../../../src/registry/client.js';
 import { parseImageReference } from '../../../../src/registry/reference.js';
 import type { ReleaseLedger } from '../../ledger.js';
 import type { HelmChannelConfig } from './config.js';
-import type { ChartArtifact } from './oci.js';
+import { chartTag, type ChartArtifact } from './oci.js';
 
 /**
  * RC and stable both go out: a chart version is immutable and a user must be able to try an
@@ -69,6 +69,12 @@ export function planHelm(
 ): HelmMutation[] {
   const policy = helmPolicy(ledger.stage);
   if (!policy.push) return [];
+  // The ledger is the only source of what a channel names: a chart packaged for another release is not pushed under this one.
+  if (chart.artifact.tag !== chartTag(ledger.version)) {
+    throw new GlideError('EHELMCHART', `The chart given is tagged ${chart.artifact.tag}, but the ledger's release is ${ledger.version}.`, [
+      "Package the chart from this release's ledger (buildHelmChart) and plan again.",
+    ]);
+  }
   const target = helmPushTarget(config, chart.name);
   const ref = `oci://${target.registry}/${target.repository}:${chart.artifact.tag}`;
   const manifest = chart.artifact.manifest.digest;
