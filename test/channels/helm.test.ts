@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { GlideError } from '#contract';
 import { readChartFolder, renderChart } from '../../release/src/channels/helm/chart.js';
 import { buildHelmChart } from '../../release/src/channels/helm/index.js';
-import { chartArtifact, chartTag, HELM_CHART_LAYER_MEDIA_TYPE, HELM_CONFIG_MEDIA_TYPE } from '../../release/src/channels/helm/oci.js';
+import { chartAnnotations, chartArtifact, chartTag, HELM_CHART_LAYER_MEDIA_TYPE, HELM_CONFIG_MEDIA_TYPE } from '../../release/src/channels/helm/oci.js';
 import { packageEntries } from '../../release/src/channels/helm/package.js';
 import { describeHelmMutation, helmPolicy, helmPushTarget, planHelm } from '../../release/src/channels/helm/plan.js';
 import { chartProblems } from '../../release/src/channels/helm/validate.js';
@@ -253,7 +253,7 @@ describe('the OCI artifact', () => {
     expect(manifest.annotations).toMatchObject({
       'org.opencontainers.image.title': 'glide',
       'org.opencontainers.image.version': '0.1.0-rc.1',
-      'org.opencontainers.image.created': ledgerOf('0.1.0-rc.1').date,
+      'org.opencontainers.image.created': '2024-07-09T10:00:00Z',
       'org.opencontainers.image.authors': 'EinStack (contact@einstack.ai)',
       'org.opencontainers.image.source': 'https://github.com/EinStack/glide',
       'org.opencontainers.image.url': 'https://glide.einstack.ai',
@@ -263,6 +263,21 @@ describe('the OCI artifact', () => {
     // Go's encoding/json order of Helm's chart.Metadata.
     expect(Object.keys(config).join(' ')).toBe('name home sources version description keywords maintainers icon apiVersion appVersion annotations type');
     expect(config).toMatchObject({ name: 'glide', version: '0.1.0-rc.1', appVersion: '0.1.0-rc.1', apiVersion: 'v2' });
+  });
+
+  it('lets the chart’s own annotations win, except over title and version, as Helm does', () => {
+    const metadata = {
+      name: 'glide',
+      version: '0.1.0',
+      description: 'generated',
+      annotations: { 'org.opencontainers.image.description': 'own', 'org.opencontainers.image.version': '9.9.9', 'org.opencontainers.image.title': 'x' },
+    };
+    expect(chartAnnotations(metadata, '2024-07-09T10:00:00.000Z')).toEqual({
+      'org.opencontainers.image.created': '2024-07-09T10:00:00Z',
+      'org.opencontainers.image.description': 'own',
+      'org.opencontainers.image.title': 'glide',
+      'org.opencontainers.image.version': '0.1.0',
+    });
   });
 
   it('keeps the chart metadata and its manifest digest apart from other charts', async () => {

@@ -75,8 +75,9 @@ export function helmMetadataJson(metadata: Readonly<Record<string, unknown>>): R
 }
 
 /**
- * The `org.opencontainers.image.*` annotations Helm writes on the manifest; the chart's own
- * annotations go along, except those that would contradict the version or name.
+ * The `org.opencontainers.image.*` annotations Helm writes on the manifest (pkg/registry's
+ * generateOCIAnnotations); the chart's own annotations go along, except those that would
+ * contradict the version or name.
  */
 export function chartAnnotations(metadata: Readonly<Record<string, unknown>>, created: string): Record<string, string> {
   const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -86,19 +87,25 @@ export function chartAnnotations(metadata: Readonly<Record<string, unknown>>, cr
   const own = Object.entries((metadata.annotations ?? {}) as Record<string, string>).filter(
     ([key]) => key !== 'org.opencontainers.image.title' && key !== 'org.opencontainers.image.version',
   );
+  // As Helm: the chart's own annotations win over the generated ones, except title and version.
   const annotations: Record<string, string | undefined> = {
-    ...Object.fromEntries(own),
     'org.opencontainers.image.description': text(metadata.description),
     'org.opencontainers.image.title': text(metadata.name),
     'org.opencontainers.image.version': text(metadata.version),
     'org.opencontainers.image.url': text(metadata.home),
-    'org.opencontainers.image.created': created,
+    'org.opencontainers.image.created': rfc3339(created),
     'org.opencontainers.image.source': text(sources[0]),
     'org.opencontainers.image.authors': text(authors),
+    ...Object.fromEntries(own),
   };
   return Object.fromEntries(
     Object.entries(annotations)
       .filter((entry): entry is [string, string] => entry[1] !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
+}
+
+/** Go's time.RFC3339 of a UTC time: whole seconds, `Z`. */
+function rfc3339(iso: string): string {
+  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
