@@ -20,6 +20,10 @@ if ! command -v xmllint >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libxml2-utils >/dev/null
 fi
+# Go's sprig and yaml.v2 sources: the test-only renderer of the Helm chart's templates (test/channels/helm-render).
+if [ ! -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || [ ! -d /usr/share/gocode/src/gopkg.in/yaml.v2 ]; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev >/dev/null
+fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||
@@ -27,4 +31,7 @@ bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||
 # Compose v2 (Debian 13's plugin, unpacked into .cache/) beside Debian 12's v1 above, for the Docker tests.
 bash scripts/fetch-debian13.sh docker-compose >/dev/null ||
   echo "setup: Compose v2 was not fetched (above); the Docker tests (test/docker) will fail until it is." >&2
+# oras (Debian 13's), unpacked into .cache/: reads the pushed Helm chart back in test/channels.
+bash scripts/fetch-debian13.sh oras >/dev/null ||
+  echo "setup: oras was not fetched (above); the Helm chart's integration test (test/channels) will fail until it is." >&2
 npm ci --no-audit --no-fund

@@ -9,6 +9,7 @@ import * as z from 'zod/mini';
 z.config(en());
 import { DEFAULT_DISTRO, DISTROS, GLIDE_REPO, GlideError } from '#contract';
 import { chocolateyConfigSchema } from './channels/chocolatey/config.js';
+import { helmChannelSchema } from './channels/helm/config.js';
 import { homebrewConfigSchema } from './channels/homebrew/config.js';
 
 /** Files copied from the repository root into every archive when present (the release's own choice: installers unpack only the binary). */
@@ -100,6 +101,7 @@ const configSchema = z.strictObject({
   /** Package-manager channels: each off unless named here, so a fork's release never pushes to Glide's. */
   channels: z.prefault(
     z.strictObject({
+      helm: z.optional(helmChannelSchema),
       homebrew: z.optional(homebrewConfigSchema),
       chocolatey: z.optional(chocolateyConfigSchema),
     }),

@@ -90,6 +90,9 @@ export const ERROR_CODES = [
   'ECHOCONOWINDOWS',
   'ECHOCONUSPEC',
   'ECHOCOCONFLICT',
+  // the Helm chart channel (release/src/channels/helm)
+  'EHELMCHART',
+  'EHELMCLOBBER',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
