@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 
 z.config(en());
 import { DEFAULT_DISTRO, DISTROS, GLIDE_REPO, GlideError } from '#contract';
+import { snapConfigSchema } from './channels/snap/config.js';
 
 /** Files copied from the repository root into every archive when present (the release's own choice: installers unpack only the binary). */
 const ARCHIVE_EXTRA_FILES = ['LICENSE', 'CHANGELOG.md', 'ROADMAP.md'] as const;
@@ -95,6 +96,8 @@ const configSchema = z.strictObject({
     }),
     {},
   ),
+  /** Each channel is off unless named here: a fork's release never pushes to Glide's. */
+  channels: z.prefault(z.strictObject({ snap: z.optional(snapConfigSchema) }), {}),
 });
 
 export type ReleaseConfig = z.infer<typeof configSchema>;
