@@ -13,6 +13,11 @@ if [ "$missing" -eq 1 ]; then
     ca-certificates python3 tinyproxy tmux openssl curl docker-registry skopeo apache2-utils docker.io cgroupfs-mount nginx shellcheck \
     docker-compose >/dev/null
 fi
+# snapd + squashfs-tools: the Snap channel's snaps are built with the real `snap pack` (no snapd daemon needed).
+if ! command -v snap >/dev/null || ! command -v mksquashfs >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends snapd squashfs-tools >/dev/null
+fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||

@@ -111,12 +111,13 @@ export async function runSnapPack(root: string, outDir: string, commitDate: stri
     env: { ...process.env, SOURCE_DATE_EPOCH: epoch } as Record<string, string>,
     signal,
     reject: false,
-  }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
+  });
+  // Unrejected, a command that could not start comes back as a failed result carrying spawn's code.
+  if ((result as { code?: string }).code === 'ENOENT') {
     throw new GlideError('ESNAPPACK', "snap is not installed: the snaps are built with snapd's snap pack.", [
       'Install it (Debian/Ubuntu: apt-get install snapd squashfs-tools; the snapd daemon need not run), or leave channels.snap out of the config.',
     ]);
-  });
+  }
   if (result.exitCode !== 0) {
     throw new GlideError('ESNAPPACK', `snap pack refused ${root}:`, [
       String(result.all ?? '').trim() || `exit code ${result.exitCode}`,
