@@ -121,7 +121,7 @@ describe('what no snap is built from', () => {
     const { out, ledger } = await builtRelease('0.1.0', ['linux/amd64']);
     const archive = join(out, ledger.artifacts[0]!.path);
     const bytes = await readFile(archive);
-    bytes[bytes.length - 1] ^= 1;
+    bytes[bytes.length - 1] = bytes.at(-1)! ^ 1;
     await writeFile(archive, bytes);
     const error = await rejection(packSnaps(ledger, CONFIG, { outDir: out, signal: SIGNAL }));
     expect(error.code).toBe('ECHECKSUM');
