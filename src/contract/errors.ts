@@ -81,6 +81,7 @@ export const ERROR_CODES = [
   'ESNAPVERSION',
   'ESNAPPACK',
   'ESNAPCONFLICT',
+  'ESNAPSTORE',
   // verify's checks of a release's images (release/src/verify/images.ts)
   'EIMAGEMISMATCH',
   'EIMAGETAG',
