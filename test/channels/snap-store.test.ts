@@ -2,11 +2,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GlideError } from '#contract';
 import { HttpClient } from '../../src/net/http.js';
 import { defaultSnapConfig } from '../../release/src/channels/snap/config.js';
 import { planSnap } from '../../release/src/channels/snap/plan.js';
 import { readSnapChannelMap } from '../../release/src/channels/snap/read-store.js';
+import { rejection } from './snap-errors.js';
 import { ledgerOf } from '../helpers/publish-world.js';
 
 const SHA3 = 'ab'.repeat(48);
@@ -39,15 +39,6 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-async function rejection(promise: Promise<unknown>): Promise<GlideError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (error instanceof GlideError) return error;
-  throw new Error(`expected a GlideError, got ${String(error)}`);
-}
 
 describe('readSnapChannelMap', () => {
   it('reads each channel as track/risk with its version and sha3-384, asking as snapd does', async () => {

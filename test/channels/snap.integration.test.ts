@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { create } from 'tar';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archiveName, GlideError, parseTarget } from '#contract';
+import { archiveName, parseTarget, type GlideError } from '#contract';
 import { defaultSnapConfig } from '../../release/src/channels/snap/config.js';
 import { packSnaps, runSnapPack, sha3_384 } from '../../release/src/channels/snap/pack.js';
 import { assertSnapVersion } from '../../release/src/channels/snap/render.js';
 import type { LedgerArtifact, ReleaseLedger } from '../../release/src/ledger.js';
+import { rejection } from './snap-errors.js';
 import { ledgerOf } from '../helpers/publish-world.js';
 
 const CONFIG = defaultSnapConfig();
@@ -20,15 +21,6 @@ const SIGNAL = new AbortController().signal;
 const BINARY = '#!/bin/sh\necho glide\n';
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
-
-async function rejection(promise: Promise<unknown>): Promise<GlideError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (error instanceof GlideError) return error;
-  throw new Error(`expected a GlideError, got ${String(error)}`);
-}
 
 /** `{out}/{version}/` with a real .tar.gz per target (built from `files`, default just `glide`) and the ledger naming their bytes. */
 async function builtRelease(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { archiveName, GlideError, parseTarget } from '#contract';
+import { archiveName, parseTarget } from '#contract';
 import { applySnapMutations } from '../../release/src/channels/snap/apply.js';
 import { snapChannels } from '../../release/src/channels/snap/channels.js';
 import { defaultSnapConfig, snapConfigSchema } from '../../release/src/channels/snap/config.js';
@@ -9,19 +9,10 @@ import { formatSnapMutations, planSnap, type SnapChannelEntry } from '../../rele
 import { assertSnapVersion, renderSnapYaml, snapArchitecture, snapTargets } from '../../release/src/channels/snap/render.js';
 import type { LedgerArtifact, ReleaseLedger } from '../../release/src/ledger.js';
 import { parseConfig } from '../../release/src/config.js';
+import { caught } from './snap-errors.js';
 import { ledgerOf, sha } from '../helpers/publish-world.js';
 
 const CONFIG = defaultSnapConfig();
-
-function caught(run: () => unknown): GlideError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GlideError) return error;
-    throw error;
-  }
-  throw new Error('expected a GlideError');
-}
 
 describe('snap architectures', () => {
   it.each([
