@@ -70,7 +70,7 @@ describe('snap.yaml', () => {
         grade,
         confinement: 'strict',
         architectures: [architecture],
-        apps: { glide: { command: 'bin/glide', plugs: ['network', 'network-bind'] } },
+        apps: { glide: { command: 'bin/glide', plugs: ['network', 'network-bind', 'home'] } },
       });
     }
   });

@@ -18,7 +18,7 @@ export const snapConfigSchema = z.strictObject({
   summary: z._default(text().check(z.maxLength(78)), 'Open-source LLM gateway'),
   description: z._default(
     text(),
-    'Glide is a fast, reliable LLM gateway: one API in front of many model providers, with routing, fallbacks and health checks.',
+    'Glide is an open-source LLM gateway written in Go: one API in front of many model providers.',
   ),
   license: z._default(text(), 'Apache-2.0'),
 });

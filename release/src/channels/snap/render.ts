@@ -86,7 +86,8 @@ export function renderSnapYaml(ledger: Pick<ReleaseLedger, 'version' | 'stage'>,
     grade: snapGrade(ledger.stage),
     confinement: 'strict',
     architectures: [architecture],
-    apps: { [config.name]: { command: 'bin/glide', plugs: ['network', 'network-bind'] } },
+    // network-bind: Glide serves HTTP; home: its config file (glide --config …) is usually the user's.
+    apps: { [config.name]: { command: 'bin/glide', plugs: ['network', 'network-bind', 'home'] } },
   });
 }
 
