@@ -16,10 +16,7 @@ export const snapConfigSchema = z.strictObject({
   name: z._default(text().check(z.regex(SNAP_NAME, 'must be a snap name: lower-case letters, digits and single hyphens, 2 to 40 characters')), 'glide'),
   /** The store shows at most 78 characters. */
   summary: z._default(text().check(z.maxLength(78)), 'Open-source LLM gateway'),
-  description: z._default(
-    text(),
-    'Glide is an open-source LLM gateway written in Go: one API in front of many model providers.',
-  ),
+  description: z._default(text(), 'Glide is an open-source LLM gateway written in Go: one API in front of many model providers.'),
   license: z._default(text(), 'Apache-2.0'),
 });
 
