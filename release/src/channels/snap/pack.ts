@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { GlideError } from '#contract';
 import { hashFile } from '../../files.js';
-import { runGrouped } from '../../interrupt.js';
+import { runGrouped, trackScratch } from '../../interrupt.js';
 import type { ReleaseLedger } from '../../ledger.js';
 import { unpackBinary } from '../../promote/rc-build.js';
 import type { SnapConfig } from './config.js';
@@ -49,6 +49,8 @@ export async function packSnap(ledger: ReleaseLedger, config: SnapConfig, target
   const destination = join(options.outDir, snapDir(ledger));
   await mkdir(destination, { recursive: true });
   const work = await mkdtemp(join(destination, `.pack-${target.architecture}-`));
+  // A second Ctrl-C exits without waiting: the scratch folder is removed then too.
+  const forget = trackScratch(work);
   try {
     const root = join(work, 'root');
     await stageSnapRoot(ledger, target, join(options.outDir, target.archive.path), root, snapYaml);
@@ -62,9 +64,10 @@ export async function packSnap(ledger: ReleaseLedger, config: SnapConfig, target
       throw new GlideError('ESNAPPACK', `snap pack did not write ${name}.`, ['Check the snapd version (Debian 12 has 2.57) and run again.']);
     });
     const file = join(options.outDir, path);
-    return { architecture: target.architecture, path, size: (await hashFile(file)).size, sha3_384: await sha3_384(file) };
+    return { architecture: target.architecture, path, size: (await stat(file)).size, sha3_384: await sha3_384(file) };
   } finally {
     await rm(work, { recursive: true, force: true });
+    forget();
   }
 }
 
