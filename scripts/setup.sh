@@ -22,7 +22,13 @@ if ! command -v xmllint >/dev/null; then
 fi
 # Go's sprig and yaml.v2 sources: the test-only renderer of the Helm chart's templates (test/channels/helm-render).
 if [ ! -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || [ ! -d /usr/share/gocode/src/gopkg.in/yaml.v2 ]; then
+  $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev >/dev/null
+fi
+# snapd + squashfs-tools: the Snap channel's snaps are built with the real `snap pack` (no snapd daemon needed).
+if ! command -v snap >/dev/null || ! command -v mksquashfs >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends snapd squashfs-tools >/dev/null
 fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.

@@ -11,6 +11,7 @@ import { DEFAULT_DISTRO, DISTROS, GLIDE_REPO, GlideError } from '#contract';
 import { chocolateyConfigSchema } from './channels/chocolatey/config.js';
 import { helmChannelSchema } from './channels/helm/config.js';
 import { homebrewConfigSchema } from './channels/homebrew/config.js';
+import { snapConfigSchema } from './channels/snap/config.js';
 
 /** Files copied from the repository root into every archive when present (the release's own choice: installers unpack only the binary). */
 const ARCHIVE_EXTRA_FILES = ['LICENSE', 'CHANGELOG.md', 'ROADMAP.md'] as const;
@@ -103,6 +104,7 @@ const configSchema = z.strictObject({
     z.strictObject({
       helm: z.optional(helmChannelSchema),
       homebrew: z.optional(homebrewConfigSchema),
+      snap: z.optional(snapConfigSchema),
       chocolatey: z.optional(chocolateyConfigSchema),
     }),
     {},

@@ -77,6 +77,11 @@ export const ERROR_CODES = [
   'EASSETNAME',
   // promote's proof that a stable's images are its RC's (release/src/images/promote-proof.ts)
   'EIMAGEPROOF',
+  // the Snap channel (release/src/channels/snap)
+  'ESNAPVERSION',
+  'ESNAPPACK',
+  'ESNAPCONFLICT',
+  'ESNAPSTORE',
   // verify's checks of a release's images (release/src/verify/images.ts)
   'EIMAGEMISMATCH',
   'EIMAGETAG',
