@@ -1,5 +1,6 @@
 // The seeded bases as the benches use them: at the real ones' weight, and read back from their
 // registry (their layers' diff_ids, a reference per platform).
+import { join } from 'node:path';
 import type { Distro } from '#contract';
 import { DOCKER_MANIFEST_LIST, OCI_INDEX, RegistryClient } from '../src/registry/client.js';
 import { parseImageReference } from '../src/registry/reference.js';
@@ -65,4 +66,26 @@ export async function readBases(bases: Record<Distro, string>): Promise<Bases> {
 export async function expectArchitecture(engine: DockerEngine, ref: string, arch: string): Promise<void> {
   const built = (await engine.docker(['image', 'inspect', '--format', '{{.Architecture}}', ref])).stdout.trim();
   if (built !== arch) throw new Error(`docker build --platform linux/${arch} made ${ref} for ${built || 'no platform'}`);
+}
+
+/**
+ * `docker build` arguments of one distro × platform of the baseline: FROM the base's manifest for
+ * that platform (`baseRef`), since given the index Docker 20.10's classic builder reuses whichever
+ * platform it pulled first. `contexts` holds `Dockerfile.{distro}` and a context folder per arch.
+ */
+export function platformBuildArgs(contexts: string, distro: Distro, arch: string, baseRef: string | undefined, ref: string): string[] {
+  if (baseRef === undefined) throw new Error(`the ${distro} base has no linux/${arch} image to build FROM`);
+  return [
+    'build',
+    '-q',
+    '--platform',
+    `linux/${arch}`,
+    '--build-arg',
+    `BASE=${baseRef}`,
+    '-f',
+    join(contexts, `Dockerfile.${distro}`),
+    '-t',
+    ref,
+    join(contexts, arch),
+  ];
 }

@@ -19,7 +19,7 @@ import { type BaseImageSpec, pushBaseImages } from '../test/helpers/base-images.
 import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-engine.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
 import { StandinRepo } from '../test/helpers/repo.js';
-import { expectArchitecture, readBases, REAL_BASE_BYTES, type Bases } from './bases.js';
+import { expectArchitecture, platformBuildArgs, readBases, REAL_BASE_BYTES, type Bases } from './bases.js';
 
 // The classic builder: Debian's docker.io has no buildx, and a COPY-only build needs nothing else.
 process.env.DOCKER_BUILDKIT = '0';
@@ -140,20 +140,7 @@ async function docker(engine: DockerEngine, contexts: string, bases: Bases['plat
   const [, buildS] = await timed(async () => {
     for (const distro of DISTROS) {
       for (const arch of platformsOf(distro)) {
-        const context = join(contexts, arch);
-        await dockerMust(engine, [
-          'build',
-          '-q',
-          '--platform',
-          `linux/${arch}`,
-          '--build-arg',
-          `BASE=${bases[distro][arch]}`,
-          '-f',
-          join(contexts, `Dockerfile.${distro}`),
-          '-t',
-          `${repository}:${TAG}-${distro}-${arch}`,
-          context,
-        ]);
+        await dockerMust(engine, platformBuildArgs(contexts, distro, arch, bases[distro][arch], `${repository}:${TAG}-${distro}-${arch}`));
       }
     }
   });

@@ -23,7 +23,7 @@ import { startDockerEngine, type DockerEngine } from '../test/helpers/docker-eng
 import { startGitHubStandin, type GitHubStandin } from '../test/helpers/github-standin.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { StandinRepo } from '../test/helpers/repo.js';
-import { expectArchitecture, parsedImage, readBases, REAL_BASE_BYTES, type Bases } from './bases.js';
+import { expectArchitecture, parsedImage, platformBuildArgs, readBases, REAL_BASE_BYTES, type Bases } from './bases.js';
 import { ROUTE_KINDS, startCountingProxy, uploadedByKind, type CountingProxy, type RegistryTally, type UploadedByKind } from './registry-proxy.js';
 
 // The classic builder: Debian's docker.io has no buildx, and a COPY-only build needs nothing else.
@@ -158,21 +158,8 @@ async function docker(engine: DockerEngine, args: readonly string[]): Promise<vo
 async function baselineBuild(engine: DockerEngine, contexts: string, bases: Bases['platformRefs'], repository: string): Promise<void> {
   for (const distro of DISTROS) {
     for (const arch of ARCHES) {
-      const dockerfile = join(contexts, `Dockerfile.${distro}`);
       const ref = `${repository}:${STABLE}-${distro}-${arch}`;
-      await docker(engine, [
-        'build',
-        '-q',
-        '--platform',
-        `linux/${arch}`,
-        '--build-arg',
-        `BASE=${bases[distro][arch]}`,
-        '-f',
-        dockerfile,
-        '-t',
-        ref,
-        join(contexts, arch),
-      ]);
+      await docker(engine, platformBuildArgs(contexts, distro, arch, bases[distro][arch], ref));
       await expectArchitecture(engine, ref, arch);
     }
   }
