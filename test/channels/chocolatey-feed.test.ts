@@ -1,0 +1,177 @@
+/**
+ * The community feed's state read from a real HTTP server on 127.0.0.1 answering as
+ * community.chocolatey.org/api/v2 does (NuGet v2 OData Atom, shaped after NuGet.Client's recorded
+ * FindPackagesById pages), then compared by planChocolatey with the nupkg this build packs.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HttpClient } from '../../src/net/http.js';
+import { normalizeNuGetVersion, readChocolateyFeed } from '../../release/src/channels/chocolatey/feed.js';
+import { planChocolatey } from '../../release/src/channels/chocolatey/plan.js';
+import { chocolateyConfig, chocolateyLedger } from './chocolatey-fixtures.js';
+
+const HASH_RC = createHash('sha512').update('rc').digest('base64');
+const HASH_STABLE = createHash('sha512').update('stable').digest('base64');
+
+interface Listed {
+  readonly version: string;
+  readonly hash?: string | null;
+  readonly algorithm?: string;
+  readonly normalized?: string;
+}
+
+/** One `<entry>` as the feed writes it (trimmed to the properties around the ones read). */
+function entry(base: string, { version, hash, algorithm = 'SHA512', normalized }: Listed): string {
+  const hashXml = hash === null ? '<d:PackageHash m:null="true" />' : `<d:PackageHash>${hash ?? HASH_RC}</d:PackageHash>`;
+  return `<entry><id>${base}/Packages(Id='glide',Version='${version}')</id>
+<category term="NuGetGallery.V2FeedPackage" scheme="http://schemas.microsoft.com/ado/2007/08/dataservices/scheme" />
+<link rel="edit" title="V2FeedPackage" href="Packages(Id='glide',Version='${version}')" />
+<title type="text">glide</title><updated>2026-11-30T10:00:00Z</updated><author><name>EinStack</name></author>
+<content type="application/zip" src="${base}/package/glide/${version}" />
+<m:properties><d:Id>glide</d:Id><d:Version>${version}</d:Version>${normalized ? `<d:NormalizedVersion>${normalized}</d:NormalizedVersion>` : ''}
+<d:Title>Glide</d:Title><d:IsPrerelease m:type="Edm.Boolean">${version.includes('-')}</d:IsPrerelease>
+${hashXml}<d:PackageHashAlgorithm>${algorithm}</d:PackageHashAlgorithm>
+<d:PackageSize m:type="Edm.Int64">2048</d:PackageSize><d:Tags xml:space="preserve"> glide llm gateway </d:Tags></m:properties></entry>`;
+}
+
+/** A page of `FindPackagesById()`: the feed's namespaces, its entries, and the next page's link after them. */
+function page(base: string, entries: readonly Listed[], next?: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xml:base="${base}" xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">
+<id>${base}/FindPackagesById</id><title type="text">FindPackagesById</title><updated>2026-12-01T00:00:00Z</updated>
+<link rel="self" title="FindPackagesById" href="FindPackagesById" />
+${entries.map((listed) => entry(base, listed)).join('\n')}
+${next ? `<link rel="next" href="${next.replaceAll('&', '&amp;')}" />` : ''}
+</feed>`;
+}
+
+const answers = new Map<string, { status: number; type?: string; body: string }>();
+const asked: { url: string; headers: IncomingHttpHeaders }[] = [];
+let server: Server;
+let origin: string;
+let feedUrl: string;
+const client = new HttpClient({ proxy: {}, apiOrigin: 'https://api.github.com', userAgent: 'glide-release-test', retries: 0 });
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    asked.push({ url: request.url ?? '', headers: request.headers });
+    const answer = answers.get(request.url ?? '') ?? { status: 404, type: 'text/html', body: '<html><body>Not found</body></html>' };
+    response.writeHead(answer.status, { 'content-type': answer.type ?? 'application/atom+xml;type=feed;charset=utf-8' }).end(answer.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  feedUrl = `${origin}/api/v2`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  answers.clear();
+  asked.length = 0;
+});
+
+const FIRST = '/api/v2/FindPackagesById()?id=%27glide%27';
+const SECOND = '/api/v2/FindPackagesById()?id=%27glide%27&$skip=1';
+
+/** The feed lists `entries`: the first on page one, the rest on page two. */
+function serve(entries: readonly Listed[]): void {
+  const [head, ...rest] = entries;
+  answers.set(FIRST, { status: 200, body: page(feedUrl, head ? [head] : [], rest.length ? `${origin}${SECOND}` : undefined) });
+  if (rest.length) answers.set(SECOND, { status: 200, body: page(feedUrl, rest) });
+}
+
+describe('readChocolateyFeed', () => {
+  it('reads every page: each version, lower case and normalized, with its sha512 PackageHash', async () => {
+    serve([
+      { version: '0.1.0-RC01', hash: HASH_RC },
+      { version: '0.1.0.0', normalized: '0.1.0', hash: HASH_STABLE },
+    ]);
+    const feed = await readChocolateyFeed('glide', { client, feedUrl });
+    expect([...feed]).toEqual([
+      ['0.1.0-rc01', HASH_RC],
+      ['0.1.0', HASH_STABLE],
+    ]);
+    expect(asked.map((request) => request.url)).toEqual([FIRST, SECOND]);
+    expect(asked[0]!.headers.accept).toBe('application/atom+xml');
+    expect(asked[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('a package the feed does not have holds no version: a 404, or a feed without entries', async () => {
+    expect((await readChocolateyFeed('glide', { client, feedUrl })).size).toBe(0);
+    serve([]);
+    expect((await readChocolateyFeed('glide', { client, feedUrl: `${feedUrl}/` })).size).toBe(0);
+    expect(asked.map((request) => request.url)).toEqual([FIRST, FIRST]);
+  });
+
+  it('a hash that is null or of another algorithm is listed as not known', async () => {
+    serve([
+      { version: '0.1.0-rc01', hash: null },
+      { version: '0.0.9', hash: 'q'.repeat(43) + '=', algorithm: 'SHA256' },
+    ]);
+    expect([...(await readChocolateyFeed('glide', { client, feedUrl }))]).toEqual([
+      ['0.1.0-rc01', undefined],
+      ['0.0.9', undefined],
+    ]);
+  });
+
+  it.each([
+    [
+      'an HTML error page',
+      { status: 200, type: 'text/html', body: '<!DOCTYPE html><html><head><title>Error</title></head><body><p>Oops<br></p></body></html>' },
+    ],
+    ['JSON', { status: 200, type: 'application/json', body: '{"d":{"results":[]}}' }],
+    ['well-formed XML that is not a feed', { status: 200, body: '<?xml version="1.0"?><service><workspace /></service>' }],
+    [
+      'an entry without a version',
+      { status: 200, body: page('https://x', []).replace('</feed>', '<entry><m:properties><d:Id>glide</d:Id></m:properties></entry></feed>') },
+    ],
+    ['a hash that is not a sha512', { status: 200, body: page('https://x', [{ version: '0.1.0', hash: 'c2hvcnQ=' }]) }],
+    ['a server error', { status: 500, body: 'Internal Server Error' }],
+  ])('%s is ECHOCOFEED', async (_name, answer) => {
+    answers.set(FIRST, answer);
+    await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({ code: 'ECHOCOFEED' });
+  });
+
+  it('a next link to another host, or back to a page already read, is ECHOCOFEED (nothing followed)', async () => {
+    answers.set(FIRST, { status: 200, body: page(feedUrl, [{ version: '0.1.0' }], 'http://127.0.0.2:9/api/v2/FindPackagesById()?id=%27glide%27&$skip=1') });
+    await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({ code: 'ECHOCOFEED' });
+    answers.set(FIRST, { status: 200, body: page(feedUrl, [{ version: '0.1.0' }], `${origin}${FIRST}`) });
+    await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({ code: 'ECHOCOFEED' });
+    expect(asked.map((request) => request.url)).toEqual([FIRST, FIRST]);
+  });
+});
+
+describe('the feed read, then planChocolatey', () => {
+  const rc = chocolateyLedger('0.1.0-rc.1');
+  const config = chocolateyConfig();
+
+  it('the same package on the feed → nothing to push; other bytes → ECHOCOCONFLICT; absent → one push', async () => {
+    const nupkg = (await planChocolatey(rc, config, new Map())).mutations[0]!.nupkg;
+    serve([{ version: '0.0.9' }, { version: '0.1.0-rc01', hash: createHash('sha512').update(nupkg).digest('base64') }]);
+    expect((await planChocolatey(rc, config, await readChocolateyFeed('glide', { client, feedUrl }))).mutations).toEqual([]);
+
+    serve([{ version: '0.0.9' }, { version: '0.1.0-rc01', hash: HASH_STABLE }]);
+    await expect(planChocolatey(rc, config, await readChocolateyFeed('glide', { client, feedUrl }))).rejects.toMatchObject({ code: 'ECHOCOCONFLICT' });
+
+    serve([{ version: '0.0.9' }]);
+    const plan = await planChocolatey(rc, config, await readChocolateyFeed('glide', { client, feedUrl }));
+    expect(plan.mutations.map((push) => push.version)).toEqual(['0.1.0-rc01']);
+  });
+});
+
+describe('normalizeNuGetVersion', () => {
+  it.each([
+    ['0.1.0', '0.1.0'],
+    ['0.1.0-RC01', '0.1.0-rc01'],
+    ['1.0', '1.0.0'],
+    ['1.0.0.0', '1.0.0'],
+    ['1.2.3.4', '1.2.3.4'],
+    ['01.02.03', '1.2.3'],
+    ['1.0.0-rc.1+build.5', '1.0.0-rc.1'],
+    ['v1.0.0', undefined],
+    ['1', undefined],
+    ['1.0.0-', undefined],
+  ])('%s → %s', (version, normalized) => {
+    expect(normalizeNuGetVersion(version)).toBe(normalized);
+  });
+});
