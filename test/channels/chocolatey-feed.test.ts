@@ -126,10 +126,18 @@ describe('readChocolateyFeed', () => {
       { status: 200, body: page('https://x', []).replace('</feed>', '<entry><m:properties><d:Id>glide</d:Id></m:properties></entry></feed>') },
     ],
     ['a hash that is not a sha512', { status: 200, body: page('https://x', [{ version: '0.1.0', hash: 'c2hvcnQ=' }]) }],
-    ['a server error', { status: 500, body: 'Internal Server Error' }],
+    ['a page cut short', { status: 200, body: page('https://x', [{ version: '0.1.0' }, { version: '0.1.1' }]).slice(0, -2000) }],
   ])('%s is ECHOCOFEED', async (_name, answer) => {
     answers.set(FIRST, answer);
     await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({ code: 'ECHOCOFEED' });
+  });
+
+  it('an HTTP error after the retries is ECHOCOFEED, saying the status', async () => {
+    answers.set(FIRST, { status: 503, type: 'text/plain', body: 'Service Unavailable' });
+    await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({
+      code: 'ECHOCOFEED',
+      details: ['HTTP 503', 'Run again later; the community feed may be down.'],
+    });
   });
 
   it('a next link to another host, or back to a page already read, is ECHOCOFEED (nothing followed)', async () => {

@@ -12,7 +12,7 @@ import type { ChocolateyFeed } from './plan.js';
 
 export const CHOCOLATEY_FEED_URL = 'https://community.chocolatey.org/api/v2';
 
-/** The feed serves at most 10,000 results, 100 a page (Chocolatey's API notes, March 2024). */
+/** The feed serves at most 10,000 results (Chocolatey's API notes, March 2024), 100 a page as NuGet's gallery pages them. */
 const MAX_PAGES = 100;
 
 export interface ReadChocolateyFeedOptions {
@@ -73,7 +73,7 @@ const parser = new XMLParser({
   isArray: (name) => name === 'entry' || name === 'link',
 });
 
-const textNode = z.object({ '#text': z.optional(z.string()), '@null': z.optional(z.string()) });
+const textNode = z.object({ '#text': z.optional(z.string()) });
 
 const atomPage = z.object({
   feed: z.object({
@@ -127,10 +127,9 @@ export function parseChocolateyFeedPage(body: string, url: string): ChocolateyFe
   return { versions, next };
 }
 
-/** An element's text, or undefined for an absent, empty or `m:null="true"` one. */
+/** An element's text, or undefined for an absent or empty one (`m:null="true"` elements are empty). */
 function text(node: z.infer<typeof textNode> | undefined): string | undefined {
-  if (node === undefined || node['@null'] === 'true') return undefined;
-  const value = node['#text']?.trim();
+  const value = node?.['#text']?.trim();
   return value ? value : undefined;
 }
 
