@@ -10,42 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/net/http.js';
 import { normalizeNuGetVersion, readChocolateyFeed } from '../../release/src/channels/chocolatey/feed.js';
 import { planChocolatey } from '../../release/src/channels/chocolatey/plan.js';
-import { chocolateyConfig, chocolateyLedger } from './chocolatey-fixtures.js';
-
-const HASH_RC = createHash('sha512').update('rc').digest('base64');
-const HASH_STABLE = createHash('sha512').update('stable').digest('base64');
-
-interface Listed {
-  readonly version: string;
-  readonly hash?: string | null;
-  readonly algorithm?: string;
-  readonly normalized?: string;
-}
-
-/** One `<entry>` as the feed writes it (trimmed to the properties around the ones read). */
-function entry(base: string, { version, hash, algorithm = 'SHA512', normalized }: Listed): string {
-  const hashXml = hash === null ? '<d:PackageHash m:null="true" />' : `<d:PackageHash>${hash ?? HASH_RC}</d:PackageHash>`;
-  return `<entry><id>${base}/Packages(Id='glide',Version='${version}')</id>
-<category term="NuGetGallery.V2FeedPackage" scheme="http://schemas.microsoft.com/ado/2007/08/dataservices/scheme" />
-<link rel="edit" title="V2FeedPackage" href="Packages(Id='glide',Version='${version}')" />
-<title type="text">glide</title><updated>2026-11-30T10:00:00Z</updated><author><name>EinStack</name></author>
-<content type="application/zip" src="${base}/package/glide/${version}" />
-<m:properties><d:Id>glide</d:Id><d:Version>${version}</d:Version>${normalized ? `<d:NormalizedVersion>${normalized}</d:NormalizedVersion>` : ''}
-<d:Title>Glide</d:Title><d:IsPrerelease m:type="Edm.Boolean">${version.includes('-')}</d:IsPrerelease>
-${hashXml}<d:PackageHashAlgorithm>${algorithm}</d:PackageHashAlgorithm>
-<d:PackageSize m:type="Edm.Int64">2048</d:PackageSize><d:Tags xml:space="preserve"> glide llm gateway </d:Tags></m:properties></entry>`;
-}
-
-/** A page of `FindPackagesById()`: the feed's namespaces, its entries, and the next page's link after them. */
-function page(base: string, entries: readonly Listed[], next?: string): string {
-  return `<?xml version="1.0" encoding="utf-8"?>
-<feed xml:base="${base}" xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">
-<id>${base}/FindPackagesById</id><title type="text">FindPackagesById</title><updated>2026-12-01T00:00:00Z</updated>
-<link rel="self" title="FindPackagesById" href="FindPackagesById" />
-${entries.map((listed) => entry(base, listed)).join('\n')}
-${next ? `<link rel="next" href="${next.replaceAll('&', '&amp;')}" />` : ''}
-</feed>`;
-}
+import { chocolateyConfig, chocolateyLedger, feedPage as page, HASH_RC, HASH_STABLE, type Listed } from './chocolatey-fixtures.js';
 
 const answers = new Map<string, { status: number; type?: string; body: string }>();
 const asked: { url: string; headers: IncomingHttpHeaders }[] = [];
