@@ -42,9 +42,8 @@ export async function readChocolateyFeed(packageId: string, options: ReadChocola
   const feed = new Map<string, string | undefined>();
   const seen = new Set<string>();
   for (let url: string | undefined = first; url !== undefined;) {
-    if (seen.size === MAX_PAGES || seen.has(url)) {
-      throw feedError(url, [`the feed went on past ${seen.size} pages, or its next link pointed back at a page already read`]);
-    }
+    if (seen.has(url)) throw feedError(url, ['a next link pointed back at this page, already read']);
+    if (seen.size === MAX_PAGES) throw feedError(url, [`the feed went on past ${MAX_PAGES} pages, more than it ever serves`]);
     seen.add(url);
     const response = await options.client.getText(url, { headers: { accept: 'application/atom+xml' } });
     if (response.status === 404 && url === first) return feed;
@@ -140,9 +139,9 @@ function text(node: z.infer<typeof textNode> | undefined): string | undefined {
 export function normalizeNuGetVersion(version: string): string | undefined {
   const match = /^(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.exec(version);
   if (!match) return undefined;
-  const [, major, minor, patch = '0', revision = '0', label = ''] = match;
-  const numbers = [major, minor, patch].map((part) => String(Number(part)));
-  if (Number(revision) !== 0) numbers.push(String(Number(revision)));
+  const [, major = '0', minor = '0', patch = '0', revision = '0', label = ''] = match;
+  const numbers = [major, minor, patch].map((part) => BigInt(part).toString());
+  if (BigInt(revision) !== 0n) numbers.push(BigInt(revision).toString());
   return `${numbers.join('.')}${label}`.toLowerCase();
 }
 
