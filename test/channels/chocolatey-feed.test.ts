@@ -97,6 +97,13 @@ describe('readChocolateyFeed', () => {
     await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({ code: 'ECHOCOFEED' });
   });
 
+  it('a feed that never ends is ECHOCOFEED after 100 pages, the most the feed serves', async () => {
+    const skip = (n: number): string => (n === 0 ? FIRST : `${FIRST}&$skip=${n}`);
+    for (let n = 0; n <= 100; n++) answers.set(skip(n), { status: 200, body: page(feedUrl, [{ version: `0.0.${n}` }], `${origin}${skip(n + 1)}`) });
+    await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({ code: 'ECHOCOFEED' });
+    expect(asked).toHaveLength(100);
+  });
+
   it('an HTTP error after the retries is ECHOCOFEED, saying the status', async () => {
     answers.set(FIRST, { status: 503, type: 'text/plain', body: 'Service Unavailable' });
     await expect(readChocolateyFeed('glide', { client, feedUrl })).rejects.toMatchObject({
