@@ -95,6 +95,7 @@ export const ERROR_CODES = [
   'ECHOCONOWINDOWS',
   'ECHOCONUSPEC',
   'ECHOCOCONFLICT',
+  'ECHOCOFEED',
   // the Helm chart channel (release/src/channels/helm)
   'EHELMCHART',
   'EHELMCLOBBER',
