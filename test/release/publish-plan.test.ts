@@ -48,6 +48,8 @@ function summary(plan: PublishPlan): string[] {
         return `upload-asset ${mutation.release} ${mutation.asset.name}`;
       case 'publish-release':
         return `publish-release ${mutation.release} prerelease=${mutation.prerelease} make_latest=${mutation.makeLatest}`;
+      default:
+        return mutation.kind;
     }
   });
 }
