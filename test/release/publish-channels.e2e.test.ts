@@ -124,8 +124,12 @@ describe('glide-release publish with every channel', () => {
     expect(await chartTags()).toEqual({ [RC]: /manifest (sha256:[0-9a-f]{64})/.exec(chartLine)![1] });
     expect(await tapHead()).toBeUndefined();
     expect(dry.stdout).toMatch(/^# homebrew: nothing pushed: .*release candidate/m);
-    expect(dry.stdout).not.toMatch(/^git push/m);
-    expect(lines(dry.stdout).filter((line) => line.startsWith('snap: ')).every((line) => line.endsWith('(planned only: not sent)'))).toBe(true);
+    expect(dry.stdout).not.toMatch(/^homebrew: git push/m);
+    expect(
+      lines(dry.stdout)
+        .filter((line) => line.startsWith('snap: '))
+        .every((line) => line.endsWith('(planned only: not sent)')),
+    ).toBe(true);
     expect(dry.stdout).not.toMatch(/channels=[^ ]*stable/);
     expect(dry.stdout).toMatch(/^chocolatey: PUT .*, a pre-release\) \(planned only: not sent\)$/m);
 
@@ -140,8 +144,8 @@ describe('glide-release publish with every channel', () => {
     await build(STABLE, 0);
     const dry = await publish(STABLE, '--dry-run');
     await expect(golden(dry.stdout)).toMatchFileSnapshot('golden/publish-channels-stable.txt');
-    const order = lines(dry.stdout).map((line) => /^(helm|git push|snap|chocolatey|PATCH .*draft=false)/.exec(line)?.[1]?.replace(/^PATCH.*/, 'publish'));
-    expect(order.filter(Boolean)).toEqual(['publish', 'helm', 'git push', 'snap', 'snap', 'snap', 'snap', 'chocolatey']);
+    const order = lines(dry.stdout).map((line) => /^(helm|homebrew|snap|chocolatey|PATCH .*draft=false)/.exec(line)?.[1]?.replace(/^PATCH.*/, 'publish'));
+    expect(order.filter(Boolean)).toEqual(['publish', 'helm', 'homebrew', 'snap', 'snap', 'snap', 'snap', 'chocolatey']);
 
     const real = await publish(STABLE);
     expect(real.stdout).toBe(dry.stdout);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GlideError } from '#contract';
 import type { ReleaseLedger } from '../../release/src/ledger.js';
+import type { ChannelMutation } from '../../release/src/publish/channels.js';
 import { formatMutations, NEW_DRAFT, planPublish, type Mutation, type PublishPlan } from '../../release/src/publish/plan.js';
 import { assertDraftComplete, assetsToHash, expectedAssets, type GithubAsset, type GithubRelease, type PublishWorld } from '../../release/src/publish/world.js';
 import { COMMIT, emptyWorld, ledgerOf, OTHER_COMMIT, REPOSITORY, sha } from '../helpers/publish-world.js';
@@ -504,8 +505,14 @@ describe("planPublish only: 'github': the GitHub release alone", () => {
 
 describe('planPublish with the channels: appended after the moving tags, each one line, the planned-only ones marked', () => {
   const snap = { architecture: 'amd64', path: '0.1.0/snap/glide_0.1.0_amd64.snap', size: 10, sha3_384: 'c'.repeat(96) } as const;
-  const channels: Mutation[] = [
-    { kind: 'push-chart', ref: 'oci://127.0.0.1:5000/charts/glide:0.1.0', manifest: `sha256:${'a'.repeat(64)}`, chart: `sha256:${'b'.repeat(64)}`, prerelease: false },
+  const channels: ChannelMutation[] = [
+    {
+      kind: 'push-chart',
+      ref: 'oci://127.0.0.1:5000/charts/glide:0.1.0',
+      manifest: `sha256:${'a'.repeat(64)}`,
+      chart: `sha256:${'b'.repeat(64)}`,
+      prerelease: false,
+    },
     { kind: 'snap-upload', snap },
     { kind: 'snap-push', name: 'glide', snap, channels: ['latest/stable'], builtAt: '2024-07-09T10:00:00.000Z' },
     {

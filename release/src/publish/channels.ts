@@ -32,7 +32,7 @@ export function formatChannelMutation(mutation: ChannelMutation): string {
     case 'push-chart':
       return describeHelmMutation(mutation);
     case 'push-formula':
-      return formatHomebrewPlan({ mutations: [mutation] }).trimEnd();
+      return `homebrew: ${formatHomebrewPlan({ mutations: [mutation] }).trimEnd()}`;
     case 'snap-upload':
     case 'snap-push':
       return `snap: ${formatSnapMutations([mutation]).trimEnd()} ${PLANNED_ONLY}`;
