@@ -4,7 +4,7 @@
 // and Chocolatey planned only. The dry run is the real run's output; a re-run changes nothing.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,7 +42,10 @@ beforeAll(async () => {
   await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
   await mkdir(join(repo.dir, 'charts'));
   await cp(resolve('test/fixtures/glide-chart'), join(repo.dir, 'charts/glide'), { recursive: true });
+  await repo.write('.gitignore', 'charts/glide/local-*.yaml\n');
   commit = await repo.commitAll('Channels: the chart, a local tap', '2024-06-01T11:00:00Z');
+  // Ignored, so the tree is clean: only what the tagged commit holds goes into the chart.
+  await repo.write('charts/glide/local-values.yaml', 'apiKey: sk-not-for-the-chart\n');
   github = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], tags: { [RC]: commit, [STABLE]: commit }, now: () => CLOCK });
 }, BUILD_TIMEOUT);
 
@@ -82,6 +85,15 @@ async function chartTags(): Promise<Record<string, string>> {
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** The paths in the chart's .tgz as the registry holds it (skopeo copies the artifact out). */
+async function chartFiles(tag: string): Promise<string[]> {
+  const dir = join(out, `chart-${tag}`);
+  await execa('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${registry.host}/charts/glide:${tag}`, `dir:${dir}`]);
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { layers: { digest: string }[] };
+  const layer = join(dir, manifest.layers[0]!.digest.replace(/^sha256:/, ''));
+  return (await execa('tar', ['-tzf', layer])).stdout.split('\n');
 }
 
 async function tapHead(): Promise<string | undefined> {
@@ -147,17 +159,32 @@ describe('glide-release publish with every channel', () => {
     const order = lines(dry.stdout).map((line) => /^(helm|homebrew|snap|chocolatey|PATCH .*draft=false)/.exec(line)?.[1]?.replace(/^PATCH.*/, 'publish'));
     expect(order.filter(Boolean)).toEqual(['publish', 'helm', 'homebrew', 'snap', 'snap', 'snap', 'snap', 'chocolatey']);
 
+    // The channels alone wait for the release: none of them may point at assets not yet public.
+    const early = await repo.release(['publish', '--only', 'channels', '--tag', STABLE, '--out', out, '--dry-run'], {
+      GITHUB_TOKEN: TOKEN,
+      GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
+      GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+    });
+    expect(early.exitCode).toBe(1);
+    expect(early.stderr).toContain(`${STABLE} is not published on GitHub yet`);
+
     const real = await publish(STABLE);
     expect(real.stdout).toBe(dry.stdout);
+    expect(await readdir(join(out, STABLE, 'chocolatey'))).toEqual([`glide.${STABLE}.nupkg`]);
     const formula = (await execa('git', ['-C', tap, 'show', 'main:Formula/glide.rb'])).stdout;
     expect(formula).toContain(`version "${STABLE}"`);
     expect((await execa('git', ['-C', tap, 'log', '--format=%s', 'main'])).stdout).toBe(`glide ${STABLE}`);
     const tags = await chartTags();
     expect(Object.keys(tags).sort()).toEqual([STABLE, RC].sort());
+    expect(await chartFiles(STABLE)).not.toContain('glide/local-values.yaml');
+    expect(await chartFiles(STABLE)).toContain('glide/Chart.yaml');
 
     const head = await tapHead();
     const again = await publish(STABLE);
     expect(lines(again.stdout).every((line) => line.endsWith('(planned only: not sent)'))).toBe(true);
+    expect(again.stderr).toMatch(/already published .*: nothing to do; 5 channel requests \(Snap Store, Chocolatey feed\) planned only, not sent/);
+    const channelsOnly = await publish(STABLE, '--only', 'channels');
+    expect(channelsOnly.stdout).toBe(again.stdout);
     expect(await tapHead()).toBe(head);
     expect(await chartTags()).toEqual(tags);
   });

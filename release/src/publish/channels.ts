@@ -4,6 +4,8 @@
  * Homebrew, then Snap, then Chocolatey), after the GitHub release is public, since every channel
  * points at its assets. Helm and Homebrew are applied; Snap and Chocolatey are planned only.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegistryClient } from '../../../src/registry/client.js';
 import { buildHelmChart, type BuiltChart } from '../channels/helm/index.js';
@@ -13,7 +15,9 @@ import { formatHomebrewPlan, planHomebrew, type PushFormula } from '../channels/
 import { applyHomebrew, readTapState } from '../channels/homebrew/tap.js';
 import { packSnaps } from '../channels/snap/pack.js';
 import { formatSnapMutations, planSnap, type SnapMutation } from '../channels/snap/plan.js';
+import type { HelmChannelConfig } from '../channels/helm/config.js';
 import type { ReleaseConfig } from '../config.js';
+import { exportCommit } from '../git.js';
 import { registryClientFor } from '../images/publish-stage.js';
 import type { ReleaseLedger } from '../ledger.js';
 
@@ -52,7 +56,7 @@ export interface ChannelsPlan {
 export interface ChannelsContext {
   readonly ledger: ReleaseLedger;
   readonly config: ReleaseConfig['channels'];
-  /** The released repository's checkout: the chart folder is read from it. */
+  /** The released repository's checkout: the chart folder is read from the ledger's commit in it. */
   readonly repoRoot: string;
   readonly outDir: string;
   /** Every release version out on GitHub: where Snap's `latest` risk levels stand. */
@@ -75,7 +79,7 @@ export async function planChannels(context: ChannelsContext): Promise<ChannelsPl
   const notes: string[] = [];
   let helm: ChannelsPlan['helm'];
   if (config.helm) {
-    const chart = await buildHelmChart({ repoRoot: context.repoRoot, config: config.helm, ledger, changes: context.changes });
+    const chart = await chartAtCommit(context, config.helm);
     const target = helmPushTarget(config.helm, chart.name);
     const client = await registryClientFor(`${target.registry}/${target.repository}`, context);
     try {
@@ -103,6 +107,22 @@ export async function planChannels(context: ChannelsContext): Promise<ChannelsPl
     throw error;
   }
   return { mutations, notes, ...(helm ? { helm } : {}) };
+}
+
+/**
+ * The chart as the release's commit has it, like the binaries: the checkout may stand on
+ * another commit (a maintenance tag published from main), and an ignored file in the chart
+ * folder must not be packaged.
+ */
+async function chartAtCommit(context: ChannelsContext, config: HelmChannelConfig): Promise<BuiltChart> {
+  const scratch = await mkdtemp(join(tmpdir(), 'glide-release-chart-'));
+  try {
+    const tree = join(scratch, 'tree');
+    await exportCommit(context.repoRoot, context.ledger.commit, tree);
+    return await buildHelmChart({ repoRoot: tree, config, ledger: context.ledger, changes: context.changes });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /**
