@@ -173,6 +173,15 @@ describe('glide-release publish with every channel', () => {
     expect(await readdir(join(out, STABLE, 'chocolatey'))).toEqual([`glide.${STABLE}.nupkg`]);
     const formula = (await execa('git', ['-C', tap, 'show', 'main:Formula/glide.rb'])).stdout;
     expect(formula).toContain(`version "${STABLE}"`);
+    // Every URL the formula names is an asset of the release already public when it was pushed.
+    const published = github.snapshot().releases.find((release) => release.tag === STABLE)!;
+    expect(published.draft).toBe(false);
+    const urls = [...formula.matchAll(/^\s*url "([^"]+)"/gm)].map((match) => match[1]!);
+    expect(urls).toHaveLength(3);
+    for (const url of urls) {
+      expect(url).toMatch(new RegExp(`^https://github\\.com/EinStack/glide/releases/download/${STABLE}/`));
+      expect(published.assets.map((asset) => asset.name)).toContain(url.slice(url.lastIndexOf('/') + 1));
+    }
     expect((await execa('git', ['-C', tap, 'log', '--format=%s', 'main'])).stdout).toBe(`glide ${STABLE}`);
     const tags = await chartTags();
     expect(Object.keys(tags).sort()).toEqual([STABLE, RC].sort());
