@@ -18,8 +18,9 @@ Usage:
                                       images: an OCI layout of the same binaries on each pinned base
   glide-release publish [--tag T] [--out DIR] [--dry-run]
                                       the whole publish, in order: the images by {version}-{distro}, the
-                                      GitHub release, then the moving image tags (latest only for the
-                                      highest stable). Re-run after any failure: it does what is missing
+                                      GitHub release, the moving image tags (latest only for the highest
+                                      stable), then the channels the config names (Helm, Homebrew; Snap
+                                      and Chocolatey planned only). Re-run after any failure: it does what is missing
   glide-release publish --only images [--tag T] [--out DIR] [--dry-run]
                                       push the images build made: immutable {version}-{distro} tags, and
                                       latest tags only for the highest stable in the registry
@@ -27,6 +28,8 @@ Usage:
                                       the GitHub release: a draft with every asset of the ledger, checked
                                       complete, then published (prerelease for an RC; "latest" only for the
                                       highest stable). Token: GITHUB_TOKEN or GH_TOKEN
+  glide-release publish --only channels [--tag T] [--out DIR] [--dry-run]
+                                      the channels the config names, once the GitHub release is public
   glide-release promote X.Y.Z-rc.N [--out DIR] [--dry-run] [--skip-soak --reason TEXT]
                                       the stable X.Y.Z from its last RC: refused unless the RC is the last,
                                       published on GitHub and soaked since; tags X.Y.Z on the RC's commit,

@@ -105,7 +105,7 @@ describe('glide-release build --only images', () => {
   it('publish --only images: the dry run lists the pushes and makes none; the run makes them; again, none', { timeout: BUILD_TIMEOUT }, async () => {
     const refused = await repo.release(['publish', '--only', 'binaries', '--out', out]);
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain('publish --only takes images or github, not "binaries"');
+    expect(refused.stderr).toContain('publish --only takes images, github or channels, not "binaries"');
 
     const dry = await repo.release(['publish', '--only', 'images', '--dry-run', '--out', out]);
     expect(dry.exitCode, dry.all).toBe(0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GlideError } from '#contract';
 import type { ReleaseLedger } from '../../release/src/ledger.js';
+import type { ChannelMutation } from '../../release/src/publish/channels.js';
 import { formatMutations, NEW_DRAFT, planPublish, type Mutation, type PublishPlan } from '../../release/src/publish/plan.js';
 import { assertDraftComplete, assetsToHash, expectedAssets, type GithubAsset, type GithubRelease, type PublishWorld } from '../../release/src/publish/world.js';
 import { COMMIT, emptyWorld, ledgerOf, OTHER_COMMIT, REPOSITORY, sha } from '../helpers/publish-world.js';
@@ -48,6 +49,8 @@ function summary(plan: PublishPlan): string[] {
         return `upload-asset ${mutation.release} ${mutation.asset.name}`;
       case 'publish-release':
         return `publish-release ${mutation.release} prerelease=${mutation.prerelease} make_latest=${mutation.makeLatest}`;
+      default:
+        return mutation.kind;
     }
   });
 }
@@ -497,5 +500,50 @@ describe("planPublish only: 'github': the GitHub release alone", () => {
   it('still refuses a snapshot', () => {
     const snapshot = { ...withoutImages, stage: 'snapshot' } as ReleaseLedger;
     expect(() => planPublish(snapshot, emptyWorld(), GITHUB_ONLY)).toThrow(/snapshots are never published/);
+  });
+});
+
+describe('planPublish with the channels: appended after the moving tags, each one line, the planned-only ones marked', () => {
+  const snap = { architecture: 'amd64', path: '0.1.0/snap/glide_0.1.0_amd64.snap', size: 10, sha3_384: 'c'.repeat(96) } as const;
+  const channels: ChannelMutation[] = [
+    {
+      kind: 'push-chart',
+      ref: 'oci://127.0.0.1:5000/charts/glide:0.1.0',
+      manifest: `sha256:${'a'.repeat(64)}`,
+      chart: `sha256:${'b'.repeat(64)}`,
+      prerelease: false,
+    },
+    { kind: 'snap-upload', snap },
+    { kind: 'snap-push', name: 'glide', snap, channels: ['latest/stable'], builtAt: '2024-07-09T10:00:00.000Z' },
+    {
+      kind: 'push-chocolatey',
+      url: 'https://push.chocolatey.org/api/v2/package',
+      fileName: 'glide.0.1.0.nupkg',
+      version: '0.1.0',
+      prerelease: false,
+      sha256: 'd'.repeat(64),
+      nupkg: Buffer.from('nupkg'),
+    },
+  ];
+
+  it('orders them last, after the publish and the moving tags', () => {
+    const plan = planPublish(STABLE, emptyWorld(), { ...OPTIONS, channels: channels.filter((mutation) => mutation.kind !== 'push-chocolatey') });
+    const kinds = summary(plan).map((line) => line.split(' ')[0]);
+    expect(kinds.slice(kinds.lastIndexOf('move-image-tag') + 1)).toEqual(['push-chart', 'snap-upload', 'snap-push']);
+    expect(kinds.indexOf('publish-release')).toBeLessThan(kinds.indexOf('move-image-tag'));
+  });
+
+  it('prints the channels with their own formatters, Snap and Chocolatey marked planned only, the notes last', () => {
+    const world = emptyWorld({ publishedTags: ['0.1.0'], releases: [], registryTags: registryAfter('0.1.0') });
+    const published = release(STABLE, { draft: false, assets: expectedAssets(STABLE).map((_, i) => uploaded(STABLE, i, 10 + i)) });
+    const plan = planPublish(STABLE, { ...world, releases: [published] }, { ...OPTIONS, channels });
+    expect(formatMutations({ ...plan, notes: ['homebrew: nothing pushed: a reason'] }).split('\n')).toEqual([
+      `helm: PUT oci://127.0.0.1:5000/charts/glide:0.1.0 manifest sha256:${'a'.repeat(64)} (chart sha256:${'b'.repeat(64)})`,
+      `snap: POST https://storage.snapcraftcontent.com/unscanned-upload/ 0.1.0/snap/glide_0.1.0_amd64.snap sha3-384:${'c'.repeat(96)} (10 bytes) (planned only: not sent)`,
+      `snap: POST https://dashboard.snapcraft.io/dev/api/snap-push/ name=glide updown_id={upload_id of the upload above} series=16 arch=amd64 sha3-384:${'c'.repeat(96)} binary_filesize=10 built_at=2024-07-09T10:00:00.000Z channels=latest/stable (planned only: not sent)`,
+      `chocolatey: PUT https://push.chocolatey.org/api/v2/package glide.0.1.0.nupkg sha256:${'d'.repeat(64)} (multipart/form-data, X-NuGet-ApiKey: ***) (planned only: not sent)`,
+      '# homebrew: nothing pushed: a reason',
+      '',
+    ]);
   });
 });

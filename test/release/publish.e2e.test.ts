@@ -112,7 +112,7 @@ describe('glide-release publish (the whole publish) of an RC', () => {
   it('--only takes a stage name, a usage error otherwise', async () => {
     const result = await publish('--only', 'binaries', '--dry-run');
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('publish --only takes images or github, not "binaries"');
+    expect(result.stderr).toContain('publish --only takes images, github or channels, not "binaries"');
   });
 
   it('a stable: latest moves only once its GitHub release is published', { timeout: BUILD_TIMEOUT }, async () => {

@@ -1,6 +1,7 @@
 /**
  * `glide-release publish`: the images by version tag, the GitHub release, then the moving image
- * tags, as one plan (decision 0039); `--only images` or `--only github` runs one stage alone.
+ * tags, then the enabled package-manager channels, as one plan (decisions 0039, 0051); `--only images`,
+ * `--only github` or `--only channels` runs one stage alone.
  */
 import type { PublishImagesReport, PublishStep } from '../images/publish.js';
 import { assertGatesPass, prepareRelease, type PrepareOptions } from '../prepare.js';
@@ -16,8 +17,8 @@ export interface PublishCommandOptions {
 
 export async function publishCommand(io: CliIo, options: PublishCommandOptions): Promise<number> {
   const only = options.only?.trim();
-  if (only !== undefined && only !== 'images' && only !== 'github') {
-    throw usage(`publish --only takes images or github, not "${only}"; without --only it publishes both, in order`);
+  if (only !== undefined && only !== 'images' && only !== 'github' && only !== 'channels') {
+    throw usage(`publish --only takes images, github or channels, not "${only}"; without --only it publishes all three, in order`);
   }
   if (options.snapshot) throw usage('snapshots are never published');
   const prepared = await prepareRelease(options.prepare);

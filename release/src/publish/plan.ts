@@ -7,6 +7,7 @@
 import { GlideError, imageTag, mayBeLatest, type Distro } from '#contract';
 import { planImageTags } from '../images/tags.js';
 import type { LedgerImages, ReleaseLedger } from '../ledger.js';
+import { formatChannelMutation, type ChannelMutation } from './channels.js';
 import { assetProblems, compareAssets, expectedAssets, type ExpectedAsset, type GithubRelease, type PublishWorld } from './world.js';
 
 /** The draft `create-draft` makes: its id is known only once GitHub answers. */
@@ -39,13 +40,17 @@ export type Mutation =
       readonly assets: readonly ExpectedAsset[];
     }
   /** `latest`, `latest-{distro}`, the bare `{version}`: after the release is public. */
-  | { readonly kind: 'move-image-tag'; readonly ref: string; readonly digest: string; readonly previous: string | undefined };
+  | { readonly kind: 'move-image-tag'; readonly ref: string; readonly digest: string; readonly previous: string | undefined }
+  /** The package-manager channels (channels.ts): after the moving tags, since each points at the public release. */
+  | ChannelMutation;
 
 export interface PublishPlan {
   readonly repo: string;
   readonly tag: string;
-  /** In the order they are performed: images by version tag, the draft and its assets, the publish, the moving tags. */
+  /** In the order they are performed: images by version tag, the draft and its assets, the publish, the moving tags, the channels. */
   readonly mutations: readonly Mutation[];
+  /** Why an enabled channel gets nothing although the release is new to it: `# …` lines after the mutations. */
+  readonly notes?: readonly string[];
 }
 
 export interface PublishOptions {
@@ -54,6 +59,8 @@ export interface PublishOptions {
   readonly body: string;
   /** `github`: the release alone (`publish --only github`); the images are `--only images`' and the registry is not read. */
   readonly only?: 'github';
+  /** The enabled channels' mutations (planChannels), already planned against what each holds: appended last. */
+  readonly channels?: readonly ChannelMutation[];
 }
 
 /** Glide's releases are titled `v{version}`, though the tags carry no `v`. */
@@ -70,7 +77,7 @@ export function planPublish(ledger: ReleaseLedger, world: PublishWorld, options:
   const expected = expectedAssets(ledger);
   const github = release?.draft === false ? assertPublishedComplete(release, expected) : planDraft(ledger, release, expected, world, options);
   const moves = images ? planMovingTags(ledger, images, world.registryTags, options.defaultDistro) : [];
-  return { repo: ledger.repo, tag: ledger.tag, mutations: [...pushes, ...github, ...moves] };
+  return { repo: ledger.repo, tag: ledger.tag, mutations: [...pushes, ...github, ...moves, ...(options.channels ?? [])] };
 }
 
 function assertPublishable(ledger: ReleaseLedger): void {
@@ -227,8 +234,11 @@ export function formatMutations(plan: PublishPlan, origins: GithubOrigins = GITH
           return `PATCH ${releases}/${releaseId(mutation.release)} draft=false prerelease=${mutation.prerelease} make_latest=${mutation.makeLatest}${mutation.makeLatest && mutation.latestBefore !== plan.tag ? ` (latest was ${mutation.latestBefore ?? 'none'})` : ''}`;
         case 'move-image-tag':
           return `PUT ${mutation.ref} ${mutation.digest}${mutation.previous ? ` (was ${mutation.previous})` : ''}`;
+        default:
+          return formatChannelMutation(mutation);
       }
     })
+    .concat((plan.notes ?? []).map((note) => `# ${note}`))
     .map((line) => `${line}\n`)
     .join('');
 }

@@ -12,6 +12,7 @@ import { readPublishableLedger, registryClientFor } from '../images/publish-stag
 import type { ReleaseLedger } from '../ledger.js';
 import type { PreparedRelease } from '../prepare.js';
 import { applyGithubMutations } from './apply.js';
+import { applyChannelMutations, isPlannedOnly, planChannels, type ChannelMutation, type ChannelsPlan } from './channels.js';
 import { previousOfKind, releaseNotes } from './notes.js';
 import { builtImages, formatMutations, GITHUB_ORIGINS, planPublish, type GithubOrigins, type Mutation, type PublishPlan } from './plan.js';
 import { readGithubWorld, readRegistryTags } from './read-world.js';
@@ -20,8 +21,11 @@ const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost'
 
 export interface PublishOptions {
   readonly dryRun: boolean;
-  /** `github`: the GitHub release alone (`--only github`); otherwise the whole ordered publish. */
-  readonly only?: 'github';
+  /**
+   * `github`: the GitHub release alone (`--only github`); `channels`: the enabled channels alone,
+   * once the release is public; otherwise the whole ordered publish, channels last.
+   */
+  readonly only?: 'github' | 'channels';
   readonly env: NodeJS.ProcessEnv;
   /** Progress, to stderr. */
   readonly log: (line: string) => void;
@@ -37,24 +41,45 @@ export interface PublishOptions {
  */
 export async function runPublish(prepared: PreparedRelease, options: PublishOptions): Promise<PublishPlan> {
   const ledger = await readPublishableLedger(prepared);
-  const images = options.only === 'github' ? undefined : builtImages(ledger);
+  const images = options.only === undefined ? builtImages(ledger) : undefined;
   const origins = githubOrigins(options.env);
   const client = githubClientFor(ledger.repo, options);
   const registry = images ? await registryClientFor(images.repository, options) : undefined;
+  let channels: ChannelsPlan | undefined;
   try {
-    const [{ world: githubWorld, drafts }, body, registryTags] = await Promise.all([
+    const [{ world: githubWorld, drafts }, notes, registryTags] = await Promise.all([
       readGithubWorld(client, ledger),
       notesOf(prepared.root, ledger),
       images && registry ? readRegistryTags(registry, images.repository) : new Map<string, string>(),
     ]);
     const world = { ...githubWorld, registryTags };
     const defaultDistro = prepared.config.images.defaultDistro;
-    const plan = planPublish(ledger, world, { defaultDistro, body, ...(options.only ? { only: options.only } : {}) });
+    const core = planPublish(ledger, world, { defaultDistro, body: notes.body, ...(options.only ? { only: 'github' } : {}) });
+    if (options.only === 'channels') assertReleasePublic(core);
+    channels =
+      options.only === 'github'
+        ? undefined
+        : await planChannels({
+            ledger,
+            config: prepared.config.channels,
+            repoRoot: prepared.root,
+            outDir: prepared.outDir,
+            publishedVersions: world.publishedTags,
+            changes: notes.commits.map((commit) => commit.subject),
+            env: options.env,
+            log: options.log,
+            signal: options.signal,
+          });
+    const plan: PublishPlan = {
+      ...core,
+      mutations: [...(options.only === 'channels' ? [] : core.mutations), ...(channels?.mutations ?? [])],
+      notes: channels?.notes ?? [],
+    };
     if (options.dryRun) {
       options.out(formatMutations(plan, origins));
       return plan;
     }
-    const done = (mutation: Mutation) => options.out(formatMutations({ ...plan, mutations: [mutation] }, origins));
+    const done = (mutation: Mutation) => options.out(formatMutations({ ...plan, mutations: [mutation], notes: [] }, origins));
     const layout = images ? join(prepared.outDir, ledger.tag, images.layout) : '';
     const pushes = plan.mutations.filter((mutation) => mutation.kind === 'push-image');
     if (images && registry && pushes.length > 0) {
@@ -62,7 +87,7 @@ export async function runPublish(prepared: PreparedRelease, options: PublishOpti
       await publishImages({ layout, repository: images.repository, version: ledger.version, defaultDistro, client: registry, movingTags: false });
       pushes.forEach(done);
     }
-    const githubMutations = plan.mutations.filter((mutation) => mutation.kind !== 'push-image' && mutation.kind !== 'move-image-tag');
+    const githubMutations = plan.mutations.filter(isGithubMutation);
     await applyGithubMutations({ ...plan, mutations: githubMutations }, { client, ledger, drafts, outDir: prepared.outDir, done });
     for (const mutation of plan.mutations) {
       if (mutation.kind !== 'move-image-tag' || !images || !registry) continue;
@@ -75,15 +100,44 @@ export async function runPublish(prepared: PreparedRelease, options: PublishOpti
       });
       done(mutation);
     }
-    options.log(
-      plan.mutations.length === 0
-        ? `${ledger.tag} is already published${images ? ` on GitHub (${ledger.repo}) and ${images.repository}` : ` on GitHub (${ledger.repo})`}: nothing to do`
-        : `published ${ledger.tag} on GitHub (${ledger.repo})${images ? ` and ${images.repository}` : ''}`,
-    );
+    if (channels) {
+      await applyChannelMutations(channels, { ledger, config: prepared.config.channels, outDir: prepared.outDir, env: options.env, log: options.log }, done);
+      if (plan.notes?.length) options.out(plan.notes.map((note) => `# ${note}\n`).join(''));
+    }
+    options.log(summary(ledger, plan, images?.repository));
     return plan;
   } finally {
-    await Promise.all([client.close(), registry?.close()]);
+    await Promise.all([client.close(), registry?.close(), channels?.helm?.client.close()]);
   }
+}
+
+const CHANNEL_KINDS: ReadonlySet<Mutation['kind']> = new Set(['push-chart', 'push-formula', 'snap-upload', 'snap-push', 'push-chocolatey']);
+
+function isChannelMutation(mutation: Mutation): mutation is ChannelMutation {
+  return CHANNEL_KINDS.has(mutation.kind);
+}
+
+function isGithubMutation(mutation: Mutation): boolean {
+  return mutation.kind !== 'push-image' && mutation.kind !== 'move-image-tag' && !isChannelMutation(mutation);
+}
+
+/** `--only channels` points the channels at the public release's assets: it must be out, complete, first. */
+function assertReleasePublic(core: PublishPlan): void {
+  if (core.mutations.length === 0) return;
+  throw new GlideError('ERELEASECONFLICT', `${core.tag} is not published on GitHub yet; the channels point at its assets, so nothing was planned.`, [
+    'Run glide-release publish (or publish --only github) first, then publish --only channels.',
+  ]);
+}
+
+/** The last line: what was done, and, said plainly, what was only planned. */
+function summary(ledger: ReleaseLedger, plan: PublishPlan, imageRepository: string | undefined): string {
+  const where = `GitHub (${ledger.repo})${imageRepository ? ` and ${imageRepository}` : ''}`;
+  const plannedOnly = plan.mutations.filter((mutation) => isChannelMutation(mutation) && isPlannedOnly(mutation)).length;
+  const performed = plan.mutations.length - plannedOnly;
+  const head = performed === 0 ? `${ledger.tag} is already published on ${where}: nothing to do` : `published ${ledger.tag} on ${where}`;
+  return plannedOnly === 0
+    ? head
+    : `${head}; ${plannedOnly} channel request${plannedOnly === 1 ? '' : 's'} (Snap Store, Chocolatey feed) planned only, not sent: send ${plannedOnly === 1 ? 'it' : 'them'} by hand`;
 }
 
 /** The release client of `repository`, with the token and origins from the environment (promote's too). */
@@ -99,10 +153,11 @@ export function githubClientFor(repository: string, options: Pick<PublishOptions
   });
 }
 
-async function notesOf(root: string, ledger: ReleaseLedger): Promise<string> {
+/** The release notes, and the commits they list (the chart's ArtifactHub changes). */
+async function notesOf(root: string, ledger: ReleaseLedger): Promise<{ body: string; commits: readonly { id: string; subject: string }[] }> {
   const mergedTags = await tagsMergedInto(root, ledger.tag);
   const commits = await commitsBetween(root, previousOfKind(ledger.version, mergedTags), ledger.tag);
-  return releaseNotes({ ledger, mergedTags, commits });
+  return { body: releaseNotes({ ledger, mergedTags, commits }), commits };
 }
 
 /** GitHub Actions' `GITHUB_TOKEN`, else the `gh` CLI's `GH_TOKEN`. */

@@ -8,6 +8,7 @@
  * (or with none known) → nothing; listed with another hash → ECHOCOCONFLICT; missing → push.
  */
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GlideError } from '#contract';
 import { writeFileAtomic } from '../../files.js';
@@ -80,6 +81,8 @@ export function formatChocolateyMutations(plan: ChocolateyPlan): string {
  */
 export async function applyChocolatey(plan: ChocolateyPlan, dir: string): Promise<{ readonly written: readonly string[]; readonly notSent: string }> {
   const written: string[] = [];
+  // The first package of a release creates its folder.
+  if (plan.mutations.length > 0) await mkdir(dir, { recursive: true });
   for (const push of plan.mutations) {
     const path = join(dir, push.fileName);
     await writeFileAtomic(path, push.nupkg);
