@@ -30,7 +30,9 @@ let fresh: GitHubStandin;
 
 beforeAll(async () => {
   repo = await StandinRepo.create();
-  await repo.write('glide-release.config.json', `${JSON.stringify({ targets: { matrix: ['linux/amd64', 'windows/amd64'], skip: [] } }, null, 2)}\n`);
+  // Chocolatey (planned only, no state to read) shows promote's publish runs the channels of an RC that had no images.
+  const config = { targets: { matrix: ['linux/amd64', 'windows/amd64'], skip: [] }, channels: { chocolatey: {} } };
+  await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
   rcCommit = await repo.commitAll('Release config', '2024-06-01T11:00:00Z');
   await repo.tag(RC, 5);
   out = await mkdtemp(join(tmpdir(), 'glide-promote-out-'));
@@ -189,6 +191,8 @@ describe('glide-release promote', () => {
       github.pushTag(STABLE, rcCommit);
       const result = await promote(github);
       expect(result.exitCode, result.all).toBe(0);
+      // The channels run after the release, as publish's do: the RC had no images, so no image step.
+      expect(result.stdout).toMatch(new RegExp(`^chocolatey: PUT \\S+ glide\\.${STABLE.replaceAll('.', '\\.')}\\.nupkg .*\\(planned only: not sent\\)$`, 'm'));
 
       const ledger = (await readLedger(join(out, STABLE)))!;
       expect(ledger).toMatchObject({ tag: STABLE, stage: 'stable', commit: rcCommit });
@@ -211,7 +215,8 @@ describe('glide-release promote', () => {
       const logged = github.log.length;
       const again = await promote(github);
       expect(again.exitCode, again.all).toBe(0);
-      expect(again.stdout).toBe('');
+      // Only the planned-only channel is planned again (its feed is not read here); nothing else.
+      expect(again.stdout.split('\n').filter(Boolean).every((line) => line.startsWith('chocolatey: '))).toBe(true);
       expect(writesSince(github, logged)).toEqual([]);
       expect(github.snapshot()).toEqual(world);
 

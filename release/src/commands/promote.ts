@@ -155,14 +155,14 @@ async function buildAndPublish(
     );
   }
   const { runPublish } = await import('../publish/stage.js');
-  // Published as the RC was: the whole publish with its images, or the GitHub release alone.
+  // Published as the RC was: with its images, or the GitHub release alone; the channels either way.
   await runPublish(prepared, {
     dryRun: false,
     env,
     log,
     out: io.stdout,
     signal: io.signal,
-    ...(rc.imageDistros.length > 0 ? {} : { only: 'github' as const }),
+    ...(rc.imageDistros.length > 0 ? {} : { withoutImages: true }),
   });
 }
 

@@ -26,6 +26,8 @@ export interface PublishOptions {
    * once the release is public; otherwise the whole ordered publish, channels last.
    */
   readonly only?: 'github' | 'channels';
+  /** The whole publish of a release built without images (promote of an RC that had none): the GitHub release, then the channels. */
+  readonly withoutImages?: boolean;
   readonly env: NodeJS.ProcessEnv;
   /** Progress, to stderr. */
   readonly log: (line: string) => void;
@@ -41,7 +43,7 @@ export interface PublishOptions {
  */
 export async function runPublish(prepared: PreparedRelease, options: PublishOptions): Promise<PublishPlan> {
   const ledger = await readPublishableLedger(prepared);
-  const images = options.only === undefined ? builtImages(ledger) : undefined;
+  const images = options.only === undefined && !options.withoutImages ? builtImages(ledger) : undefined;
   const origins = githubOrigins(options.env);
   const client = githubClientFor(ledger.repo, options);
   const registry = images ? await registryClientFor(images.repository, options) : undefined;
@@ -54,7 +56,7 @@ export async function runPublish(prepared: PreparedRelease, options: PublishOpti
     ]);
     const world = { ...githubWorld, registryTags };
     const defaultDistro = prepared.config.images.defaultDistro;
-    const core = planPublish(ledger, world, { defaultDistro, body: notes.body, ...(options.only ? { only: 'github' } : {}) });
+    const core = planPublish(ledger, world, { defaultDistro, body: notes.body, ...(options.only || options.withoutImages ? { only: 'github' } : {}) });
     if (options.only === 'channels') assertReleasePublic(core);
     channels =
       options.only === 'github'
