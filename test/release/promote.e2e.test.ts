@@ -216,7 +216,12 @@ describe('glide-release promote', () => {
       const again = await promote(github);
       expect(again.exitCode, again.all).toBe(0);
       // Only the planned-only channel is planned again (its feed is not read here); nothing else.
-      expect(again.stdout.split('\n').filter(Boolean).every((line) => line.startsWith('chocolatey: '))).toBe(true);
+      expect(
+        again.stdout
+          .split('\n')
+          .filter(Boolean)
+          .every((line) => line.startsWith('chocolatey: ')),
+      ).toBe(true);
       expect(writesSince(github, logged)).toEqual([]);
       expect(github.snapshot()).toEqual(world);
 
