@@ -78,7 +78,7 @@ export function parseChecksums(text: string): ReadonlyMap<string, string> {
   return entries;
 }
 
-/** Where GitHub serves a release's asset: what package managers (Homebrew, Chocolatey) download. */
+/** Where GitHub serves a release's asset: what the installers and the package managers (Homebrew, Chocolatey) download. */
 export function releaseDownloadUrl(repo: string, tag: string, asset: string, webUrl = 'https://github.com'): string {
   return `${webUrl}/${repo}/releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(asset)}`;
 }

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GLIDE_REPO, GlideError, MIRROR_INDEX, mirrorAssetPath } from '#contract';
+import { GLIDE_REPO, GlideError, MIRROR_INDEX, mirrorAssetPath, releaseDownloadUrl } from '#contract';
 import { redactUrl, type BasicCredentials } from '../net/http.js';
 
 export type ReleaseSource =
@@ -86,7 +86,7 @@ function mirrorSource(base: string): ReleaseSource {
 export function assetLocation(source: ReleaseSource, tag: string, asset: string): AssetLocation {
   switch (source.kind) {
     case 'github':
-      return { kind: 'url', url: new URL(`${source.webUrl}/${source.repo}/releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(asset)}`) };
+      return { kind: 'url', url: new URL(releaseDownloadUrl(source.repo, tag, asset, source.webUrl)) };
     case 'mirror':
       return { kind: 'url', url: new URL(`${source.base}/${mirrorAssetPath(encodeURIComponent(tag), encodeURIComponent(asset))}`) };
     case 'folder':

@@ -4,7 +4,7 @@
  * proved) and the channel's config. The package downloads the zips from the GitHub release,
  * so it embeds no binary and needs no VERIFICATION.txt (decision 0050).
  */
-import { GlideError } from '#contract';
+import { GlideError, releaseDownloadUrl } from '#contract';
 import type { LedgerArchive, ReleaseLedger } from '../../ledger.js';
 import type { ChocolateyConfig } from './config.js';
 import { chocolateyVersion } from './version.js';
@@ -68,7 +68,7 @@ function windowsZips(ledger: ReleaseLedger): { x86?: WindowsZip; x64?: WindowsZi
     if (!archive) return undefined;
     const name = archive.path.slice(archive.path.lastIndexOf('/') + 1);
     return {
-      url: `https://github.com/${ledger.repo}/releases/download/${encodeURIComponent(ledger.tag)}/${encodeURIComponent(name)}`,
+      url: releaseDownloadUrl(ledger.repo, ledger.tag, name),
       sha256: archive.sha256,
     };
   };
