@@ -88,14 +88,18 @@ export async function pushToBranch<C extends BranchCommit>(
     const open = await openBranch(target, paths, options, errors);
     try {
       if (open.state.head !== push.base) {
-        options.log?.(`${errors.label}: ${target.remote} ${target.branch} moved since the plan (now ${open.state.head?.slice(0, 12) ?? 'empty'}); planning again`);
+        options.log?.(
+          `${errors.label}: ${target.remote} ${target.branch} moved since the plan (now ${open.state.head?.slice(0, 12) ?? 'empty'}); planning again`,
+        );
         push = replan(open.state);
         if (!push) return { pushed: undefined, commit: undefined };
       }
       const commit = await commitFiles(open.dir, push, target, options, errors);
       await options.beforePush?.();
       if (await pushCommit(open.dir, push, commit, target, options, errors)) {
-        options.log?.(`${errors.label}: pushed ${push.files.map((file) => file.path).join(', ')} "${push.message}" to ${target.remote} ${target.branch} (${commit.slice(0, 12)})`);
+        options.log?.(
+          `${errors.label}: pushed ${push.files.map((file) => file.path).join(', ')} "${push.message}" to ${target.remote} ${target.branch} (${commit.slice(0, 12)})`,
+        );
         return { pushed: commit, commit: push };
       }
       if (attempt === 2) {
@@ -128,9 +132,11 @@ async function openBranch(target: GitBranchTarget, paths: readonly string[], opt
       const entry = await read(['ls-tree', head, '--', path]);
       if (entry === '') continue;
       if (!entry.startsWith('100644 blob ') && !entry.startsWith('100755 blob ')) {
-        throw new GlideError(errors.read.code, `${path} in ${target.remote} is not a plain file (${entry.split(/\s/)[0]}): glide-release does not write through it.`, [
-          `Replace it in ${errors.what} with a regular file (or remove it), then publish again.`,
-        ]);
+        throw new GlideError(
+          errors.read.code,
+          `${path} in ${target.remote} is not a plain file (${entry.split(/\s/)[0]}): glide-release does not write through it.`,
+          [`Replace it in ${errors.what} with a regular file (or remove it), then publish again.`],
+        );
       }
       files.set(path, await read(['cat-file', 'blob', `${head}:${path}`], false));
     }
@@ -154,7 +160,14 @@ async function commitFiles(dir: string, push: BranchCommit, target: GitBranchTar
 }
 
 /** True when pushed; false when the branch is no longer at the planned base (git refused the update). */
-async function pushCommit(dir: string, push: BranchCommit, commit: string, target: GitBranchTarget, options: GitBranchOptions, errors: GitBranchErrors): Promise<boolean> {
+async function pushCommit(
+  dir: string,
+  push: BranchCommit,
+  commit: string,
+  target: GitBranchTarget,
+  options: GitBranchOptions,
+  errors: GitBranchErrors,
+): Promise<boolean> {
   // The lease names the planned base: git refuses the update if the branch is anywhere else, a race included.
   const lease = `--force-with-lease=refs/heads/${target.branch}:${push.base ?? ''}`;
   try {
