@@ -3,6 +3,7 @@
 // the version it would pick, the download and its digest.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,5 +218,34 @@ describe('the classic chart repository (a local bare repository, served by nginx
     await run('git', ['-C', clone, 'push', '--quiet', 'origin', 'HEAD:gh-pages']);
     await expect(publish('0.1.0', configFor(bare))).rejects.toMatchObject({ code: 'EHELMINDEX', message: expect.stringContaining('not a plain file') });
     expect(await commitsOf(bare)).toEqual(['link']);
+  });
+});
+
+describe('the token of an https chart repository', () => {
+  it('reaches git through the credential helper only: a refused read is EHELMINDEX naming the variable, never the token', async () => {
+    const token = 'ghp_HelmIndexSecret0123456789';
+    const seen: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      if (!request.headers.authorization) response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="charts"' }).end();
+      else response.writeHead(403, { 'Content-Type': 'text/plain' }).end(`denied for ${request.headers.authorization}\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const config = configFor(`http://127.0.0.1:${port}/EinStack/charts.git`);
+      const lines: string[] = [];
+      const error = await publish('0.1.0', config, { env: { PATH: process.env.PATH, HELM_REPO_TOKEN: token }, log: (line) => lines.push(line) }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ code: 'EHELMINDEX' });
+      expect(seen).toContain(`Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`);
+      const shown = `${(error as Error).message}\n${(error as { details: string[] }).details.join('\n')}\n${lines.join('\n')}`;
+      expect(shown).toMatch(/HELM_REPO_TOKEN/);
+      expect(shown).not.toContain(token);
+      expect(shown).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
