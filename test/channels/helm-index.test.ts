@@ -67,6 +67,13 @@ describe('planHelmIndex', () => {
     expect(text).toMatch(/\ngenerated: "2024-07-09T10:00:00Z"\n$/);
     const keys = [...text.matchAll(/^ {6}([a-zA-Z]+):/gm)].map((match) => match[1]!);
     expect(keys).toEqual([...keys].sort());
+    // Helm reads the index with UnmarshalStrict: a key outside chart.Metadata and ChartVersion fails the whole index.
+    const helmFields = [
+      ...['name', 'home', 'sources', 'version', 'description', 'keywords', 'maintainers', 'icon', 'apiVersion', 'condition', 'tags'],
+      ...['appVersion', 'deprecated', 'annotations', 'kubeVersion', 'dependencies', 'type', 'urls', 'created', 'removed', 'digest'],
+    ];
+    expect(keys.filter((key) => !helmFields.includes(key))).toEqual([]);
+    expect(Object.keys(parseYaml(text) as object)).toEqual(['apiVersion', 'entries', 'generated']);
   });
 
   it.each([
