@@ -99,6 +99,8 @@ export const ERROR_CODES = [
   // the Helm chart channel (release/src/channels/helm)
   'EHELMCHART',
   'EHELMCLOBBER',
+  'EHELMINDEX',
+  'EHELMINDEXPUSH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { startGitHubStandin, type GitHubStandin } from '../helpers/github-standin.js';
 import { imageReleaseRepo } from '../helpers/image-release.js';
 import type { TestRegistry } from '../helpers/registry.js';
@@ -26,6 +27,7 @@ let registry: TestRegistry;
 let repo: StandinRepo;
 let out: string;
 let tap: string;
+let pages: string;
 let github: GitHubStandin;
 
 beforeAll(async () => {
@@ -35,10 +37,17 @@ beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'glide-publish-channels-out-'));
   tap = join(out, 'homebrew-tap.git');
   await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', tap]);
+  pages = join(out, 'charts.git');
+  await run('git', ['init', '--quiet', '--bare', pages]);
   // Every target a channel names: macOS and Linux for Homebrew, Linux for Snap, Windows for Chocolatey.
   const config = JSON.parse(await readFile(join(repo.dir, 'glide-release.config.json'), 'utf8')) as Record<string, unknown>;
   config.targets = { matrix: ['linux/amd64', 'linux/arm64', 'darwin/arm64', 'windows/amd64'], skip: [] };
-  config.channels = { helm: { registry: `${registry.host}/charts` }, homebrew: { tap }, snap: {}, chocolatey: {} };
+  config.channels = {
+    helm: { registry: `${registry.host}/charts`, index: { repo: pages, url: 'https://einstack.github.io/charts' } },
+    homebrew: { tap },
+    snap: {},
+    chocolatey: {},
+  };
   await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
   await mkdir(join(repo.dir, 'charts'));
   await cp(resolve('test/fixtures/glide-chart'), join(repo.dir, 'charts/glide'), { recursive: true });
@@ -96,6 +105,15 @@ async function chartFiles(tag: string): Promise<string[]> {
   return (await execa('tar', ['-tzf', layer])).stdout.split('\n');
 }
 
+/** The versions the classic repository's index.yaml lists, and the tgz files beside it. */
+async function pagesBranch(): Promise<{ versions: string[]; files: string[] }> {
+  const show = await execa('git', ['-C', pages, 'show', 'gh-pages:index.yaml'], { reject: false });
+  if (show.exitCode !== 0) return { versions: [], files: [] };
+  const files = (await execa('git', ['-C', pages, 'ls-tree', '--name-only', 'gh-pages'])).stdout.split('\n');
+  const index = parseYaml(show.stdout) as { entries: { glide: { version: string }[] } };
+  return { versions: index.entries.glide.map((entry) => entry.version), files };
+}
+
 async function tapHead(): Promise<string | undefined> {
   const head = await execa('git', ['-C', tap, 'rev-parse', '--verify', '--quiet', 'refs/heads/main'], { reject: false });
   return head.exitCode === 0 ? head.stdout.trim() : undefined;
@@ -111,6 +129,7 @@ function golden(stdout: string): string {
     .replaceAll(github.uploadsUrl, '{github uploads}')
     .replaceAll(registry.host, '{registry}')
     .replaceAll(tap, '{tap}')
+    .replaceAll(pages, '{pages}')
     .replace(/\b[0-9a-f]{96}\b/g, '{sha3-384}')
     .replace(/\b[0-9a-f]{64}\b/g, '{sha256}')
     .replace(/\b[0-9a-f]{40}\b/g, '{commit}')
@@ -134,6 +153,7 @@ describe('glide-release publish with every channel', () => {
     const chartLine = lines(dry.stdout).find((line) => line.startsWith('helm: '))!;
     expect(chartLine).toContain('prerelease');
     expect(await chartTags()).toEqual({ [RC]: /manifest (sha256:[0-9a-f]{64})/.exec(chartLine)![1] });
+    expect(await pagesBranch()).toEqual({ versions: [RC], files: [`glide-${RC}.tgz`, 'index.yaml'] });
     expect(await tapHead()).toBeUndefined();
     expect(dry.stdout).toMatch(/^# homebrew: nothing pushed: .*release candidate/m);
     expect(dry.stdout).not.toMatch(/^homebrew: git push/m);
@@ -157,7 +177,7 @@ describe('glide-release publish with every channel', () => {
     const dry = await publish(STABLE, '--dry-run');
     await expect(golden(dry.stdout)).toMatchFileSnapshot('golden/publish-channels-stable.txt');
     const order = lines(dry.stdout).map((line) => /^(helm|homebrew|snap|chocolatey|PATCH .*draft=false)/.exec(line)?.[1]?.replace(/^PATCH.*/, 'publish'));
-    expect(order.filter(Boolean)).toEqual(['publish', 'helm', 'homebrew', 'snap', 'snap', 'snap', 'snap', 'chocolatey']);
+    expect(order.filter(Boolean)).toEqual(['publish', 'helm', 'helm', 'homebrew', 'snap', 'snap', 'snap', 'snap', 'chocolatey']);
 
     // The channels alone wait for the release: none of them may point at assets not yet public.
     const early = await repo.release(['publish', '--only', 'channels', '--tag', STABLE, '--out', out, '--dry-run'], {
@@ -188,13 +208,17 @@ describe('glide-release publish with every channel', () => {
     expect(await chartFiles(STABLE)).not.toContain('glide/local-values.yaml');
     expect(await chartFiles(STABLE)).toContain('glide/Chart.yaml');
 
+    expect(await pagesBranch()).toEqual({ versions: [STABLE, RC], files: [`glide-${RC}.tgz`, `glide-${STABLE}.tgz`, 'index.yaml'] });
+
     const head = await tapHead();
+    const pagesHead = (await execa('git', ['-C', pages, 'rev-parse', 'gh-pages'])).stdout;
     const again = await publish(STABLE);
     expect(lines(again.stdout).every((line) => line.endsWith('(planned only: not sent)'))).toBe(true);
     expect(again.stderr).toMatch(/already published .*: nothing to do; 5 channel requests \(Snap Store, Chocolatey feed\) planned only, not sent/);
     const channelsOnly = await publish(STABLE, '--only', 'channels');
     expect(channelsOnly.stdout).toBe(again.stdout);
     expect(await tapHead()).toBe(head);
+    expect((await execa('git', ['-C', pages, 'rev-parse', 'gh-pages'])).stdout).toBe(pagesHead);
     expect(await chartTags()).toEqual(tags);
   });
 });

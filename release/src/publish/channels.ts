@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegistryClient } from '../../../src/registry/client.js';
 import { buildHelmChart, type BuiltChart } from '../channels/helm/index.js';
+import { applyHelmIndex, readHelmIndexState } from '../channels/helm/pages.js';
+import { describeHelmIndexMutation, planHelmIndex, type HelmIndexMutation } from '../channels/helm/repo-index.js';
 import { applyHelm, describeHelmMutation, helmPushTarget, planHelm, readHelmState, type HelmMutation, type HelmPushTarget } from '../channels/helm/plan.js';
 import { applyChocolatey, formatChocolateyMutations, planChocolatey, type ChocolateyPush } from '../channels/chocolatey/plan.js';
 import { formatHomebrewPlan, planHomebrew, type PushFormula } from '../channels/homebrew/plan.js';
@@ -21,7 +23,7 @@ import { exportCommit } from '../git.js';
 import { registryClientFor } from '../images/publish-stage.js';
 import type { ReleaseLedger } from '../ledger.js';
 
-export type ChannelMutation = HelmMutation | PushFormula | SnapMutation | ChocolateyPush;
+export type ChannelMutation = HelmMutation | HelmIndexMutation | PushFormula | SnapMutation | ChocolateyPush;
 
 /** The stores publish holds no login for and that have no stand-in here: their requests are shown, never sent. */
 export const PLANNED_ONLY = '(planned only: not sent)';
@@ -35,6 +37,8 @@ export function formatChannelMutation(mutation: ChannelMutation): string {
   switch (mutation.kind) {
     case 'push-chart':
       return describeHelmMutation(mutation);
+    case 'push-helm-index':
+      return describeHelmIndexMutation(mutation);
     case 'push-formula':
       return `homebrew: ${formatHomebrewPlan({ mutations: [mutation] }).trimEnd()}`;
     case 'snap-upload':
@@ -85,6 +89,10 @@ export async function planChannels(context: ChannelsContext): Promise<ChannelsPl
     try {
       const state = await readHelmState(client, target, chart.artifact.tag);
       mutations.push(...planHelm(ledger, config.helm, chart, state));
+      if (config.helm.index) {
+        const pages = await readHelmIndexState(config.helm.index, chart, { env: context.env, log: context.log });
+        mutations.push(...planHelmIndex(ledger, config.helm.index, chart, pages));
+      }
     } catch (error) {
       await client.close();
       throw error;
@@ -140,6 +148,9 @@ export async function applyChannelMutations(
       case 'push-chart':
         // planChannels sets helm whenever it plans a chart.
         await applyHelm(plan.helm!.client, plan.helm!.target, plan.helm!.chart.artifact);
+        break;
+      case 'push-helm-index':
+        await applyHelmIndex(context.ledger, context.config.helm!.index!, plan.helm!.chart, mutation, { env: context.env, log: context.log });
         break;
       case 'push-formula':
         await applyHomebrew(context.ledger, context.config.homebrew!, { mutations: [mutation] }, { env: context.env, log: context.log });

@@ -113,7 +113,7 @@ export async function runPublish(prepared: PreparedRelease, options: PublishOpti
   }
 }
 
-const CHANNEL_KINDS: ReadonlySet<Mutation['kind']> = new Set(['push-chart', 'push-formula', 'snap-upload', 'snap-push', 'push-chocolatey']);
+const CHANNEL_KINDS: ReadonlySet<Mutation['kind']> = new Set(['push-chart', 'push-helm-index', 'push-formula', 'snap-upload', 'snap-push', 'push-chocolatey']);
 
 function isChannelMutation(mutation: Mutation): mutation is ChannelMutation {
   return CHANNEL_KINDS.has(mutation.kind);

@@ -106,6 +106,6 @@ export function chartAnnotations(metadata: Readonly<Record<string, unknown>>, cr
 }
 
 /** Go's time.RFC3339 of a UTC time: whole seconds, `Z`. */
-function rfc3339(iso: string): string {
+export function rfc3339(iso: string): string {
   return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
