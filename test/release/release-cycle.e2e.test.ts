@@ -200,7 +200,7 @@ interface Tap {
   readonly commits: readonly string[];
 }
 
-/** What the channels' stores hold: the chart's tags with their manifests' digests, and the tap. */
+/** The world a step leaves: GitHub, the image tags, the chart's tags with their manifests' digests, and the tap. */
 type State = WorldSnapshot & { readonly registry: RegistrySnapshot; readonly charts: Record<string, string>; readonly tap: Tap };
 
 /** The world after a step, and the channel lines its publish printed (Snap's and Chocolatey's are the only record of them). */
