@@ -7,13 +7,13 @@ import { startRegistry, type TestRegistry } from './registry.js';
 import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
 import { StandinRepo } from './repo.js';
 
-/** Each tag of `{host}/glide` with the digest it names, read by skopeo, not by our client. */
-export async function registryTags(host: string): Promise<Record<string, string>> {
-  const listed = await execa('skopeo', ['list-tags', '--tls-verify=false', `docker://${host}/glide`], { reject: false });
+/** Each tag of `{host}/{repository}` with the digest of the manifest it names, read by skopeo, not by our client. */
+export async function registryTags(host: string, repository = 'glide'): Promise<Record<string, string>> {
+  const listed = await execa('skopeo', ['list-tags', '--tls-verify=false', `docker://${host}/${repository}`], { reject: false });
   if (listed.exitCode !== 0) return {};
   const tags = (JSON.parse(listed.stdout) as { Tags: string[] | null }).Tags ?? [];
   const manifests = await Promise.all(
-    tags.map(async (tag) => (await execa('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${host}/glide:${tag}`])).stdout),
+    tags.map(async (tag) => (await execa('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${host}/${repository}:${tag}`])).stdout),
   );
   return Object.fromEntries(tags.map((tag, i) => [tag, `sha256:${createHash('sha256').update(manifests[i]!).digest('hex')}`]));
 }

@@ -1,10 +1,11 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DISTRO, imageTag } from '#contract';
 import { readLedger } from '../../release/src/ledger.js';
+import { PLANNED_ONLY } from '../../release/src/publish/channels.js';
 import { waitForHealthy } from '../../src/run/health.js';
 import { pushBaseImages } from '../helpers/base-images.js';
 import { startDockerEngine } from '../helpers/docker-engine.js';
@@ -25,6 +26,9 @@ import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 // The registry listens on a fixed port: its host is in the committed config and in the images'
 // base.name annotation, so with it fixed the commits, binaries and image digests are the same on
 // every run (builds are reproducible) and the goldens hold the digests themselves.
+// Every channel is on (docs/channels.md): the chart pushed to the same registry, the formula to a
+// local bare tap, Snap and Chocolatey planned only. After each step the world also holds the
+// chart's tags, the tap's formula version and commits, and the channel lines publish printed.
 
 const TOKEN = 'ghp_releaseCycleE2eToken00000000000000000000';
 const MAINTENANCE = 'release/0.0';
@@ -32,6 +36,13 @@ const MAINTENANCE = 'release/0.0';
 const REGISTRY_PORT = 25_017;
 // The default distro, which `latest` follows, and one more to show latest-{distro}; amd64 only, so each build is small.
 const DISTROS = [DEFAULT_DISTRO, 'distroless'] as const;
+// linux/amd64 for the images, Homebrew and Snap; windows/amd64 for Chocolatey's zip.
+const TARGETS = ['linux/amd64', 'windows/amd64'] as const;
+// The tap as the committed config names it: a host that never resolves, which git rewrites to the
+// local bare tap (url.insteadOf, from the environment), so the config, and every commit after it,
+// is the same on every run.
+const TAP_URL = 'https://tap.invalid/EinStack/homebrew-tap.git';
+const CHART_FIXTURE = resolve('test/fixtures/glide-chart');
 // promote creates an annotated tag: git needs a tagger (the tests' HOME has no git config).
 const TAGGER = { GIT_COMMITTER_NAME: 'Release Bot', GIT_COMMITTER_EMAIL: 'release@example.invalid' };
 
@@ -40,6 +51,7 @@ let out: string;
 let github: GitHubStandin;
 let registry: TestRegistry;
 let bases: Record<string, string>;
+let tap: string;
 /** Each image index the cycle built, by digest: `{version}-{distro}`. */
 const builtIndexes = new Map<string, string>();
 /** The stand-in's server clock: each step publishes at its own fixed time, so published_at repeats. */
@@ -51,6 +63,8 @@ beforeAll(async () => {
   github = await startGitHubStandin({ repo: 'EinStack/glide', token: TOKEN, releases: [], now: () => clock });
   registry = await startRegistry({ port: REGISTRY_PORT });
   bases = await pushBaseImages(registry.host);
+  tap = join(out, 'homebrew-tap.git');
+  await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', tap]);
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {
@@ -72,30 +86,47 @@ async function tag(name: string, at: string, date: string): Promise<void> {
   await repo.git(['tag', '-a', name, '-m', `Release ${name}`, at], date);
 }
 
-/** The release config, with images of DISTROS pushed to the loopback registry. */
+/** The release config, with images of DISTROS pushed to the loopback registry, and every channel on. */
 function releaseConfig(branch?: string): string {
   const config = {
     ...(branch ? { branch } : {}),
-    targets: { matrix: ['linux/amd64'], skip: [] },
+    targets: { matrix: TARGETS, skip: [] },
     images: { repository: `${registry.host}/glide`, distros: Object.fromEntries(DISTROS.map((distro) => [distro, { base: bases[distro] }])) },
+    channels: { helm: { registry: `${registry.host}/charts` }, homebrew: { tap: TAP_URL }, snap: {}, chocolatey: {} },
   };
   return JSON.stringify(config, null, 2);
 }
 
-function githubEnv() {
-  return { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl };
+/** Commits the release config and the chart (charts/glide, the default chart folder) on `branch`. */
+async function commitReleaseConfig(branch: string, message: string, date: string): Promise<string> {
+  await repo.git(['checkout', '-q', branch]);
+  await mkdir(join(repo.dir, 'charts'), { recursive: true });
+  await cp(CHART_FIXTURE, join(repo.dir, 'charts/glide'), { recursive: true });
+  return commit(branch, 'glide-release.config.json', message, date, releaseConfig(branch === 'main' ? undefined : branch));
+}
+
+/** What publish and promote run with: the token, the GitHub stand-in, and git sent to the local tap. */
+function releaseEnv() {
+  return {
+    GITHUB_TOKEN: TOKEN,
+    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
+    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `url.${tap}.insteadOf`,
+    GIT_CONFIG_VALUE_0: TAP_URL,
+  };
 }
 
 /** `publish` of `name` (images, then the GitHub release, then moving tags), as a maintainer with a token would run it. */
 async function publish(name: string) {
-  const result = await repo.release(['publish', '--tag', name, '--out', out], githubEnv());
+  const result = await repo.release(['publish', '--tag', name, '--out', out], releaseEnv());
   expect(result.all).not.toContain(TOKEN);
   return result;
 }
 
 /** `promote rc` against the stand-in. */
 async function promote(rc: string) {
-  const result = await repo.release(['promote', rc, '--out', out], { ...githubEnv(), ...TAGGER });
+  const result = await repo.release(['promote', rc, '--out', out], { ...releaseEnv(), ...TAGGER });
   expect(result.all).not.toContain(TOKEN);
   return result;
 }
@@ -162,36 +193,123 @@ async function promoted(rc: string, stable: string, publishedAt: string): Promis
   return world;
 }
 
-type World = WorldSnapshot & { readonly registry: RegistrySnapshot };
+interface Tap {
+  /** The formula's `version`, or null while the tap has no formula. */
+  readonly version: string | null;
+  /** The subjects of the tap's commits, newest first. */
+  readonly commits: readonly string[];
+}
+
+/** The world a step leaves: GitHub, the image tags, the chart's tags with their manifests' digests, and the tap. */
+type State = WorldSnapshot & { readonly registry: RegistrySnapshot; readonly charts: Record<string, string>; readonly tap: Tap };
+
+/** The world after a step, and the channel lines its publish printed (Snap's and Chocolatey's are the only record of them). */
+type World = State & { readonly channels: readonly string[] };
+
+async function tapSnapshot(): Promise<Tap> {
+  const log = await execa('git', ['-C', tap, 'log', '--format=%s', 'main'], { reject: false });
+  if (log.exitCode !== 0) return { version: null, commits: [] };
+  const formula = (await execa('git', ['-C', tap, 'show', 'main:Formula/glide.rb'])).stdout;
+  return { version: /^\s*version "([^"]+)"$/m.exec(formula)?.[1] ?? 'no version line', commits: log.stdout.split('\n') };
+}
+
+async function tapHead(): Promise<string | undefined> {
+  const head = await execa('git', ['-C', tap, 'rev-parse', '--verify', '--quiet', 'refs/heads/main'], { reject: false });
+  return head.exitCode === 0 ? head.stdout : undefined;
+}
+
+async function state(): Promise<State> {
+  const [registryState, charts, tapState] = await Promise.all([registrySnapshot(), registryTags(registry.host, 'charts/glide'), tapSnapshot()]);
+  return {
+    ...github.snapshot(),
+    registry: registryState,
+    charts: Object.fromEntries(Object.entries(charts).sort(([a], [b]) => (a < b ? -1 : 1))),
+    tap: tapState,
+  };
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
 
 /**
- * Runs `publishing` (which must succeed), then again (it must write nothing to GitHub or the
- * registry), verifies the release and its images from the outside and checks they are the
- * ledger's; returns the world after the first run.
+ * The lines a publish prints although it writes nothing: the requests to the stores it cannot
+ * read yet (Snap Store, Chocolatey feed: no readers wired, decision 0051), so it plans them again
+ * on every run. The one exemption from "a re-run writes nothing": once those stores are read
+ * (from loopback stand-ins), this goes, and a re-run must print none of them.
+ */
+function plannedAgainOnEveryRun(line: string): boolean {
+  return line.endsWith(PLANNED_ONLY);
+}
+
+/**
+ * The channels' lines of a publish's output. A snap's sha3-384 and size are left out: its bytes
+ * come from the installed mksquashfs, not from this tool (the snap tests check packing is reproducible).
+ */
+function channelLines(stdout: string): string[] {
+  return lines(stdout)
+    .filter((line) => /^(# )?(helm|homebrew|snap|chocolatey): /.test(line))
+    .map((line) =>
+      line.startsWith('snap: ')
+        ? line
+            .replace(/sha3-384:[0-9a-f]{96}/, 'sha3-384:{snap}')
+            .replace(/\(\d+ bytes\)/, '({n} bytes)')
+            .replace(/binary_filesize=\d+/, 'binary_filesize={n}')
+        : line,
+    );
+}
+
+/** Each planned snap-push's architecture and channels. */
+function snapPushes(world: World): string[] {
+  return world.channels.flatMap((line) => {
+    const push = /snap-push\/ .* arch=(\S+) .* channels=(\S+) /.exec(line);
+    return push ? [`${push[1]} ${push[2]}`] : [];
+  });
+}
+
+/** The Chocolatey package each planned push sends, and whether it goes up as a pre-release. */
+function chocolateyPushes(world: World): string[] {
+  return world.channels.flatMap((line) => {
+    const push = /^chocolatey: PUT \S+ (glide\.\S+\.nupkg) .*?(, a pre-release)?\) \(planned only/.exec(line);
+    return push ? [`${push[1]}${push[2] ? ' pre-release' : ''}`] : [];
+  });
+}
+
+/**
+ * Runs `publishing` (which must succeed), then again (it must write nothing to GitHub, the
+ * registry, the chart's tags or the tap), verifies the release and its images from the outside
+ * and checks they are the ledger's, and the rules every step keeps on the channels; returns the
+ * world after the first run.
  */
 async function converged(name: string, publishedAt: string, publishing: () => Promise<{ exitCode?: number; all?: string; stdout: string }>): Promise<World> {
+  const tapBefore = await tapSnapshot();
   const published = await publishing();
   expect(published.exitCode, published.all).toBe(0);
   const ledger = (await readLedger(join(out, name)))!;
   for (const image of ledger.images!.distros) builtIndexes.set(image.index, imageTag(name, image.distro));
-  const world = { ...github.snapshot(), registry: await registrySnapshot() };
+  const after = await state();
+  const head = await tapHead();
 
-  // Converges: a second run plans nothing and writes nothing.
+  // Converges: a second run plans nothing and writes nothing; it says again why a channel is left
+  // alone, and plans again only what it cannot read.
   const logged = github.log.length;
   const again = await publishing();
   expect(again.exitCode, again.all).toBe(0);
-  expect(again.stdout).toBe('');
+  const first = lines(published.stdout);
+  expect(lines(again.stdout).filter((line) => !plannedAgainOnEveryRun(line))).toEqual(first.filter((line) => line.startsWith('# ')));
+  expect(lines(again.stdout).filter(plannedAgainOnEveryRun)).toEqual(first.filter(plannedAgainOnEveryRun));
   expect(github.log.slice(logged).filter((request) => request.method !== 'GET')).toEqual([]);
-  expect({ ...github.snapshot(), registry: await registrySnapshot() }).toEqual(world);
+  expect(await state()).toEqual(after);
+  expect(await tapHead()).toBe(head);
 
   // What a user would check from the outside: assets against the checksums and GitHub's digests,
   // the flags, each image's platforms, labels and binary, and which tags moved.
   const verified = await verify(name);
   expect(verified.exitCode, verified.all).toBe(0);
 
+  const world: World = { ...after, channels: channelLines(published.stdout) };
+  const rc = name.includes('-rc.');
   const mine = world.releases.filter((candidate) => candidate.tag === name);
   expect(mine).toHaveLength(1);
-  expect(mine[0]).toMatchObject({ name: `v${name}`, draft: false, prerelease: name.includes('-rc.'), published_at: publishedAt });
+  expect(mine[0]).toMatchObject({ name: `v${name}`, draft: false, prerelease: rc, published_at: publishedAt });
   const expected = ledger.artifacts
     .map((artifact) => ({ name: artifact.path.slice(name.length + 1), size: artifact.size, digest: `sha256:${artifact.sha256}` }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -199,6 +317,27 @@ async function converged(name: string, publishedAt: string, publishing: () => Pr
   // Every tag names an index this cycle built; this release's version tags name its own.
   expect(Object.entries(world.registry).filter(([, { image }]) => image === NOT_BUILT)).toEqual([]);
   for (const image of ledger.images!.distros) expect(world.registry[imageTag(name, image.distro)]?.digest).toBe(image.index);
+
+  // Every release gets its chart, an RC's marked a prerelease; the tag names the manifest pushed.
+  const charts = world.channels.filter((line) => line.startsWith('helm: '));
+  expect(charts).toEqual([
+    expect.stringMatching(
+      new RegExp(
+        `^helm: PUT oci://${registry.host}/charts/glide:${name} manifest sha256:[0-9a-f]{64} \\(chart sha256:[0-9a-f]{64}${rc ? ', prerelease' : ''}\\)$`,
+      ),
+    ),
+  ]);
+  expect(world.charts[name]).toBe(/manifest (sha256:[0-9a-f]{64})/.exec(charts[0]!)![1]);
+  // An RC never reaches the tap, nor Snap's candidate or stable; Chocolatey takes it as a pre-release.
+  if (rc) {
+    expect(world.channels.filter((line) => line.startsWith('homebrew: '))).toEqual([]);
+    expect(world.channels).toContain(`# homebrew: nothing pushed: ${name} is a release candidate: Homebrew gets stable releases only.`);
+    expect(world.tap).toEqual(tapBefore);
+    expect(snapPushes(world).filter((push) => /stable|candidate/.test(push))).toEqual([]);
+  }
+  expect(chocolateyPushes(world)).toEqual([
+    `glide.${name.replace(/-rc\.(\d+)$/, (_, n: string) => `-rc${n.padStart(2, '0')}`)}.nupkg${rc ? ' pre-release' : ''}`,
+  ]);
   return world;
 }
 
@@ -224,23 +363,23 @@ function flags(world: WorldSnapshot) {
   return world.releases.map(({ tag: name, prerelease, latest }) => ({ tag: name, prerelease, latest }));
 }
 
+const EMPTY_TAP: Tap = { version: null, commits: [] };
+const TAP_AT_0_1_0: Tap = { version: '0.1.0', commits: ['glide 0.1.0'] };
+
 describe('a release cycle, step by step', () => {
   let configured: string;
   let rc2: string;
 
   it('0.1.0-rc.1: a prerelease, and nothing is latest', { timeout: BUILD_TIMEOUT }, async () => {
-    configured = await commit(
-      'main',
-      'glide-release.config.json',
-      'Release config: one target, images on two distros',
-      '2024-06-01T11:00:00Z',
-      releaseConfig(),
-    );
+    configured = await commitReleaseConfig('main', 'Release config: Linux and Windows, images on two distros, every channel', '2024-06-01T11:00:00Z');
     await tag('0.1.0-rc.1', configured, '2024-06-02T10:00:00Z');
     const world = await release('0.1.0-rc.1', '2024-06-02T12:00:00Z');
     expect(world.latest).toBeNull();
     // An RC's images get their version tags only: nothing moves.
     expect(Object.keys(world.registry)).toEqual(DISTROS.map((distro) => imageTag('0.1.0-rc.1', distro)).sort());
+    expect(Object.keys(world.charts)).toEqual(['0.1.0-rc.1']);
+    expect(world.tap).toEqual(EMPTY_TAP);
+    expect(snapPushes(world)).toEqual(['amd64 latest/beta,latest/edge']);
     await expectGolden(world, '1-0.1.0-rc.1');
   });
 
@@ -251,16 +390,24 @@ describe('a release cycle, step by step', () => {
     expect(world.latest).toBeNull();
     expect(flags(world).every((entry) => entry.prerelease)).toBe(true);
     expect(Object.keys(world.registry).filter((tag) => !/-rc\.\d+-/.test(tag))).toEqual([]);
+    expect(Object.keys(world.charts)).toEqual(['0.1.0-rc.1', '0.1.0-rc.2']);
+    expect(world.tap).toEqual(EMPTY_TAP);
+    expect(snapPushes(world)).toEqual(['amd64 latest/beta,latest/edge']);
     await expectGolden(world, '2-0.1.0-rc.2');
   });
 
-  it('0.1.0 (promote 0.1.0-rc.2): the stable is latest, on GitHub and in the registry', { timeout: BUILD_TIMEOUT }, async () => {
+  it('0.1.0 (promote 0.1.0-rc.2): the stable is latest: GitHub, the registry, the tap, Snap latest/*', { timeout: BUILD_TIMEOUT }, async () => {
     // rc.2's release was published 06-04 12:00 by the stand-in's clock: soaked long since.
     const world = await promoted('0.1.0-rc.2', '0.1.0', '2024-06-08T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
     expect(world.tags['0.1.0']).toBe(world.tags['0.1.0-rc.2']);
     const moving = movingTags('0.1.0');
     expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
+    expect(world.tap).toEqual(TAP_AT_0_1_0);
+    expect(world.channels.filter((line) => line.startsWith('homebrew: '))).toEqual([
+      expect.stringMatching(/^homebrew: git push \S+ main Formula\/glide\.rb "glide 0\.1\.0" /),
+    ]);
+    expect(snapPushes(world)).toEqual(['amd64 latest/stable,latest/candidate,latest/beta,latest/edge']);
     await expectGolden(world, '3-0.1.0');
   });
 
@@ -272,29 +419,28 @@ describe('a release cycle, step by step', () => {
     const moving = movingTags('0.1.0');
     expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
     expect(world.registry['0.1.1-rc.1']).toBeUndefined();
+    expect(world.tap).toEqual(TAP_AT_0_1_0);
+    expect(snapPushes(world)).toEqual(['amd64 latest/beta,latest/edge']);
     await expectGolden(world, '4-0.1.1-rc.1');
   });
 
   it('0.0.4-rc.1 on the maintenance branch: a prerelease; latest stays 0.1.0', { timeout: BUILD_TIMEOUT }, async () => {
     const initial = await repo.git(['rev-list', '--max-parents=0', 'main']);
     await repo.git(['branch', MAINTENANCE, initial]);
-    await commit(
-      MAINTENANCE,
-      'glide-release.config.json',
-      'Release config: the 0.0.x line releases from release/0.0',
-      '2024-06-11T08:00:00Z',
-      releaseConfig(MAINTENANCE),
-    );
+    await commitReleaseConfig(MAINTENANCE, 'Release config: the 0.0.x line releases from release/0.0', '2024-06-11T08:00:00Z');
     const patch = await commit(MAINTENANCE, 'PATCH.md', 'Backport a fix to 0.0.x', '2024-06-11T09:00:00Z');
     await tag('0.0.4-rc.1', patch, '2024-06-11T10:00:00Z');
     const world = await release('0.0.4-rc.1', '2024-06-11T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
     const moving = movingTags('0.1.0');
     expect(imagesOf(world, Object.keys(moving))).toEqual(moving);
+    expect(world.tap).toEqual(TAP_AT_0_1_0);
+    // An RC of an older line goes to its own track: latest/* is 0.1.x's.
+    expect(snapPushes(world)).toEqual(['amd64 0.0/beta,0.0/edge']);
     await expectGolden(world, '5-0.0.4-rc.1');
   });
 
-  it('0.0.4 (promote 0.0.4-rc.1): a maintenance stable of an older line does not take latest from 0.1.0', { timeout: BUILD_TIMEOUT }, async () => {
+  it("0.0.4 (promote 0.0.4-rc.1): an older line's stable takes no latest, tap or Snap latest/* from 0.1.0", { timeout: BUILD_TIMEOUT }, async () => {
     const world = await promoted('0.0.4-rc.1', '0.0.4', '2024-06-15T12:00:00Z');
     expect(world.latest).toBe('0.1.0');
     expect(flags(world)).toEqual([
@@ -311,6 +457,14 @@ describe('a release cycle, step by step', () => {
     expect(imagesOf(world, own)).toEqual(Object.fromEntries(own.map((tag) => [tag, tag])));
     // Every stable has its bare version, an older line's too: `docker pull glide:0.0.4` works.
     expect(imagesOf(world, ['0.0.4'])).toEqual({ '0.0.4': '0.0.4-alpine' });
+    expect(world.tap).toEqual(TAP_AT_0_1_0);
+    expect(world.channels.filter((line) => line.startsWith('homebrew: '))).toEqual([]);
+    expect(world.channels).toContain(
+      "# homebrew: nothing pushed: 0.0.4 is older than the tap's 0.1.0: a maintenance release never replaces a higher version in the tap.",
+    );
+    expect(snapPushes(world)).toEqual(['amd64 0.0/stable,0.0/candidate,0.0/beta,0.0/edge']);
+    // Every version's chart is in the registry: Helm picks the highest itself.
+    expect(Object.keys(world.charts)).toEqual(['0.0.4', '0.0.4-rc.1', '0.1.0', '0.1.0-rc.1', '0.1.0-rc.2', '0.1.1-rc.1']);
     await expectGolden(world, '6-0.0.4');
   });
 });
