@@ -137,6 +137,8 @@ export interface GitHubStandin {
   readonly apiUrl: string;
   readonly uploadsUrl: string;
   readonly cdnUrl: string;
+  /** What glide-release needs to talk to this stand-in: its origins, and no pause between writes (decision 0053). */
+  env(): Record<string, string>;
   readonly log: StandinRequest[];
   /** Unauthenticated API calls get GitHub's rate-limit 403 until called with `undefined`. */
   setRateLimited(resetEpochSeconds: number | undefined): void;
@@ -835,6 +837,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     apiUrl: urls.api,
     uploadsUrl: urls.uploads,
     cdnUrl: urls.cdn,
+    env: () => ({ GLIDE_RELEASE_GITHUB_API_URL: urls.api, GLIDE_RELEASE_GITHUB_UPLOADS_URL: urls.uploads, GLIDE_RELEASE_GITHUB_MUTATION_PAUSE_MS: '0' }),
     log,
     setRateLimited(resetEpochSeconds) {
       rateLimitReset = resetEpochSeconds;

@@ -150,6 +150,7 @@ export function githubClientFor(repository: string, options: Pick<PublishOptions
     token: githubToken(options.env),
     apiOrigin: origins.api,
     uploadsOrigin: origins.uploads,
+    mutationPauseMs: mutationPause(options.env, origins),
     signal: options.signal,
     onRateLimit: (wait) => options.log(`GitHub rate limit: waiting ${Math.ceil(wait.waitMs / 1000)} s`),
   });
@@ -182,6 +183,29 @@ export function githubOrigins(env: NodeJS.ProcessEnv): GithubOrigins {
     ]);
   }
   return { api: origin(api, 'GLIDE_RELEASE_GITHUB_API_URL'), uploads: origin(uploads, 'GLIDE_RELEASE_GITHUB_UPLOADS_URL') };
+}
+
+/**
+ * The pause between two writes. GitHub asks for a second at least (its secondary rate limits) and
+ * github.com always gets that; another server (GitHub Enterprise, the tests' stand-in) may be
+ * given its own, in milliseconds, with GLIDE_RELEASE_GITHUB_MUTATION_PAUSE_MS.
+ */
+export function mutationPause(env: NodeJS.ProcessEnv, origins: GithubOrigins): number | undefined {
+  const value = env.GLIDE_RELEASE_GITHUB_MUTATION_PAUSE_MS?.trim();
+  if (!value) return undefined;
+  if (origins.api === GITHUB_ORIGINS.api) {
+    throw new GlideError(
+      'ECONFIG',
+      'GLIDE_RELEASE_GITHUB_MUTATION_PAUSE_MS is set, but the release goes to github.com, whose limits ask for 1 s between writes.',
+      ['Unset it; it is only for a GitHub Enterprise server or a stand-in named by GLIDE_RELEASE_GITHUB_API_URL.'],
+    );
+  }
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 60_000) {
+    throw new GlideError('ECONFIG', `GLIDE_RELEASE_GITHUB_MUTATION_PAUSE_MS is ${JSON.stringify(value)}, not a number of milliseconds from 0 to 60000.`, [
+      'Set it to the pause your server needs between writes, such as 250, or unset it for 1 s.',
+    ]);
+  }
+  return Number(value);
 }
 
 function origin(value: string, name: string): string {
