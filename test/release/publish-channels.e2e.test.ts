@@ -167,33 +167,42 @@ const lastLine = (stderr: string) => lines(stderr).at(-1);
 const storeLines = (stdout: string) => lines(stdout).filter((line) => /^(# )?(snap|chocolatey): /.test(line));
 
 describe('glide-release publish with every channel', () => {
-  it('a store holding this version with other bytes: ESNAPCONFLICT / ECHOCOCONFLICT before anything is written', { timeout: BUILD_TIMEOUT }, async () => {
-    await build(RC, 5);
-    const [otherSnaps, otherFeed] = await Promise.all([startSnapStoreStandin(), startChocolateyFeedStandin()]);
-    try {
-      otherSnaps.hold('glide', { version: RC, architecture: 'arm64', sha3_384: 'ab'.repeat(48), size: 4096 }, ['latest/edge']);
-      otherFeed.hold('glide', { version: '0.0.2-rc01', hash: createHash('sha512').update('another build').digest('base64') });
-      const snap = await release(['publish', '--tag', RC, '--out', out], { snap: otherSnaps.url, feed: feed.url });
-      expect(snap.exitCode, snap.all).toBe(1);
-      expect(snap.stderr).toContain('ESNAPCONFLICT');
-      expect(snap.stderr).toContain(`latest/edge (arm64) holds ${RC}`);
-      const chocolatey = await release(['publish', '--tag', RC, '--out', out], { snap: snapStore.url, feed: otherFeed.url });
-      expect(chocolatey.exitCode, chocolatey.all).toBe(1);
-      expect(chocolatey.stderr).toContain('ECHOCOCONFLICT');
-      for (const refused of [snap, chocolatey]) expect(refused.stdout).toBe('');
-    } finally {
-      await Promise.all([otherSnaps.close(), otherFeed.close()]);
-    }
-    // Nothing written anywhere: no release, no image or chart tag, no tap commit, no package, nothing sent to a store.
-    expect(github.snapshot().releases).toEqual([]);
-    expect(github.log.filter((request) => request.method !== 'GET')).toEqual([]);
-    expect(await registryTags('glide')).toEqual({});
-    expect(await chartTags()).toEqual({});
-    expect(await tapHead()).toBeUndefined();
-    await expect(stat(join(out, RC, 'chocolatey'))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(snapStore.snapshot('glide').revisions).toEqual([]);
-    expect(feed.list('glide')).toEqual([]);
-  });
+  it(
+    'a store holding this version with other bytes (ESNAPCONFLICT, ECHOCOCONFLICT) or a store URL with credentials (ECONFIG): refused before anything is written',
+    { timeout: BUILD_TIMEOUT },
+    async () => {
+      await build(RC, 5);
+      const [otherSnaps, otherFeed] = await Promise.all([startSnapStoreStandin(), startChocolateyFeedStandin()]);
+      try {
+        otherSnaps.hold('glide', { version: RC, architecture: 'arm64', sha3_384: 'ab'.repeat(48), size: 4096 }, ['latest/edge']);
+        otherFeed.hold('glide', { version: '0.0.2-rc01', hash: createHash('sha512').update('another build').digest('base64') });
+        const snap = await release(['publish', '--tag', RC, '--out', out], { snap: otherSnaps.url, feed: feed.url });
+        expect(snap.exitCode, snap.all).toBe(1);
+        expect(snap.stderr).toContain('ESNAPCONFLICT');
+        expect(snap.stderr).toContain(`latest/edge (arm64) holds ${RC}`);
+        const chocolatey = await release(['publish', '--tag', RC, '--out', out], { snap: snapStore.url, feed: otherFeed.url });
+        expect(chocolatey.exitCode, chocolatey.all).toBe(1);
+        expect(chocolatey.stderr).toContain('ECHOCOCONFLICT');
+        const credentials = await release(['publish', '--tag', RC, '--out', out], { snap: 'https://maintainer:s3cret-pass@snaps.example', feed: feed.url });
+        expect(credentials.exitCode, credentials.all).toBe(1);
+        expect(credentials.stderr).toContain('ECONFIG');
+        expect(credentials.stderr).toContain('GLIDE_RELEASE_SNAP_STORE_API_URL holds credentials');
+        expect(credentials.all).not.toContain('s3cret-pass');
+        for (const refused of [snap, chocolatey, credentials]) expect(refused.stdout).toBe('');
+      } finally {
+        await Promise.all([otherSnaps.close(), otherFeed.close()]);
+      }
+      // Nothing written anywhere: no release, no image or chart tag, no tap commit, no package, nothing sent to a store.
+      expect(github.snapshot().releases).toEqual([]);
+      expect(github.log.filter((request) => request.method !== 'GET')).toEqual([]);
+      expect(await registryTags('glide')).toEqual({});
+      expect(await chartTags()).toEqual({});
+      expect(await tapHead()).toBeUndefined();
+      await expect(stat(join(out, RC, 'chocolatey'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(snapStore.snapshot('glide').revisions).toEqual([]);
+      expect(feed.list('glide')).toEqual([]);
+    },
+  );
 
   it(
     'an RC: the chart as a prerelease, no Homebrew commit, Snap edge/beta and Chocolatey prerelease planned only; sent, a re-run prints nothing for them',
