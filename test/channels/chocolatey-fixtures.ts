@@ -4,6 +4,7 @@ import { archiveName, parseTarget } from '#contract';
 import { parseConfig } from '../../release/src/config.js';
 import type { ChocolateyConfig } from '../../release/src/channels/chocolatey/config.js';
 import { parseLedger, type LedgerArchive, type ReleaseLedger } from '../../release/src/ledger.js';
+import { feedPage as standinFeedPage, type Listed as StandinListed } from '../helpers/chocolatey-feed-standin.js';
 import { ledgerOf } from '../helpers/publish-world.js';
 
 /** The sha256 the ledger holds for a Windows zip: distinct per target (publish-world's `sha` cuts both names to one prefix). */
@@ -42,34 +43,14 @@ export function chocolateyConfig(fields: Record<string, unknown> = {}): Chocolat
 export const HASH_RC = createHash('sha512').update('rc').digest('base64');
 export const HASH_STABLE = createHash('sha512').update('stable').digest('base64');
 
-export interface Listed {
-  readonly version: string;
-  readonly hash?: string | null;
-  readonly algorithm?: string;
-  readonly normalized?: string;
-}
+/** A listed version as the tests write it: without a hash, the RC's. */
+export type Listed = Omit<StandinListed, 'hash'> & { readonly hash?: string | null };
 
-/** One `<entry>` as the feed writes it (trimmed to the properties around the ones read). */
-function entry(base: string, { version, hash, algorithm = 'SHA512', normalized }: Listed): string {
-  const hashXml = hash === null ? '<d:PackageHash m:null="true" />' : `<d:PackageHash>${hash ?? HASH_RC}</d:PackageHash>`;
-  return `<entry><id>${base}/Packages(Id='glide',Version='${version}')</id>
-<category term="NuGetGallery.V2FeedPackage" scheme="http://schemas.microsoft.com/ado/2007/08/dataservices/scheme" />
-<link rel="edit" title="V2FeedPackage" href="Packages(Id='glide',Version='${version}')" />
-<title type="text">glide</title><updated>2026-11-30T10:00:00Z</updated><author><name>EinStack</name></author>
-<content type="application/zip" src="${base}/package/glide/${version}" />
-<m:properties><d:Id>glide</d:Id><d:Version>${version}</d:Version>${normalized ? `<d:NormalizedVersion>${normalized}</d:NormalizedVersion>` : ''}
-<d:Title>Glide</d:Title><d:IsPrerelease m:type="Edm.Boolean">${version.includes('-')}</d:IsPrerelease>
-${hashXml}<d:PackageHashAlgorithm>${algorithm}</d:PackageHashAlgorithm>
-<d:PackageSize m:type="Edm.Int64">2048</d:PackageSize><d:Tags xml:space="preserve"> glide llm gateway </d:Tags></m:properties></entry>`;
-}
-
-/** A page of `FindPackagesById()`: the feed's namespaces, its entries, and the next page's link after them. */
+/** The stand-in's page of `FindPackagesById()`, each entry without a hash given the RC's. */
 export function feedPage(base: string, entries: readonly Listed[], next?: string): string {
-  return `<?xml version="1.0" encoding="utf-8"?>
-<feed xml:base="${base}" xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">
-<id>${base}/FindPackagesById</id><title type="text">FindPackagesById</title><updated>2026-12-01T00:00:00Z</updated>
-<link rel="self" title="FindPackagesById" href="FindPackagesById" />
-${entries.map((listed) => entry(base, listed)).join('\n')}
-${next ? `<link rel="next" href="${next.replaceAll('&', '&amp;')}" />` : ''}
-</feed>`;
+  return standinFeedPage(
+    base,
+    entries.map((listed) => ({ ...listed, hash: listed.hash === undefined ? HASH_RC : listed.hash })),
+    next,
+  );
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIRROR_INDEX, parseMirrorIndex } from '#contract';
 import { readLedger, type ReleaseLedger } from '../../release/src/ledger.js';
+import { sendPlannedChannelRequests } from '../helpers/channel-stores.js';
+import { startChocolateyFeedStandin, type ChocolateyFeedStandin } from '../helpers/chocolatey-feed-standin.js';
 import { startGitHubStandin, type GitHubStandin } from '../helpers/github-standin.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
@@ -27,10 +29,13 @@ let rcLedger: ReleaseLedger;
 let github: GitHubStandin;
 /** RC published now: not soaked, though its git tag is five days old. */
 let fresh: GitHubStandin;
+/** The Chocolatey feed promote's publish reads: never the real one. */
+let feed: ChocolateyFeedStandin;
 
 beforeAll(async () => {
   repo = await StandinRepo.create();
-  // Chocolatey (planned only, no state to read) shows promote's publish runs the channels of an RC that had no images.
+  // Chocolatey (planned only, its feed a stand-in) shows promote's publish runs the channels of an RC that had no images.
+  feed = await startChocolateyFeedStandin();
   const config = { targets: { matrix: ['linux/amd64', 'windows/amd64'], skip: [] }, channels: { chocolatey: {} } };
   await repo.write('glide-release.config.json', `${JSON.stringify(config, null, 2)}\n`);
   rcCommit = await repo.commitAll('Release config', '2024-06-01T11:00:00Z');
@@ -47,12 +52,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await github?.close();
   await fresh?.close();
+  await feed?.close();
   await rm(repo.dir, { recursive: true, force: true });
   await rm(out, { recursive: true, force: true });
 });
 
 function envFor(standin: GitHubStandin) {
-  return { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: standin.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: standin.uploadsUrl, ...TAGGER };
+  return {
+    GITHUB_TOKEN: TOKEN,
+    GLIDE_RELEASE_GITHUB_API_URL: standin.apiUrl,
+    GLIDE_RELEASE_GITHUB_UPLOADS_URL: standin.uploadsUrl,
+    GLIDE_RELEASE_CHOCOLATEY_FEED_URL: feed.url,
+    ...TAGGER,
+  };
 }
 
 async function run(standin: GitHubStandin, args: readonly string[], mirror = out) {
@@ -212,16 +224,13 @@ describe('glide-release promote', () => {
       expect(stable.assets.map((asset) => asset.digest).sort()).toEqual(ledger.artifacts.map((artifact) => `sha256:${artifact.sha256}`).sort());
       expect(world.tags[STABLE]).toBe(rcCommit);
 
+      // The maintainer pushes the package; the feed read by the re-run then lists it.
+      const sent = await sendPlannedChannelRequests(result.stdout, out, { chocolateyFeed: feed });
+      expect(sent.packages.map((listed) => listed.version)).toEqual([STABLE]);
       const logged = github.log.length;
       const again = await promote(github);
       expect(again.exitCode, again.all).toBe(0);
-      // Only the planned-only channel is planned again (its feed is not read here); nothing else.
-      expect(
-        again.stdout
-          .split('\n')
-          .filter(Boolean)
-          .every((line) => line.startsWith('chocolatey: ')),
-      ).toBe(true);
+      expect(again.stdout).toBe('');
       expect(writesSince(github, logged)).toEqual([]);
       expect(github.snapshot()).toEqual(world);
 

@@ -2,7 +2,8 @@
  * The package-manager channels' part of publish (decision 0051): each channel the config names
  * is built from the ledger and planned against what it holds now, in a fixed order (Helm, then
  * Homebrew, then Snap, then Chocolatey), after the GitHub release is public, since every channel
- * points at its assets. Helm and Homebrew are applied; Snap and Chocolatey are planned only.
+ * points at its assets. Helm and Homebrew are applied; Snap and Chocolatey are planned only, against
+ * what their stores hold (decision 0052).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,10 +23,11 @@ import type { ReleaseConfig } from '../config.js';
 import { exportCommit } from '../git.js';
 import { registryClientFor } from '../images/publish-stage.js';
 import type { ReleaseLedger } from '../ledger.js';
+import { readStores, type StoreRead } from './stores.js';
 
 export type ChannelMutation = HelmMutation | HelmIndexMutation | PushFormula | SnapMutation | ChocolateyPush;
 
-/** The stores publish holds no login for and that have no stand-in here: their requests are shown, never sent. */
+/** The stores publish holds no login for: their requests are shown, never sent. */
 export const PLANNED_ONLY = '(planned only: not sent)';
 
 export function isPlannedOnly(mutation: ChannelMutation): boolean {
@@ -51,7 +53,10 @@ export function formatChannelMutation(mutation: ChannelMutation): string {
 
 export interface ChannelsPlan {
   readonly mutations: readonly ChannelMutation[];
-  /** Why an enabled channel gets nothing although the release is new to it (Homebrew and an RC): printed as `# …` lines. */
+  /**
+   * Printed as `# …` lines: why an enabled channel gets nothing although the release is new to it
+   * (Homebrew and an RC), and which store could not be read (its requests stay planned).
+   */
   readonly notes: readonly string[];
   /** What the applier needs beyond the mutations: the chart's bytes and where they go, the registry client. */
   readonly helm?: { readonly chart: BuiltChart; readonly target: HelmPushTarget; readonly client: RegistryClient };
@@ -73,14 +78,17 @@ export interface ChannelsContext {
 }
 
 /**
- * Builds and plans each enabled channel. Helm's registry and Homebrew's tap are read, so a
- * re-run plans nothing there; the Snap Store and the Chocolatey feed are not read (no stand-in
- * exists, decision 0051), so their requests are planned on every run and say they are not sent.
+ * Builds and plans each enabled channel against what it holds, so a re-run plans nothing where
+ * the last run's requests arrived. The Snap Store and the Chocolatey feed are read while Helm
+ * and Homebrew are; one that cannot be read keeps its requests planned, with a note.
  */
 export async function planChannels(context: ChannelsContext): Promise<ChannelsPlan> {
   const { ledger, config } = context;
   const mutations: ChannelMutation[] = [];
   const notes: string[] = [];
+  const stores = readStores(context);
+  // Awaited below, after Helm and Homebrew; a failure meanwhile must not leave it unhandled.
+  stores.catch(() => {});
   let helm: ChannelsPlan['helm'];
   if (config.helm) {
     const chart = await chartAtCommit(context, config.helm);
@@ -107,14 +115,34 @@ export async function planChannels(context: ChannelsContext): Promise<ChannelsPl
     }
     if (config.snap) {
       const snaps = await packSnaps(ledger, config.snap, { outDir: context.outDir, signal: context.signal });
-      mutations.push(...planSnap(ledger, config.snap, snaps, { channelMap: [], publishedVersions: context.publishedVersions }));
+      const store = (await stores).snap!;
+      mutations.push(
+        ...planSnap(ledger, config.snap, snaps, {
+          channelMap: heldOrNothing(store, [], notes, 'snap: the Snap Store'),
+          publishedVersions: context.publishedVersions,
+        }),
+      );
     }
-    if (config.chocolatey) mutations.push(...(await planChocolatey(ledger, config.chocolatey, new Map())).mutations);
+    if (config.chocolatey) {
+      const feed = (await stores).chocolatey!;
+      mutations.push(...(await planChocolatey(ledger, config.chocolatey, heldOrNothing(feed, new Map(), notes, 'chocolatey: the community feed'))).mutations);
+    }
   } catch (error) {
     await helm?.client.close();
     throw error;
   }
   return { mutations, notes, ...(helm ? { helm } : {}) };
+}
+
+/**
+ * What the store holds; when it could not be read, nothing, and a note saying so: the requests
+ * are only ever sent by hand, so planning them costs nothing, and the GitHub release and the other
+ * channels do not wait for a store that is down (decision 0052).
+ */
+function heldOrNothing<T>(store: StoreRead<T>, nothing: T, notes: string[], which: string): T {
+  if ('held' in store) return store.held;
+  notes.push(`${which} was not read, so its requests are planned as if it held nothing; look at it before sending them. ${store.unread}`);
+  return nothing;
 }
 
 /**

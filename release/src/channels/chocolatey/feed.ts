@@ -146,8 +146,5 @@ export function normalizeNuGetVersion(version: string): string | undefined {
 }
 
 function feedError(url: string, details: readonly string[], advice = "Run again later; if it persists, the feed's API changed: report it."): GlideError {
-  return new GlideError('ECHOCOFEED', `${redactUrl(url)} did not answer with the package's versions on the community feed; nothing was planned.`, [
-    ...details,
-    advice,
-  ]);
+  return new GlideError('ECHOCOFEED', `${redactUrl(url)} did not answer with the package's versions on the community feed.`, [...details, advice]);
 }

@@ -76,8 +76,8 @@ export function formatChocolateyMutations(plan: ChocolateyPlan): string {
 }
 
 /**
- * Writes each planned package into `dir` and returns the requests still to send: this tool has
- * no stand-in for the community feed, so it pushes nothing. The caller prints them as not sent.
+ * Writes each planned package into `dir` and returns the requests still to send: this tool holds
+ * no API key for the community feed, so it pushes nothing. The caller prints them as not sent.
  */
 export async function applyChocolatey(plan: ChocolateyPlan, dir: string): Promise<{ readonly written: readonly string[]; readonly notSent: string }> {
   const written: string[] = [];

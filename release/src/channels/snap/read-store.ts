@@ -32,7 +32,7 @@ export function parseSnapInfo(body: string, url: string): SnapChannelEntry[] {
   }
   const result = snapInfoSchema.safeParse(raw);
   if (!result.success) {
-    throw new GlideError('ESNAPSTORE', `${url} did not answer with a snap's channel map; nothing was planned.`, [
+    throw new GlideError('ESNAPSTORE', `${url} did not answer with a snap's channel map.`, [
       ...result.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`),
       'Run again later; if it persists, the store API changed: report it.',
     ]);
@@ -51,7 +51,7 @@ export async function readSnapChannelMap(client: HttpClient, name: string, origi
   const response = await client.getText(url, { headers: { 'Snap-Device-Series': '16' } });
   if (response.status === 404) return [];
   if (response.status !== 200) {
-    throw new GlideError('ESNAPSTORE', `${url} answered HTTP ${response.status}; nothing was planned.`, ['Run again later; the Snap Store may be down.']);
+    throw new GlideError('ESNAPSTORE', `${url} answered HTTP ${response.status}.`, ['Run again later; the Snap Store may be down.']);
   }
   return parseSnapInfo(response.text, url);
 }
