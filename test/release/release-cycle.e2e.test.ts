@@ -5,13 +5,15 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DISTRO, imageTag } from '#contract';
 import { readLedger } from '../../release/src/ledger.js';
-import { PLANNED_ONLY } from '../../release/src/publish/channels.js';
 import { waitForHealthy } from '../../src/run/health.js';
 import { pushBaseImages } from '../helpers/base-images.js';
+import { sendPlannedChannelRequests } from '../helpers/channel-stores.js';
+import { startChocolateyFeedStandin, type ChocolateyFeedStandin } from '../helpers/chocolatey-feed-standin.js';
 import { startDockerEngine } from '../helpers/docker-engine.js';
 import { startGitHubStandin, type GitHubStandin, type WorldSnapshot } from '../helpers/github-standin.js';
 import { registryTags } from '../helpers/image-release.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startSnapStoreStandin, type SnapStoreStandin } from '../helpers/snap-store-standin.js';
 import { BUILD_TIMEOUT, StandinRepo } from '../helpers/repo.js';
 
 // A release cycle of the Go stand-in on real components: the Go toolchain builds it, images on
@@ -52,6 +54,8 @@ let github: GitHubStandin;
 let registry: TestRegistry;
 let bases: Record<string, string>;
 let tap: string;
+let snapStore: SnapStoreStandin;
+let chocolateyFeed: ChocolateyFeedStandin;
 /** Each image index the cycle built, by digest: `{version}-{distro}`. */
 const builtIndexes = new Map<string, string>();
 /** The stand-in's server clock: each step publishes at its own fixed time, so published_at repeats. */
@@ -65,9 +69,11 @@ beforeAll(async () => {
   bases = await pushBaseImages(registry.host);
   tap = join(out, 'homebrew-tap.git');
   await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', tap]);
+  [snapStore, chocolateyFeed] = await Promise.all([startSnapStoreStandin({ now: () => clock }), startChocolateyFeedStandin()]);
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {
+  await Promise.all([snapStore?.close(), chocolateyFeed?.close()]);
   await github?.close();
   await registry?.stop();
   await rm(repo.dir, { recursive: true, force: true });
@@ -105,12 +111,13 @@ async function commitReleaseConfig(branch: string, message: string, date: string
   return commit(branch, 'glide-release.config.json', message, date, releaseConfig(branch === 'main' ? undefined : branch));
 }
 
-/** What publish and promote run with: the token, the GitHub stand-in, and git sent to the local tap. */
+/** What publish and promote run with: the token, the GitHub and store stand-ins, and git sent to the local tap. */
 function releaseEnv() {
   return {
     GITHUB_TOKEN: TOKEN,
-    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+    ...github.env(),
+    GLIDE_RELEASE_SNAP_STORE_API_URL: snapStore.url,
+    GLIDE_RELEASE_CHOCOLATEY_FEED_URL: chocolateyFeed.url,
     GIT_CONFIG_COUNT: '1',
     GIT_CONFIG_KEY_0: `url.${tap}.insteadOf`,
     GIT_CONFIG_VALUE_0: TAP_URL,
@@ -201,7 +208,15 @@ interface Tap {
 }
 
 /** The world a step leaves: GitHub, the image tags, the chart's tags with their manifests' digests, and the tap. */
-type State = WorldSnapshot & { readonly registry: RegistrySnapshot; readonly charts: Record<string, string>; readonly tap: Tap };
+/** What the stores hold once the maintainer sent publish's planned requests: each Snap channel's version, each feed version. */
+interface Stores {
+  /** `track/risk arch version`, sorted. */
+  readonly snap: readonly string[];
+  /** `version`, and ` pre-release` when the feed lists it as one. */
+  readonly chocolatey: readonly string[];
+}
+
+type State = WorldSnapshot & { readonly registry: RegistrySnapshot; readonly charts: Record<string, string>; readonly tap: Tap; readonly stores: Stores };
 
 /** The world after a step, and the channel lines its publish printed (Snap's and Chocolatey's are the only record of them). */
 type World = State & { readonly channels: readonly string[] };
@@ -218,6 +233,15 @@ async function tapHead(): Promise<string | undefined> {
   return head.exitCode === 0 ? head.stdout : undefined;
 }
 
+function storesSnapshot(): Stores {
+  const { revisions, releases } = snapStore.snapshot('glide');
+  const versions = new Map(revisions.map((revision) => [revision.revision, revision.version]));
+  return {
+    snap: releases.map((release) => `${release.channel} ${release.architecture} ${versions.get(release.revision)}`).sort(),
+    chocolatey: chocolateyFeed.list('glide').map((listed) => `${listed.version}${listed.prerelease ? ' pre-release' : ''}`),
+  };
+}
+
 async function state(): Promise<State> {
   const [registryState, charts, tapState] = await Promise.all([registrySnapshot(), registryTags(registry.host, 'charts/glide'), tapSnapshot()]);
   return {
@@ -225,20 +249,11 @@ async function state(): Promise<State> {
     registry: registryState,
     charts: Object.fromEntries(Object.entries(charts).sort(([a], [b]) => (a < b ? -1 : 1))),
     tap: tapState,
+    stores: storesSnapshot(),
   };
 }
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
-
-/**
- * The lines a publish prints although it writes nothing: the requests to the stores it cannot
- * read yet (Snap Store, Chocolatey feed: no readers wired, decision 0051), so it plans them again
- * on every run. The one exemption from "a re-run writes nothing": once those stores are read
- * (from loopback stand-ins), this goes, and a re-run must print none of them.
- */
-function plannedAgainOnEveryRun(line: string): boolean {
-  return line.endsWith(PLANNED_ONLY);
-}
 
 /**
  * The channels' lines of a publish's output. A snap's sha3-384 and size are left out: its bytes
@@ -274,8 +289,9 @@ function chocolateyPushes(world: World): string[] {
 }
 
 /**
- * Runs `publishing` (which must succeed), then again (it must write nothing to GitHub, the
- * registry, the chart's tags or the tap), verifies the release and its images from the outside
+ * Runs `publishing` (which must succeed), sends its planned-only requests to the store stand-ins
+ * as the maintainer would, then runs it again (it must print no request and write nothing to
+ * GitHub, the registry, the chart's tags, the tap or the stores), verifies the release and its images from the outside
  * and checks they are the ledger's, and the rules every step keeps on the channels; returns the
  * world after the first run.
  */
@@ -285,17 +301,17 @@ async function converged(name: string, publishedAt: string, publishing: () => Pr
   expect(published.exitCode, published.all).toBe(0);
   const ledger = (await readLedger(join(out, name)))!;
   for (const image of ledger.images!.distros) builtIndexes.set(image.index, imageTag(name, image.distro));
+  await sendPlannedChannelRequests(published.stdout, out, { snapStore, chocolateyFeed });
   const after = await state();
   const head = await tapHead();
 
-  // Converges: a second run plans nothing and writes nothing; it says again why a channel is left
-  // alone, and plans again only what it cannot read.
+  // Converges: a second run plans nothing and writes nothing, the stores included once they hold
+  // what was planned; it only says again why a channel is left alone.
   const logged = github.log.length;
   const again = await publishing();
   expect(again.exitCode, again.all).toBe(0);
   const first = lines(published.stdout);
-  expect(lines(again.stdout).filter((line) => !plannedAgainOnEveryRun(line))).toEqual(first.filter((line) => line.startsWith('# ')));
-  expect(lines(again.stdout).filter(plannedAgainOnEveryRun)).toEqual(first.filter(plannedAgainOnEveryRun));
+  expect(lines(again.stdout)).toEqual(first.filter((line) => line.startsWith('# ')));
   expect(github.log.slice(logged).filter((request) => request.method !== 'GET')).toEqual([]);
   expect(await state()).toEqual(after);
   expect(await tapHead()).toBe(head);
@@ -328,6 +344,8 @@ async function converged(name: string, publishedAt: string, publishing: () => Pr
     ),
   ]);
   expect(world.charts[name]).toBe(/manifest (sha256:[0-9a-f]{64})/.exec(charts[0]!)![1]);
+  // Whatever the step, no Snap candidate or stable channel of the store holds an RC.
+  expect(world.stores.snap.filter((held) => /\/(candidate|stable) \S+ \S+-rc\.\d+$/.test(held))).toEqual([]);
   // An RC never reaches the tap, nor Snap's candidate or stable; Chocolatey takes it as a pre-release.
   if (rc) {
     expect(world.channels.filter((line) => line.startsWith('homebrew: '))).toEqual([]);
