@@ -58,7 +58,7 @@ async function emptyMirror(): Promise<string> {
 }
 
 async function run(args: readonly string[], mirror: string) {
-  const env = { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl, ...TAGGER };
+  const env = { GITHUB_TOKEN: TOKEN, ...github.env(), ...TAGGER };
   const result = await repo.release([...args, '--out', mirror], env);
   expect(result.all).not.toContain(TOKEN);
   return result;

@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 function env() {
-  return { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl, ...TAGGER };
+  return { GITHUB_TOKEN: TOKEN, ...github.env(), ...TAGGER };
 }
 
 describe('glide-release promote of an RC with images', () => {

@@ -60,8 +60,7 @@ afterAll(async () => {
 function envFor(standin: GitHubStandin) {
   return {
     GITHUB_TOKEN: TOKEN,
-    GLIDE_RELEASE_GITHUB_API_URL: standin.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: standin.uploadsUrl,
+    ...standin.env(),
     GLIDE_RELEASE_CHOCOLATEY_FEED_URL: feed.url,
     ...TAGGER,
   };

@@ -90,8 +90,7 @@ interface Stores {
 async function release(args: readonly string[], stores: Stores = { snap: snapStore.url, feed: feed.url }) {
   const result = await repo.release(args, {
     GITHUB_TOKEN: TOKEN,
-    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+    ...github.env(),
     GLIDE_RELEASE_SNAP_STORE_API_URL: stores.snap,
     GLIDE_RELEASE_CHOCOLATEY_FEED_URL: stores.feed,
   });

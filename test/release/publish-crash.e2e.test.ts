@@ -76,7 +76,7 @@ function publishArgs(stage: Stage, ...extra: string[]) {
 }
 
 function env(standin: GitHubStandin) {
-  return { GITHUB_TOKEN: TOKEN, GLIDE_RELEASE_GITHUB_API_URL: standin.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: standin.uploadsUrl };
+  return { GITHUB_TOKEN: TOKEN, ...standin.env() };
 }
 
 async function withGitHub<T>(body: (standin: GitHubStandin) => Promise<T>): Promise<T> {

@@ -61,8 +61,7 @@ async function cleanPublishWorld(): Promise<WorldSnapshot> {
 async function publish(standin: GitHubStandin, ...extra: string[]) {
   const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, ...extra], {
     GITHUB_TOKEN: TOKEN,
-    GLIDE_RELEASE_GITHUB_API_URL: standin.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: standin.uploadsUrl,
+    ...standin.env(),
   });
   expect(result.all).not.toContain(TOKEN);
   return result;

@@ -50,8 +50,7 @@ async function publish(...extra: string[]) {
 async function publishTag(tag: string, ...extra: string[]) {
   const result = await repo.release(['publish', '--tag', tag, '--out', out, ...extra], {
     GITHUB_TOKEN: TOKEN,
-    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+    ...github.env(),
   });
   expect(result.all).not.toContain(TOKEN);
   return result;

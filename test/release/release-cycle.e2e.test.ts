@@ -141,8 +141,7 @@ async function promote(rc: string) {
 /** `verify name` from the outside, both halves: the GitHub release and the images. */
 function verify(name: string) {
   return repo.release(['verify', name, '--repo', 'EinStack/glide', '--image', `${registry.host}/glide`], {
-    GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl,
-    GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl,
+    ...github.env(),
   });
 }
 

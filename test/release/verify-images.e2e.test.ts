@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 function githubEnv() {
-  return { GLIDE_RELEASE_GITHUB_API_URL: github.apiUrl, GLIDE_RELEASE_GITHUB_UPLOADS_URL: github.uploadsUrl };
+  return { ...github.env() };
 }
 
 async function verify(version: string, ...extra: string[]) {
