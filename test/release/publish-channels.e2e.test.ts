@@ -234,6 +234,12 @@ describe('glide-release publish with every channel', () => {
       const real = await publish(RC);
       expect(real.stdout).toBe(dry.stdout);
       expect(lastLine(real.stderr)).toMatch(/5 channel requests \(Snap Store, Chocolatey feed\) planned only, not sent/);
+      // Each snap's line says what the maintainer runs instead, with the file publish left for it.
+      expect(lines(real.stderr).filter((line) => line.startsWith('snap: '))).toEqual(
+        ['amd64', 'arm64'].map(
+          (arch) => `snap: not sent; upload it with snapcraft upload --release=latest/beta,latest/edge ${join(out, RC, 'snap', `glide_${RC}_${arch}.snap`)}`,
+        ),
+      );
       const chartLine = lines(dry.stdout).find((line) => line.startsWith('helm: '))!;
       expect(chartLine).toContain('prerelease');
       expect(await chartTags()).toEqual({ [RC]: /manifest (sha256:[0-9a-f]{64})/.exec(chartLine)![1] });

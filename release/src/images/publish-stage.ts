@@ -46,7 +46,8 @@ export async function runPublishImages(prepared: PreparedRelease, options: Publi
 export async function registryClientFor(repository: string, options: Pick<PublishImagesOptions, 'env' | 'log' | 'signal'>): Promise<RegistryClient> {
   const { registry } = parseImageReference(repository);
   const found = registryCredentials(registry, { env: options.env, dockerConfig: await readDockerConfig(options.env) });
-  options.log(`pushing to ${repository} ${found ? `as ${found.credentials.username} (from ${found.source})` : 'without credentials'}`);
+  // Read in a dry run too: the line says who the registry sees, not that anything is pushed.
+  options.log(`registry ${repository}: ${found ? `as ${found.credentials.username} (from ${found.source})` : 'without credentials'}`);
   return new RegistryClient({ registry, signal: options.signal, ...(found ? { credentials: found.credentials } : {}) });
 }
 

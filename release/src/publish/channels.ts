@@ -16,6 +16,7 @@ import { applyHelm, describeHelmMutation, helmPushTarget, planHelm, readHelmStat
 import { applyChocolatey, formatChocolateyMutations, planChocolatey, type ChocolateyPush } from '../channels/chocolatey/plan.js';
 import { formatHomebrewPlan, planHomebrew, type PushFormula } from '../channels/homebrew/plan.js';
 import { applyHomebrew, readTapState } from '../channels/homebrew/tap.js';
+import { applySnapMutations } from '../channels/snap/apply.js';
 import { packSnaps } from '../channels/snap/pack.js';
 import { formatSnapMutations, planSnap, type SnapMutation } from '../channels/snap/plan.js';
 import type { HelmChannelConfig } from '../channels/helm/config.js';
@@ -190,7 +191,10 @@ export async function applyChannelMutations(
         break;
       }
       case 'snap-upload':
+        break;
       case 'snap-push':
+        // Nothing is sent: the maintainer, logged in to the store, runs what makes these requests.
+        for (const command of applySnapMutations([mutation], context.outDir).commands) context.log(`snap: not sent; upload it with ${command}`);
         break;
     }
     done(mutation);
