@@ -336,6 +336,13 @@ function rateLimitError(headers: HttpResponse['headers'], tokenSource: string | 
 }
 
 /** A connection that failed, or a body that broke off after the host answered (resumed, for a download). */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** https, or plain http to this machine only: where a token goes, or an answer that decides what is published, comes from. */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
 export function isRetryableNetworkError(error: unknown): boolean {
   return error instanceof BrokenBodyError || isTransientNetworkError(error);
 }

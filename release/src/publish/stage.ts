@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { GlideError } from '#contract';
+import { isHttpsOrLoopback } from '../../../src/net/http.js';
 import { commitsBetween, tagsMergedInto } from '../git.js';
 import { GitHubClient } from '../github/client.js';
 import { moveImageTag, publishImages } from '../images/publish.js';
@@ -16,8 +17,6 @@ import { applyChannelMutations, isPlannedOnly, planChannels, type ChannelMutatio
 import { previousOfKind, releaseNotes } from './notes.js';
 import { builtImages, formatMutations, GITHUB_ORIGINS, planPublish, type GithubOrigins, type Mutation, type PublishPlan } from './plan.js';
 import { readGithubWorld, readRegistryTags } from './read-world.js';
-
-const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 export interface PublishOptions {
   readonly dryRun: boolean;
@@ -212,7 +211,7 @@ function origin(value: string, name: string): string {
   try {
     const url = new URL(value);
     // The token goes there: in the clear only to this machine (a stand-in).
-    if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) return url.origin;
+    if (isHttpsOrLoopback(url)) return url.origin;
   } catch {
     // Said below.
   }

@@ -5,7 +5,7 @@
  * cannot be read leaves its requests planned, with a note saying why.
  */
 import { GlideError } from '#contract';
-import { HttpClient, proxyFromEnv } from '../../../src/net/http.js';
+import { HttpClient, isHttpsOrLoopback, proxyFromEnv } from '../../../src/net/http.js';
 import { CHOCOLATEY_FEED_URL, readChocolateyFeed } from '../channels/chocolatey/feed.js';
 import type { ChocolateyFeed } from '../channels/chocolatey/plan.js';
 import type { SnapChannelEntry } from '../channels/snap/plan.js';
@@ -18,8 +18,6 @@ export interface StoreLocations {
   /** The Chocolatey feed's OData root (`GLIDE_RELEASE_CHOCOLATEY_FEED_URL`). */
   readonly chocolateyFeed: string;
 }
-
-const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** The stores' defaults, or the overrides from the environment; ECONFIG for an override that is not a store URL. */
 export function storeLocations(env: NodeJS.ProcessEnv): StoreLocations {
@@ -42,7 +40,7 @@ function storeUrl(value: string, name: string, example: string, { originOnly }: 
   // The value is never echoed: it may hold the very credentials refused here.
   if (url.username || url.password) throw refuse('holds credentials: the store is read anonymously, and they would end up in logs');
   // The answer decides which requests are left out of the plan: only the store itself (or a stand-in on this machine) may give it.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     throw refuse('is not an https URL (http only for 127.0.0.1, ::1 or localhost)');
   }
   if (url.search || url.hash) throw refuse('has a query or fragment');

@@ -80,12 +80,21 @@ export function planHelm(
   const manifest = chart.artifact.manifest.digest;
   if (state.tagDigest === manifest) return [];
   if (state.tagDigest !== undefined) {
-    throw new GlideError('EHELMCLOBBER', `${ref} is already ${state.tagDigest}; this release's chart is ${manifest}. Nothing was pushed.`, [
-      `A chart version is never overwritten: release the change as a new version (a new RC or patch) instead of ${ledger.version}.`,
-      'If it is meant to be the same chart, package it from the same commit and chart folder as the published one.',
-    ]);
+    throw new GlideError(
+      'EHELMCLOBBER',
+      `${ref} is already ${state.tagDigest}; this release's chart is ${manifest}. Nothing was pushed.`,
+      clobberHints(ledger.version),
+    );
   }
   return [{ kind: 'push-chart', ref, manifest, chart: chart.artifact.layer.digest, prerelease: policy.prerelease }];
+}
+
+/** What to do when a published chart version holds other bytes: the registry's tag and the classic index alike. */
+export function clobberHints(version: string): string[] {
+  return [
+    `A chart version is never overwritten: release the change as a new version (a new RC or patch) instead of ${version}.`,
+    'If it is meant to be the same chart, package it from the same commit and chart folder as the published one.',
+  ];
 }
 
 /** The dry run's line of a mutation. */

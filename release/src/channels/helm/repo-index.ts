@@ -12,7 +12,7 @@ import type { ReleaseLedger } from '../../ledger.js';
 import type { HelmIndexConfig } from './config.js';
 import { helmMetadataJson, rfc3339 } from './oci.js';
 import type { BuiltChart } from './index.js';
-import { helmPolicy } from './plan.js';
+import { clobberHints, helmPolicy } from './plan.js';
 
 export const INDEX_PATH = 'index.yaml';
 
@@ -57,10 +57,7 @@ export function planHelmIndex(
     throw new GlideError(
       'EHELMCLOBBER',
       `${config.branch} of ${config.repo} already lists ${chart.name} ${ledger.version} with digest ${typeof same.digest === 'string' ? same.digest : 'none'}; this release's chart is ${hex}. Nothing was pushed.`,
-      [
-        `A chart version is never overwritten: release the change as a new version (a new RC or patch) instead of ${ledger.version}.`,
-        'If it is meant to be the same chart, package it from the same commit and chart folder as the published one.',
-      ],
+      clobberHints(ledger.version),
     );
   }
   if (state.files.get(fileName) !== undefined) {
