@@ -30,6 +30,11 @@ if ! command -v snap >/dev/null || ! command -v mksquashfs >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends snapd squashfs-tools >/dev/null
 fi
+# graphviz (dot) + fonts-dejavu-core: docs/diagrams/*.svg are rendered from their .dot sources (npm run docs:diagrams, test/docs).
+if ! command -v dot >/dev/null || [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends graphviz fonts-dejavu-core >/dev/null
+fi
 # Debian 13's Go 1.24 for the tests on a current Go, unpacked into .cache/ (nothing installed).
 # Without it (not Debian, no network) those tests fail, saying to run this script again.
 bash scripts/fetch-debian13.sh golang-1.24-go golang-1.24-src >/dev/null ||

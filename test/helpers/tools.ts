@@ -19,6 +19,7 @@ const PACKAGES = {
   'apt-get': 'apt',
   docker: 'docker.io',
   'docker-compose': 'docker-compose',
+  dot: 'graphviz',
 } as const;
 
 export type Tool = keyof typeof PACKAGES;
