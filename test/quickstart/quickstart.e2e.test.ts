@@ -23,6 +23,8 @@ import { cleanCheckout, pack } from '../packaging/packed.js';
 const SECRET = 'sk-quickstart-e2e-0123456789';
 const HEALTH = 'http://127.0.0.1:9099/v1/health/';
 const PROMPT = /^\[quickstart (\d+)\]\$ /gm;
+/** The stand-in's log line once it serves (test/fixtures/glide-standin). */
+const GLIDE_LISTENING = /listening on 127\.0\.0\.1:9099/;
 
 /** The lines of the ```sh block right after `<!-- quickstart:{who} -->`, comments and all: what a reader copies. */
 function quickstartLines(readme: string, who: string): string[] {
@@ -128,7 +130,8 @@ class TerminalSession {
           for (const keys of reply.keys) await this.keys(keys);
         }
       }
-      if (!glideRan && (await healthy())) {
+      // This line's Glide, said on screen, not another one on the port.
+      if (!glideRan && GLIDE_LISTENING.test(screen) && (await healthy())) {
         glideRan = true;
         await this.keys(['C-c']);
       }
