@@ -208,6 +208,7 @@ function workflowDefaults(concurrencyGroup: string): string[] {
     'permissions:',
     '  contents: read',
     '',
+    '# One run per tag (release) or RC (promote); a running publish is never cancelled halfway.',
     'concurrency:',
     `  group: ${concurrencyGroup}`,
     '  cancel-in-progress: false',
