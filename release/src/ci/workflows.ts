@@ -63,7 +63,7 @@ export function releaseWorkflow(input: CiWorkflowInput): string {
     "      - '[0-9]+.[0-9]+.[0-9]+'",
     "      - '[0-9]+.[0-9]+.[0-9]+-rc.[0-9]+'",
     '',
-    ...workflowDefaults('release-${{ github.ref_name }}'),
+    ...workflowDefaults('release-${{ github.ref_name }}', 'One release of a tag at a time.'),
     'env:',
     '  # A script reads the tag from here, never from an expression inside it.',
     '  TAG: ${{ github.ref_name }}',
@@ -149,7 +149,7 @@ export function promoteWorkflow(input: CiWorkflowInput): string {
     '        required: true',
     '        type: string',
     '',
-    ...workflowDefaults('promote-${{ inputs.rc }}'),
+    ...workflowDefaults('promote', 'One promote at a time: two RCs of one version would race to publish the same stable.'),
     'jobs:',
     '  promote:',
     '    runs-on: ' + RUNNER,
@@ -203,12 +203,12 @@ function header(input: CiWorkflowInput, which: keyof typeof WORKFLOW_FILES): str
 }
 
 /** Read-only unless a job says otherwise; one run per group, never cancelled halfway through a publish; bash with pipefail. */
-function workflowDefaults(concurrencyGroup: string): string[] {
+function workflowDefaults(concurrencyGroup: string, why: string): string[] {
   return [
     'permissions:',
     '  contents: read',
     '',
-    '# One run per tag (release) or RC (promote); a running publish is never cancelled halfway.',
+    `# ${why} A running publish is never cancelled halfway.`,
     'concurrency:',
     `  group: ${concurrencyGroup}`,
     '  cancel-in-progress: false',
