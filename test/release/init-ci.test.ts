@@ -172,7 +172,9 @@ describe('glide-release init-ci', () => {
 
     const dryRun = await initCi(['--dry-run']);
     expect(dryRun.code).toBe(1);
-    expect(dryRun.stdout).toBe(refused.stdout);
+    // The same refusal, and the file it would create shown too.
+    expect(dryRun.stdout.startsWith(refused.stdout)).toBe(true);
+    expect(dryRun.stdout.slice(refused.stdout.length)).toMatch(/^--- \/dev\/null\n\+\+\+ b\/\.github\/workflows\/promote\.yml\n/);
 
     const forced = await initCi(['--force']);
     expect(forced.code).toBe(0);
@@ -181,9 +183,12 @@ describe('glide-release init-ci', () => {
     for (const file of await expected()) expect(await read(file.path)).toBe(file.text);
   });
 
-  it('--dry-run writes nothing, and says what it would write', async () => {
+  it('--dry-run writes nothing, and shows what it would write', async () => {
     const run = await initCi(['--dry-run', '--shards', '2']);
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^--- \/dev\/null\n\+\+\+ b\/\.github\/workflows\/release\.yml\n@@ -0,0 \+1,\d+ @@\n\+# Written by glide-release /);
+    expect(run.stdout).toContain('\n+          SHARDS: \'["1/2","2/2"]\'\n');
+    expect(run.stdout).toContain('\n--- /dev/null\n+++ b/.github/workflows/promote.yml\n');
     expect(run.stderr).toBe('.github/workflows/release.yml: would write (new)\n.github/workflows/promote.yml: would write (new)\n');
     await expect(stat(join(repo, '.github'))).rejects.toThrow(/ENOENT/);
   });

@@ -47,7 +47,7 @@ export function generatedWorkflows(input: CiWorkflowInput): WorkflowFile[] {
 }
 
 export type WorkflowChange =
-  | { readonly kind: 'create'; readonly file: WorkflowFile }
+  | { readonly kind: 'create'; readonly file: WorkflowFile; readonly diff: string }
   | { readonly kind: 'unchanged'; readonly file: WorkflowFile }
   | { readonly kind: 'replace'; readonly file: WorkflowFile; readonly diff: string };
 
@@ -55,14 +55,17 @@ export type WorkflowChange =
 export function compareWorkflows(files: readonly WorkflowFile[], existing: ReadonlyMap<string, string | undefined>): WorkflowChange[] {
   return files.map((file) => {
     const current = existing.get(file.path);
-    if (current === undefined) return { kind: 'create', file };
+    if (current === undefined) return { kind: 'create', file, diff: unifiedDiff(file.path, undefined, file.text) };
     if (current === file.text) return { kind: 'unchanged', file };
     return { kind: 'replace', file, diff: unifiedDiff(file.path, current, file.text) };
   });
 }
 
-function unifiedDiff(path: string, current: string, next: string): string {
-  return createTwoFilesPatch(`a/${path}`, `b/${path}`, current, next, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY });
+/** As git shows it: a new file from /dev/null. */
+function unifiedDiff(path: string, current: string | undefined, next: string): string {
+  return createTwoFilesPatch(current === undefined ? '/dev/null' : `a/${path}`, `b/${path}`, current ?? '', next, undefined, undefined, {
+    headerOptions: FILE_HEADERS_ONLY,
+  });
 }
 
 /** The text of each workflow file in the repository, refusing a link or a non-file anywhere on the way. */

@@ -29,7 +29,8 @@ export async function initCiCommand(io: CliIo, options: InitCiOptions): Promise<
   const changes = compareWorkflows(files, await readWorkflows(root, files));
 
   const edited = changes.filter((change) => change.kind === 'replace');
-  for (const change of edited) io.stdout(change.diff);
+  // A dry run shows every file it would write in full; a real run shows what it changes (or refuses to).
+  for (const change of changes) if (change.kind === 'replace' || (change.kind === 'create' && options.dryRun)) io.stdout(change.diff);
   if (edited.length > 0 && !options.force) {
     const names = edited.map((change) => change.file.path).join(' and ');
     throw new GlideError(
