@@ -92,6 +92,30 @@ describe('the generated workflows', () => {
     expect(GLIDE_INPUT.otherRegistries).toEqual([]);
   });
 
+  // GitHub's filter patterns as the tags filter uses them: `[0-9]` one digit, `+` one or more of
+  // the one before, anything else itself; a pattern matches the whole tag.
+  const tagPatterns = (parse(generatedWorkflows(GLIDE_INPUT)[0]!.text) as { on: { push: { tags: string[] } } }).on.push.tags;
+  const startsRun = (tag: string) =>
+    tagPatterns.some((pattern) =>
+      new RegExp(
+        `^${pattern.replace(/\[0-9\]|\+|[^[\]+]/g, (part) => (part === '[0-9]' || part === '+' ? part : part.replace(/[\\^$.*?()[\]{}|-]/, '\\$&')))}$`,
+      ).test(tag),
+    );
+  it.each([
+    ['0.1.0', true],
+    ['0.1.0-rc.1', true],
+    ['10.20.30-rc.12', true],
+    // What semver refuses and the globs let through: the plan job's gates refuse it.
+    ['01.2.3', true],
+    ['1.2.3-rc.0', true],
+    ['v0.1.0', false],
+    ['1.2.3-beta.1', false],
+    ['1.2', false],
+    ['1.2.3+build.5', false],
+  ])('the tag %j starts a release run: %s', (tag, starts) => {
+    expect(startsRun(tag)).toBe(starts);
+  });
+
   it.each([
     ['0.1.0-rc.1', true],
     ['10.20.30-rc.12', true],

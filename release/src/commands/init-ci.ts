@@ -38,7 +38,7 @@ export async function initCiCommand(io: CliIo, options: InitCiOptions): Promise<
       `${names} differ${edited.length === 1 ? 's' : ''} from what init-ci writes (the diff above: - yours, + init-ci's); nothing was written.`,
       [
         'Run init-ci --force to replace it (commit your version first to keep it in git),',
-        'or keep your edit and do not run init-ci again; a setting init-ci should know belongs in glide-release.config.',
+        'or keep your edit and leave the file to yourself (init-ci --dry-run shows what a newer glide-release would change).',
       ],
     );
   }
