@@ -255,6 +255,20 @@ describe('glide-release init-ci', () => {
     }
   });
 
+  it("reads the repository's glide-release.config: a channel's token comes from the secret its tokenEnv names", async () => {
+    await writeFile(join(repo, 'glide-release.config.json'), JSON.stringify({ channels: { homebrew: { tokenEnv: 'TAP_TOKEN' } } }));
+    expect((await initCi()).code).toBe(0);
+    expect(await read(WORKFLOW_FILES.release)).toContain('\n          TAP_TOKEN: ${{ secrets.TAP_TOKEN }}\n');
+  });
+
+  it('a config it cannot read: ECONFIG (exit 1), nothing written', async () => {
+    await writeFile(join(repo, 'glide-release.config.json'), JSON.stringify({ channels: { homebrew: { tokenEnv: 'TAP TOKEN' } } }));
+    const run = await initCi();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error ECONFIG: [^]*tokenEnv/);
+    await expect(stat(join(repo, '.github'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('outside a git repository: EGIT (exit 1)', async () => {
     const plain = await mkdtemp(join(tmpdir(), 'glide-init-ci-plain-'));
     try {
