@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GlideError, isGlideError } from '#contract';
 import { isFileSystemError, isFullDisk } from '../../src/platform/folders.js';
@@ -41,6 +42,10 @@ Usage:
                                       prerelease and "latest"; and each {VERSION}-{distro} image: its
                                       platforms, labels, /bin/glide against the archive's, and that
                                       latest* name the highest stable; exit 1 if any check fails
+  glide-release init-ci [--shards N] [--force] [--dry-run]
+                                      write .github/workflows/release.yml (plan, N build shares, publish on
+                                      every semver tag) and promote.yml (a manual promote of an RC) into the
+                                      repository; an edited workflow: print the diff and refuse without --force
 
 Options:
   --tag T             the release tag (default: the release tag at HEAD)
@@ -51,9 +56,11 @@ Options:
   --skip-soak         release a stable before its RC has soaked soakDays (needs --reason)
   --reason TEXT       why the soak is cut short (recorded in the plan)
   --dry-run           publish: print every push or GitHub request the real run would make, and make none;
-                      promote: print the gates and each step, and do none
+                      promote: print the gates and each step, and do none; init-ci: write nothing
   --repo OWNER/NAME   verify: the GitHub repository (default EinStack/glide)
   --image REPO        verify: the image repository (default ghcr.io/einstack/glide)
+  --shards N          init-ci: how many runners share the build (default 4)
+  --force             init-ci: replace workflows that differ from what init-ci writes
   --json              machine-readable output (plan, check, verify)
   --trace FILE        write the timing of each go build to FILE (used by bench/)
   --help, --version
@@ -72,6 +79,8 @@ const OPTIONS = {
   image: { type: 'string' },
   json: { type: 'boolean' },
   trace: { type: 'string' },
+  shards: { type: 'string' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -152,10 +161,17 @@ async function dispatch([command, argument]: readonly string[], values: Values, 
       return (await import('./commands/promote.js')).promoteCommand(io, { rc: argument, dryRun: values['dry-run'] === true, prepare });
     case 'verify':
       return (await import('./commands/verify.js')).verifyCommand(io, { version: argument, repo: values.repo, image: values.image, only: values.only, json });
+    case 'init-ci':
+      return (await import('./commands/init-ci.js')).initCiCommand(io, {
+        shards: values.shards,
+        force: values.force === true,
+        dryRun: values['dry-run'] === true,
+        glideReleaseVersion: typeof RELEASE_VERSION === 'string' ? RELEASE_VERSION : await workspaceVersion(),
+      });
     case undefined:
-      throw usage('name a command: check, plan, build, publish, promote or verify');
+      throw usage('name a command: check, plan, build, publish, promote, verify or init-ci');
     default:
-      throw usage(`unknown command "${command}"; use check, plan, build, publish, promote or verify`);
+      throw usage(`unknown command "${command}"; use check, plan, build, publish, promote, verify or init-ci`);
   }
 }
 
@@ -167,6 +183,12 @@ function fileSystemFailure(error: unknown): unknown {
       ? 'Free some disk space and run again.'
       : 'Check the path, and that this user may write there (and that it is not read-only), then run again.',
   ]);
+}
+
+/** Run from source (tests, tsx), there is no bundled version: the workspace's package.json has it. */
+async function workspaceVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 function parse(argv: readonly string[]) {

@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'EUNSAFEPATH',
   'EOUTDIR',
   'ELEDGER',
+  // init-ci (docs/release.md, "CI workflow")
+  'EWORKFLOWCHANGED',
   // publish's plan (release/src/publish/)
   'ERELEASEBURNED',
   'ERELEASECONFLICT',
