@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
+import spdxLicenses from 'spdx-license-list/full.js';
 
 export interface BundledPackage {
   readonly name: string;
@@ -37,6 +38,7 @@ export async function readBundledPackage(folder: string): Promise<BundledPackage
     version: string;
     license?: string | { type?: string };
     engines?: { node?: string };
+    author?: string | { name?: string };
   };
   const id = `${manifest.name} ${manifest.version} (${folder})`;
   const license = typeof manifest.license === 'string' ? manifest.license : manifest.license?.type;
@@ -51,7 +53,27 @@ export async function readBundledPackage(folder: string): Promise<BundledPackage
         ? licenseSection(await readFile(join(folder, readme), 'utf8'))
         : undefined;
   if (!licenseText) throw new Error(`${id} ships no license file and no License section in a README, so its notice cannot be written.`);
-  return { name: manifest.name, version: manifest.version, license, licenseText, ...(manifest.engines?.node ? { nodeRange: manifest.engines.node } : {}) };
+  const author = typeof manifest.author === 'string' ? manifest.author : manifest.author?.name;
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    license,
+    licenseText: licenseText.trim() === license ? standardTerms(id, license, author) : licenseText,
+    ...(manifest.engines?.node ? { nodeRange: manifest.engines.node } : {}),
+  };
+}
+
+/**
+ * A README whose License section only names the license (`MIT`) ships no terms: the notice
+ * carries that license's standard text from SPDX's list, and says so, with the holder the
+ * package.json names. A license SPDX has no text for stops the build.
+ */
+function standardTerms(id: string, license: string, author: string | undefined): string {
+  const standard = (spdxLicenses as Record<string, { licenseText: string } | undefined>)[license];
+  if (!standard)
+    throw new Error(`${id} names its license "${license}" without its terms, and SPDX's list has no text for it; find its terms before bundling it.`);
+  const holder = author ? `, whose copyright holder its package.json names as ${author.replace(/\s*[<(].*$/, '')}` : '';
+  return `${license}\n\nThe package ships no license text; these are the standard terms of ${license} from SPDX's license list${holder}.\n\n${standard.licenseText.trim()}`;
 }
 
 /** The text under a README's "License" heading, up to the next heading of the same or a higher level. */

@@ -116,6 +116,23 @@ describe('license texts', () => {
     expect((await readBundledPackage(folder)).licenseText).toBe('(MIT)\n\nCopyright (c) 2013 Someone\n\n### Terms\n\nPermission is granted.');
   });
 
+  it("a README's License section that only names the license gets that license's standard terms, and says so", async () => {
+    const folder = await packageFolder(
+      { 'README.md': '# x\n\n## License\n\nMIT\n' },
+      { name: 'x', version: '1.2.3', license: 'MIT', author: 'Some One (https://example.com)' },
+    );
+    const { licenseText } = await readBundledPackage(folder);
+    expect(licenseText).toMatch(
+      /^MIT\n\nThe package ships no license text; these are the standard terms of MIT from SPDX's license list, whose copyright holder its package.json names as Some One\.\n\nMIT License\n/,
+    );
+    expect(licenseText).toContain('Permission is hereby granted, free of charge');
+  });
+
+  it('a license named without terms that SPDX has no text for stops the build', async () => {
+    const folder = await packageFolder({ 'README.md': '# x\n\n## License\n\nHomegrown-1.0\n' }, { name: 'x', version: '1.2.3', license: 'Homegrown-1.0' });
+    await expect(readBundledPackage(folder)).rejects.toThrow(/names its license "Homegrown-1\.0" without its terms/);
+  });
+
   it('a package with no license text anywhere stops the build, naming it', async () => {
     const folder = await packageFolder({ 'README.md': '# x\n\nNo terms here.\n' });
     await expect(readBundledPackage(folder)).rejects.toThrow(/^x 1\.2\.3 \(.*\) ships no license file and no License section in a README/);

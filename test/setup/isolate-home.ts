@@ -8,12 +8,15 @@ import { join, resolve } from 'node:path';
  * the project's own .cache/ (never the user's), so a second `npm test` does not recompile the
  * standard library for sixteen targets. Debian 13's Go 1.24 (test/helpers/go-current.ts) gets a
  * cache of its own beside it: Go could share one, but apart each Go's cold start shows plainly.
+ * tmux, which the terminal tests drive, gets a server of the run's own (TMUX_TMPDIR).
  */
 export default function setup(): () => void {
   const home = mkdtempSync(join(tmpdir(), 'glide-test-home-'));
   const goCache = process.env.GOCACHE_FOR_TESTS ?? resolve('.cache/go-build');
   const goCurrentCache = `${goCache}-1.24`;
-  for (const dir of [goCache, goCurrentCache]) mkdirSync(dir, { recursive: true });
+  // A tmux server of this run's own: another run's last killed session takes the shared server down with whatever it is starting.
+  const tmuxDir = join(home, 'tmux');
+  for (const dir of [goCache, goCurrentCache, tmuxDir]) mkdirSync(dir, { recursive: true });
   Object.assign(process.env, {
     HOME: home,
     XDG_CACHE_HOME: join(home, '.cache'),
@@ -29,6 +32,7 @@ export default function setup(): () => void {
     GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
     GIT_CONFIG_NOSYSTEM: '1',
     TZ: 'UTC',
+    TMUX_TMPDIR: tmuxDir,
   });
   return () => rmSync(home, { recursive: true, force: true });
 }
