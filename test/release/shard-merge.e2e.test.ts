@@ -71,11 +71,7 @@ afterAll(async () => {
 
 describe('build --shard I/N', () => {
   it('deals the Linux targets first, round-robin, and marks each folder as a share with no checksums and no index.json', async () => {
-    const expected = [
-      ['linux/amd64', 'windows/amd64'],
-      ['linux/arm64', 'freebsd/amd64'],
-      ['darwin/arm64'],
-    ];
+    const expected = [['linux/amd64', 'windows/amd64'], ['linux/arm64', 'freebsd/amd64'], ['darwin/arm64']];
     const singleLedger = await readLedgerAt(single);
     for (const [i, share] of shares.entries()) {
       expect(await readdir(share)).toEqual([TAG]);
@@ -156,7 +152,7 @@ describe('merge', () => {
     const [one, two, three] = await copyShares();
     const archive = join(two!, TAG, `glide_v${TAG}_linux_arm64.tar.gz`);
     const bytes = await readFile(archive);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     await writeFile(archive, bytes);
     const result = await merge(merged, one!, two!, three!);
     await expectRefused(result, 'ESHAREBYTES');
@@ -202,7 +198,9 @@ describe('a share is not a release', () => {
     ]) {
       const result = await repo.release(args);
       expect(result.exitCode, result.all).toBe(1);
-      expect(result.stderr).toMatch(/^error ESHAREFOLDER: .* holds one share \(1\/3\) of 0\.3\.0-rc\.1's build \(linux\/amd64, windows\/amd64\), not a release\./);
+      expect(result.stderr).toMatch(
+        /^error ESHAREFOLDER: .* holds one share \(1\/3\) of 0\.3\.0-rc\.1's build \(linux\/amd64, windows\/amd64\), not a release\./,
+      );
       expect(result.stderr).toContain('glide-release merge --out DIR SHARE_DIR...');
     }
   });
