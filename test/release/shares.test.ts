@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archiveName, formatTarget, parseTarget } from '#contract';
 import { makeLedger, parseLedger, readLedger, readShareLedger, writeLedger, type LedgerArtifact, type ShareLedger } from '../../release/src/ledger.js';
+import { readRcBuild } from '../../release/src/promote/rc-build.js';
 import { checkShares, type ShareRead } from '../../release/src/shares/check.js';
 import { configDigest, parseShareRequest, shareTargets } from '../../release/src/shares/partition.js';
 import { parseConfig } from '../../release/src/config.js';
@@ -160,15 +161,20 @@ describe('a share ledger', () => {
   });
 
   it('is refused by every stage after the build (ESHAREFOLDER), and read by merge', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'glide-share-'));
+    const parent = await mkdtemp(join(tmpdir(), 'glide-share-'));
+    const dir = join(parent, 'share');
     try {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir);
       const ledger = shareLedger(['linux/amd64', 'windows/amd64']);
       await writeLedger(dir, ledger);
       await expect(readLedger(dir)).rejects.toThrow(expect.objectContaining({ code: 'ESHAREFOLDER' }));
+      // promote's reader of the RC's build in the mirror goes through the same seam.
+      await rename(dir, join(parent, TAG));
+      await expect(readRcBuild(parent, { rc: TAG, stable: '0.4.0' }, COMMIT)).rejects.toThrow(expect.objectContaining({ code: 'ESHAREFOLDER' }));
+      await rename(join(parent, TAG), dir);
       expect(await readShareLedger(dir)).toEqual(ledger);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });
