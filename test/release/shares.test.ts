@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archiveName, formatTarget, parseTarget } from '#contract';
 import { makeLedger, parseLedger, readLedger, readShareLedger, writeLedger, type LedgerArtifact, type ShareLedger } from '../../release/src/ledger.js';
+import { main } from '../../release/src/cli.js';
 import { readRcBuild } from '../../release/src/promote/rc-build.js';
 import { checkShares, type ShareRead } from '../../release/src/shares/check.js';
 import { configDigest, parseShareRequest, shareTargets } from '../../release/src/shares/partition.js';
@@ -176,5 +177,28 @@ describe('a share ledger', () => {
     } finally {
       await rm(parent, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the command line', () => {
+  async function run(args: string[]) {
+    let stderr = '';
+    const exitCode = await main(args, { stdout: () => {}, stderr: (text) => (stderr += text), cwd: tmpdir(), signal: new AbortController().signal });
+    return { exitCode, stderr };
+  }
+
+  it.each([
+    { args: ['merge', 'shares/1'], says: 'merge needs --out DIR' },
+    { args: ['merge', '--out', 'dist'], says: 'merge needs the folders of the shares' },
+    { args: ['merge', '--out', 'dist', 'shares/1', './dist'], says: '--out dist is one of the shares' },
+    { args: ['merge', '--tag', TAG, '--out', 'dist', 'shares/1'], says: 'merge takes the tag from its shares' },
+    { args: ['build', '--shard', '1/3', '--only', 'images'], says: '--shard and --targets build a share of the binaries only' },
+    { args: ['build', '--shard', '1/3', '--only', 'binaries,images'], says: '--shard and --targets build a share of the binaries only' },
+    { args: ['build', '--shard', 'three'], says: '--shard takes I/N' },
+  ])('$args is a usage error (exit 2), said before anything is read', async ({ args, says }) => {
+    const result = await run(args);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^error EUSAGE: /);
+    expect(result.stderr).toContain(says);
   });
 });

@@ -11,7 +11,7 @@ export interface MergeCommandOptions {
 
 export async function mergeCommand(io: CliIo, options: MergeCommandOptions): Promise<number> {
   if (!options.out) throw usage('merge needs --out DIR, the release mirror to write the merged release into');
-  if (options.shares.length === 0) throw usage('merge needs the folders of the shares: merge --out DIR SHARE_DIR...');
+  if (options.shares.length === 0) throw usage('merge needs the folders of the shares (merge --out DIR SHARE_DIR...)');
   const outDir = resolve(io.cwd, options.out);
   const shareDirs = options.shares.map((share) => resolve(io.cwd, share));
   if (shareDirs.includes(outDir)) throw usage(`--out ${options.out} is one of the shares; merge into another folder`);
