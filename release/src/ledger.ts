@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { DISTROS, GlideError, RELEASE_LEDGER } from '#contract';
+import semver from 'semver';
+import { archiveName, DISTROS, GlideError, parseTarget, RELEASE_LEDGER } from '#contract';
 import { writeFileAtomic } from './files.js';
 import type { ReleasePlan } from './plan.js';
 
@@ -243,7 +244,7 @@ function inconsistencies(ledger: ReleaseLedger): string[] {
         problems.push(`${artifact.path} is promoted from ${artifact.promotedFrom.tag}, but only a stable release is promoted`);
     }
   }
-  if (ledger.share) problems.push(...shareInconsistencies(ledger.artifacts, ledger.share));
+  if (ledger.share) problems.push(...shareInconsistencies(ledger, ledger.share));
   const release = ledger.stage !== 'snapshot';
   if (ledger.publishable !== release) problems.push(`publishable is ${ledger.publishable}, but ${stage} is ${release ? 'always' : 'never'} publishable`);
   const prerelease = ledger.stage !== 'stable';
@@ -252,8 +253,14 @@ function inconsistencies(ledger: ReleaseLedger): string[] {
 }
 
 /** A share lists exactly the archives of its targets (the checksums file is merge's to write), all of the matrix. */
-function shareInconsistencies(artifacts: readonly LedgerArtifact[], share: LedgerShare): string[] {
+function shareInconsistencies({ tag, version, artifacts }: ReleaseLedger, share: LedgerShare): string[] {
   const problems: string[] = [];
+  // merge names the files it writes from these (a share comes from another machine): a version, and the contract's names only.
+  if (!semver.valid(tag) || version !== tag) problems.push(`share: tag ${tag} and version ${version} are not one version`);
+  for (const artifact of artifacts) {
+    if (artifact.kind === 'archive' && artifact.path !== `${tag}/${archiveNameOf(version, artifact.target)}`)
+      problems.push(`${artifact.path} is not the archive name of ${artifact.target}`);
+  }
   if ((share.index === undefined) !== (share.count === undefined)) problems.push('share: index and count go together');
   if (share.index !== undefined && share.count !== undefined && share.index > share.count) problems.push(`share: ${share.index}/${share.count} is no share`);
   const archived = artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [artifact.target] : []));
@@ -263,6 +270,14 @@ function shareInconsistencies(artifacts: readonly LedgerArtifact[], share: Ledge
   const outside = share.targets.filter((target) => !share.matrix.includes(target));
   if (outside.length > 0) problems.push(`share: ${outside.join(', ')} is not in its matrix`);
   return problems;
+}
+
+function archiveNameOf(version: string, target: string): string | undefined {
+  try {
+    return archiveName(version, parseTarget(target));
+  } catch {
+    return undefined;
+  }
 }
 
 const STAGE_NAMES: Readonly<Record<LedgerStage, string>> = { rc: 'an RC', stable: 'a stable release', snapshot: 'a snapshot' };

@@ -15,11 +15,8 @@ const TAG = '0.4.0-rc.1';
 const MATRIX = ['darwin/amd64', 'darwin/arm64', 'linux/amd64', 'linux/arm64', 'linux/s390x', 'windows/amd64', 'freebsd/amd64'];
 const CONFIG = configDigest(parseConfig('{}', 'glide-release.config.json'));
 
-/** A share's ledger as build --shard writes it, checked by the ledger's own reader. */
-function shareLedger(
-  targets: readonly string[],
-  change: { commit?: string; goVersion?: string; config?: string; tag?: string; ran?: boolean } = {},
-): ShareLedger {
+/** A share's ledger as build --shard writes it, before it is read. */
+function unreadShareLedger(targets: readonly string[], change: { commit?: string; goVersion?: string; config?: string; tag?: string; ran?: boolean } = {}) {
   const tag = change.tag ?? TAG;
   const archives: LedgerArtifact[] = targets.map((text, i) => {
     const target = parseTarget(text);
@@ -49,8 +46,12 @@ function shareLedger(
     skipped: [],
   };
   const share = { targets, matrix: MATRIX, config: change.config ?? CONFIG, releasedAt: '2024-07-10T10:00:00.000Z' };
-  const text = JSON.stringify({ ...makeLedger(facts, 'EinStack/glide', archives), share });
-  return parseLedger(text, 'release.json') as ShareLedger;
+  return { ...makeLedger(facts, 'EinStack/glide', archives), share };
+}
+
+/** A share's ledger as build --shard writes it, checked by the ledger's own reader. */
+function shareLedger(...args: Parameters<typeof unreadShareLedger>): ShareLedger {
+  return parseLedger(JSON.stringify(unreadShareLedger(...args)), 'release.json') as ShareLedger;
 }
 
 function read(source: string, ledger: ShareLedger): ShareRead {
@@ -158,6 +159,18 @@ describe('a share ledger', () => {
   it('is refused where it does not list exactly the archives of its targets (ELEDGER)', () => {
     const ledger = shareLedger(['linux/amd64']);
     const text = JSON.stringify({ ...ledger, share: { ...ledger.share, targets: ['linux/amd64', 'linux/arm64'] } });
+    expect(() => parseLedger(text, 'release.json')).toThrow(expect.objectContaining({ code: 'ELEDGER' }));
+  });
+
+  it.each([
+    { what: 'a version that is not its tag', change: (l: ShareLedger) => ({ ...l, version: '../../elsewhere' }) },
+    { what: 'a tag that is no version', change: () => unreadShareLedger(['linux/amd64'], { tag: 'index.json' }) },
+    {
+      what: 'an archive not named as its target',
+      change: (l: ShareLedger) => ({ ...l, artifacts: l.artifacts.map((a) => ({ ...a, path: `${TAG}/release.json` })) }),
+    },
+  ])('is refused with $what (ELEDGER): merge names the files it writes from it', ({ change }) => {
+    const text = JSON.stringify(change(shareLedger(['linux/amd64'])));
     expect(() => parseLedger(text, 'release.json')).toThrow(expect.objectContaining({ code: 'ELEDGER' }));
   });
 
