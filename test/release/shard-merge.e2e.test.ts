@@ -90,6 +90,17 @@ describe('build --shard I/N', () => {
   });
 });
 
+describe('build --shard into a release mirror', () => {
+  it('is refused (EOUTDIR): a share there would replace the release index.json lists', async () => {
+    const before = await filesUnder(single);
+    const result = await repo.release(['build', '--shard', '1/3', '--out', single]);
+    expect(result.exitCode, result.all).toBe(1);
+    expect(result.stderr).toMatch(/^error EOUTDIR: .* is a release mirror \(it has index\.json\)/m);
+    expect(await filesUnder(single)).toEqual(before);
+    expect((await readLedgerAt(single)).share).toBeUndefined();
+  });
+});
+
 describe('merge', () => {
   let merged: string;
 

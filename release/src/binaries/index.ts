@@ -1,7 +1,7 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { archiveFormat, archiveName, binaryName, formatTarget, GlideError, mirrorAssetPath, assetArch, type Target } from '#contract';
+import { archiveFormat, archiveName, binaryName, formatTarget, GlideError, MIRROR_INDEX, mirrorAssetPath, assetArch, type Target } from '#contract';
 import { exportCommit, regularFileAt } from '../git.js';
 import { assertGatesPass, type PreparedRelease } from '../prepare.js';
 import { hashFile } from '../files.js';
@@ -48,6 +48,7 @@ export interface BinariesResult {
 export async function runBinariesStage(prepared: PreparedRelease, options: BinariesOptions): Promise<BinariesResult> {
   const { plan, outDir, config } = prepared;
   assertGatesPass(plan, 'released');
+  if (options.share) await assertNotAMirror(outDir);
 
   return inStagingFolder(outDir, plan.tag, async (staging) => {
     const work = join(staging, '.work');
@@ -111,6 +112,16 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
     const index = plan.stage !== 'snapshot' && !options.share;
     return { ledger, ...(index ? { index: { tag: plan.tag, prerelease: plan.prerelease, published_at: plan.releasedAt } } : {}) };
   });
+}
+
+/** A share goes to a folder of its own: in a mirror, it would replace a release that `index.json` lists with a part of one. */
+async function assertNotAMirror(outDir: string): Promise<void> {
+  const index = await stat(join(outDir, MIRROR_INDEX)).catch(() => undefined);
+  if (index) {
+    throw new GlideError('EOUTDIR', `The output folder ${outDir} is a release mirror (it has ${MIRROR_INDEX}); a share is not written into one.`, [
+      'Pass each share an --out folder of its own, then merge them into the mirror: glide-release merge --out DIR SHARE_DIR...',
+    ]);
+  }
 }
 
 /** A share's ledger: its archives, what it is a share of, and what merge checks the shares agree on. */
