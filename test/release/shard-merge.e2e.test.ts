@@ -30,6 +30,16 @@ async function readLedgerAt(dir: string): Promise<ReleaseLedger> {
   return JSON.parse(await readFile(join(dir, TAG, 'release.json'), 'utf8')) as ReleaseLedger;
 }
 
+/** The same files as the single build's mirror, each the same bytes (`cmp`). */
+async function expectSameBytesAsSingle(out: string): Promise<void> {
+  const files = await filesUnder(single);
+  expect(await filesUnder(out)).toEqual(files);
+  for (const file of files) {
+    const same = await execa('cmp', [join(single, file), join(out, file)], { reject: false });
+    expect(same.exitCode, `${file}: ${same.stdout}`).toBe(0);
+  }
+}
+
 function merge(out: string, ...shareDirs: string[]) {
   return repo.release(['merge', '--out', out, ...shareDirs]);
 }
@@ -114,11 +124,19 @@ describe('merge', () => {
     expect(files).toContain('index.json');
     expect(files).toContain(`${TAG}/release.json`);
     expect(files).toHaveLength(8);
-    expect(await filesUnder(merged)).toEqual(files);
-    for (const file of files) {
-      const same = await execa('cmp', [join(single, file), join(merged, file)], { reject: false });
-      expect(same.exitCode, `${file}: ${same.stdout}`).toBe(0);
-    }
+    await expectSameBytesAsSingle(merged);
+  });
+
+  it('merges a --targets share with a --shard share into the same bytes', async () => {
+    const rest = join(scratch, 'share-rest');
+    const built = await repo.release(['build', '--targets', 'freebsd/amd64,darwin/arm64,linux/arm64', '--out', rest]);
+    expect(built.exitCode, built.all).toBe(0);
+    expect((await readLedgerAt(rest)).share).toMatchObject({ targets: ['linux/arm64', 'darwin/arm64', 'freebsd/amd64'] });
+    expect((await readLedgerAt(rest)).share).not.toHaveProperty('index');
+    const out = join(scratch, 'merged-targets');
+    const result = await merge(out, shares[0]!, rest);
+    expect(result.exitCode, result.all).toBe(0);
+    await expectSameBytesAsSingle(out);
   });
 
   /** A refused merge leaves the mirror it was to write into as it was: no new release, no staging folder. */
