@@ -3,6 +3,8 @@
 // plain sequential `go build` loop over the same targets, with the same flags, measured in
 // the same run; and the share of glide-release's wall time spent outside `go build`.
 // Warm: a Go build cache filled beforehand (as CI restores one). Cold: an empty cache per run.
+// Sharded: the same release as three `build --shard I/3` processes at once (each with its own
+// cold cache in cold mode, as separate runners would have), then `merge`; each timed apart.
 //
 //   node bench/release-build.mjs [--programs small,standin] [--modes warm,cold] [--runs 3]
 //
@@ -119,6 +121,31 @@ function unionLength(spans) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * Three `build --shard I/3` processes at once, then `merge`, timed apart; the merged folder must
+ * be the single build's (`single`), byte for byte, or the bench stops.
+ */
+function shardedBuild(dir, env, cache, single) {
+  const outs = [1, 2, 3].map(() => mkdtempSync(join(scratch, 'share-')));
+  const builds = outs.map((out, i) => `GOCACHE=${cache()} node ${cli} build --shard ${i + 1}/3 --out ${out} & p${i}=$!`);
+  const shares = timed(`${builds.join('\n')}\nwait $p0 && wait $p1 && wait $p2`, dir, env);
+  const merged = join(mkdtempSync(join(scratch, 'merged-')), 'out');
+  const merge = timed(`node ${cli} merge --out ${merged} ${outs.join(' ')}`, dir, env);
+  execFileSync('diff', ['-r', single, merged]);
+  return { shares, merge };
+}
+
+/** The sharded run whose total is the median, against the single build picked for the table. */
+function shardedColumns(sharded, single) {
+  const totals = sharded.map((run) => run.shares.wall + run.merge.wall);
+  const run = sharded[totals.indexOf(median(totals))];
+  return {
+    shares: `${run.shares.wall.toFixed(2)} s`,
+    merge: `${run.merge.wall.toFixed(2)} s`,
+    shardedRatio: `${((run.shares.wall + run.merge.wall) / single.wall).toFixed(2)}×`,
+  };
+}
+
 const rows = [];
 for (const program of programs) {
   const dir = makeRepo(program);
@@ -133,6 +160,7 @@ for (const program of programs) {
     const seq = [];
     const par = [];
     const ours = [];
+    const sharded = [];
     for (let i = 0; i < n; i++) {
       const cache = () => (mode === 'warm' ? warmCache : freshCache());
       seq.push(timed(goLoop(plan, mkdtempSync(join(scratch, 'seq-')), false), dir, envFor(cache())));
@@ -143,7 +171,10 @@ for (const program of programs) {
       const spans = JSON.parse(readFileSync(trace, 'utf8')).spans;
       const inGo = unionLength(spans) / 1000;
       ours.push({ ...run, outside: (run.wall - inGo) / run.wall });
-      process.stderr.write(`${program} ${mode} run ${i + 1}: sequential ${seq.at(-1).wall.toFixed(2)} s, glide-release ${run.wall.toFixed(2)} s\n`);
+      sharded.push(shardedBuild(dir, envFor(cache()), cache, out));
+      process.stderr.write(
+        `${program} ${mode} run ${i + 1}: sequential ${seq.at(-1).wall.toFixed(2)} s, glide-release ${run.wall.toFixed(2)} s, sharded ${sharded.at(-1).shares.wall.toFixed(2)} s + merge ${sharded.at(-1).merge.wall.toFixed(2)} s\n`,
+      );
     }
     const pick = (list) => list.find((r) => r.wall === median(list.map((x) => x.wall)));
     const s = pick(seq);
@@ -158,11 +189,25 @@ for (const program of programs) {
       target: mode === 'warm' ? '≤ 0.70×' : `wall ≤ 1.05 × CPU/cores`,
       cpuOverCores: `${(o.cpu / cores).toFixed(2)} s (wall ÷ it: ${(o.wall / (o.cpu / cores)).toFixed(3)})`,
       outsideGoBuild: `${(o.outside * 100).toFixed(1)} % (target < 10 %)`,
+      ...shardedColumns(sharded, o),
     });
   }
 }
 
-const headers = ['program', 'cache', 'sequential', 'parallelLoop', 'glideRelease', 'ratio', 'target', 'cpuOverCores', 'outsideGoBuild'];
+const headers = [
+  'program',
+  'cache',
+  'sequential',
+  'parallelLoop',
+  'glideRelease',
+  'ratio',
+  'target',
+  'cpuOverCores',
+  'outsideGoBuild',
+  'shares',
+  'merge',
+  'shardedRatio',
+];
 const titles = [
   'program',
   'cache',
@@ -173,6 +218,9 @@ const titles = [
   'target',
   'glide-release CPU ÷ cores',
   'outside go build',
+  '3 shares at once',
+  'merge',
+  'sharded ÷ glide-release',
 ];
 const widths = headers.map((h, i) => Math.max(titles[i].length, ...rows.map((r) => String(r[h]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;

@@ -17,6 +17,16 @@ Usage:
   glide-release build [--tag T | --snapshot] [--out DIR] [--only binaries,images]
                                       cross-compile, prove and archive every target into a release mirror;
                                       images: an OCI layout of the same binaries on each pinned base
+  glide-release build [--tag T | --snapshot] --shard I/N | --targets OS/ARCH,... [--out DIR]
+                                      one share of the binaries (the Linux targets dealt first, then the rest,
+                                      round-robin over N shares; or the targets named): its archives and a
+                                      ledger marked as a share; no checksums and no index.json. Not a release:
+                                      publish and promote refuse it until it is merged
+  glide-release merge --out DIR SHARE_DIR...
+                                      the --out folders of every share of one build, checked (one tag, commit,
+                                      Go and config; each target once, none missing; every file listed by its
+                                      ledger, of its bytes, no link) and merged into {DIR}/{tag}: the release
+                                      folder and index.json a single build writes, byte for byte
   glide-release publish [--tag T] [--out DIR] [--dry-run]
                                       the whole publish, in order: the images by {version}-{distro}, the
                                       GitHub release, the moving image tags (latest only for the highest
@@ -62,6 +72,8 @@ Options:
   --shards N          init-ci: how many runners share the build (default 4)
   --force             init-ci: replace workflows that differ from what init-ci writes
   --json              machine-readable output (plan, check, verify)
+  --shard I/N         build: share I of N (1-based) of the binaries' matrix
+  --targets LIST      build: a share of exactly these targets of the matrix (os/arch, comma-separated)
   --trace FILE        write the timing of each go build to FILE (used by bench/)
   --help, --version
 
@@ -81,6 +93,8 @@ const OPTIONS = {
   trace: { type: 'string' },
   shards: { type: 'string' },
   force: { type: 'boolean' },
+  shard: { type: 'string' },
+  targets: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -107,8 +121,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 
   try {
-    // verify names its VERSION, promote its RC; every other command takes no argument.
-    const extra = positionals[positionals[0] === 'verify' || positionals[0] === 'promote' ? 2 : 1];
+    // verify names its VERSION, promote its RC, merge its shares; every other command takes no argument.
+    const extra = positionals[0] === 'merge' ? undefined : positionals[positionals[0] === 'verify' || positionals[0] === 'promote' ? 2 : 1];
     if (extra !== undefined) throw usage(`unexpected argument "${extra}"`);
     return await dispatch(positionals, values, io);
   } catch (error) {
@@ -126,7 +140,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 /** Checks the options every command shares, then hands the command its own; each module is loaded only when run. */
-async function dispatch([command, argument]: readonly string[], values: Values, io: CliIo): Promise<number> {
+async function dispatch(positionals: readonly string[], values: Values, io: CliIo): Promise<number> {
+  const [command, argument] = positionals;
   if (values.snapshot && values.tag) throw usage('--tag and --snapshot exclude each other: a snapshot is built from HEAD');
   if (values['skip-soak'] && !values.reason?.trim()) throw usage('--skip-soak needs --reason "why the soak is cut short"');
   if (values.reason && !values['skip-soak']) throw usage('--reason goes with --skip-soak');
@@ -148,7 +163,12 @@ async function dispatch([command, argument]: readonly string[], values: Values, 
         only: values.only ?? 'binaries',
         prepare,
         ...(values.trace ? { trace: values.trace } : {}),
+        ...(values.shard !== undefined ? { shard: values.shard } : {}),
+        ...(values.targets !== undefined ? { targets: values.targets } : {}),
       });
+    case 'merge':
+      if (values.tag || values.snapshot) throw usage('merge takes the tag from its shares: it takes no --tag or --snapshot');
+      return (await import('./commands/merge.js')).mergeCommand(io, { out: values.out, shares: positionals.slice(1) });
     case 'publish':
       return (await import('./commands/publish.js')).publishCommand(io, {
         only: values.only,
@@ -169,9 +189,9 @@ async function dispatch([command, argument]: readonly string[], values: Values, 
         glideReleaseVersion: typeof RELEASE_VERSION === 'string' ? RELEASE_VERSION : await workspaceVersion(),
       });
     case undefined:
-      throw usage('name a command: check, plan, build, publish, promote, verify or init-ci');
+      throw usage('name a command: check, plan, build, merge, publish, promote, verify or init-ci');
     default:
-      throw usage(`unknown command "${command}"; use check, plan, build, publish, promote, verify or init-ci`);
+      throw usage(`unknown command "${command}"; use check, plan, build, merge, publish, promote, verify or init-ci`);
   }
 }
 

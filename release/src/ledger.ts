@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { DISTROS, GlideError, RELEASE_LEDGER } from '#contract';
+import semver from 'semver';
+import { archiveName, DISTROS, GlideError, parseTarget, RELEASE_LEDGER } from '#contract';
 import { writeFileAtomic } from './files.js';
 import type { ReleasePlan } from './plan.js';
 
@@ -65,6 +66,24 @@ const imagesSchema = z.strictObject({
   digests: z.readonly(z.array(digest)),
 });
 
+/**
+ * What marks a ledger as one share of a sharded build (`build --shard I/N` or `--targets`), and
+ * what merge checks before it puts shares together. Optional: a release's ledger has none.
+ */
+const shareSchema = z.strictObject({
+  /** `--shard I/N`; absent for an explicit `--targets` list. */
+  index: z.optional(z.int().check(z.minimum(1))),
+  count: z.optional(z.int().check(z.minimum(1))),
+  /** This share's targets, in the matrix's order. */
+  targets: z.readonly(z.array(text).check(z.minLength(1))),
+  /** The plan's whole build matrix: the union of the shares must be exactly this. */
+  matrix: z.readonly(z.array(text).check(z.minLength(1))),
+  /** sha256 of the effective config: shares built under other configs are not merged. */
+  config: sha256,
+  /** The tag's date: merge writes it to `index.json`, which a share never touches. */
+  releasedAt: z.iso.datetime(),
+});
+
 const ledgerSchema = z.strictObject({
   schema: z.literal(LEDGER_SCHEMA),
   repo: text,
@@ -82,6 +101,7 @@ const ledgerSchema = z.strictObject({
   skipped: z.readonly(z.array(z.readonly(z.strictObject({ target: text, reason: z.string() })))),
   /** Written by the images stage: the OCI layout beside the assets, and every index and manifest digest. */
   images: z.optional(z.readonly(imagesSchema)),
+  share: z.optional(z.readonly(shareSchema)),
 });
 
 export type ReleaseLedger = Readonly<z.infer<typeof ledgerSchema>>;
@@ -89,6 +109,9 @@ export type LedgerArtifact = ReleaseLedger['artifacts'][number];
 export type LedgerArchive = Extract<LedgerArtifact, { kind: 'archive' }>;
 export type LedgerImages = NonNullable<ReleaseLedger['images']>;
 export type LedgerStage = ReleaseLedger['stage'];
+export type LedgerShare = NonNullable<ReleaseLedger['share']>;
+/** The ledger of one share: it lists its archives, and no checksums file. */
+export type ShareLedger = ReleaseLedger & { readonly share: LedgerShare };
 
 /** What the ledger keeps of the plan of a release that was built. */
 export type LedgerFacts = Pick<ReleasePlan, 'tag' | 'version' | 'prerelease' | 'publishable' | 'commit' | 'date' | 'goVersion' | 'skipped'> & {
@@ -109,8 +132,28 @@ export function makeLedger(plan: LedgerFacts, repo: string, artifacts: readonly 
     commit,
     date,
     goVersion,
-    artifacts: [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    artifacts: [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map(inWrittenOrder),
     skipped,
+  };
+}
+
+/**
+ * An artifact with its keys in the order build writes them, whatever order it was read in (a
+ * read ledger has the schema's): merge writes a share's archives as the single build does.
+ */
+function inWrittenOrder(artifact: LedgerArtifact): LedgerArtifact {
+  if (artifact.kind === 'checksums') return { kind: artifact.kind, path: artifact.path, size: artifact.size, sha256: artifact.sha256 };
+  const { kind, path, target, format, size, sha256, binary, proof, promotedFrom } = artifact;
+  return {
+    kind,
+    path,
+    target,
+    format,
+    size,
+    sha256,
+    binary: { name: binary.name, size: binary.size, sha256: binary.sha256 },
+    proof: { header: proof.header, ran: proof.ran, ...(proof.versionOutput !== undefined ? { versionOutput: proof.versionOutput } : {}) },
+    ...(promotedFrom ? { promotedFrom: { tag: promotedFrom.tag, binarySha256: promotedFrom.binarySha256 } } : {}),
   };
 }
 
@@ -122,9 +165,29 @@ export async function writeLedger(releaseDir: string, ledger: ReleaseLedger): Pr
 /**
  * Reads and checks `{releaseDir}/release.json`. Undefined when there is none: what that means
  * (build the binaries first, build at all) is the calling stage's to say. Anything else that
- * is not a ledger of this schema is ELEDGER.
+ * is not a ledger of this schema is ELEDGER; the ledger of one share of a sharded build is
+ * ESHAREFOLDER, since no stage after the build may take a share for the release.
  */
 export async function readLedger(releaseDir: string): Promise<ReleaseLedger | undefined> {
+  const ledger = await readLedgerFile(releaseDir);
+  if (ledger?.share) {
+    const { index, count } = ledger.share;
+    throw new GlideError(
+      'ESHAREFOLDER',
+      `${releaseDir} holds one share${index ? ` (${index}/${count})` : ''} of ${ledger.tag}'s build (${ledger.share.targets.join(', ')}), not a release.`,
+      ['Merge every share into a release folder first: glide-release merge --out DIR SHARE_DIR..., then pass that --out.'],
+    );
+  }
+  return ledger;
+}
+
+/** Reads the ledger of one share (merge's input): undefined when there is none, or when it is a release's, not a share's. */
+export async function readShareLedger(releaseDir: string): Promise<ShareLedger | undefined> {
+  const ledger = await readLedgerFile(releaseDir);
+  return ledger?.share ? (ledger as ShareLedger) : undefined;
+}
+
+async function readLedgerFile(releaseDir: string): Promise<ReleaseLedger | undefined> {
   const path = join(releaseDir, RELEASE_LEDGER);
   let text: string;
   try {
@@ -181,11 +244,40 @@ function inconsistencies(ledger: ReleaseLedger): string[] {
         problems.push(`${artifact.path} is promoted from ${artifact.promotedFrom.tag}, but only a stable release is promoted`);
     }
   }
+  if (ledger.share) problems.push(...shareInconsistencies(ledger, ledger.share));
   const release = ledger.stage !== 'snapshot';
   if (ledger.publishable !== release) problems.push(`publishable is ${ledger.publishable}, but ${stage} is ${release ? 'always' : 'never'} publishable`);
   const prerelease = ledger.stage !== 'stable';
   if (ledger.prerelease !== prerelease) problems.push(`prerelease is ${ledger.prerelease}, but ${stage} ${prerelease ? 'is' : 'is not'} a pre-release`);
   return problems;
+}
+
+/** A share lists exactly the archives of its targets (the checksums file is merge's to write), all of the matrix. */
+function shareInconsistencies({ tag, version, artifacts }: ReleaseLedger, share: LedgerShare): string[] {
+  const problems: string[] = [];
+  // merge names the files it writes from these (a share comes from another machine): a version, and the contract's names only.
+  if (!semver.valid(tag) || version !== tag) problems.push(`share: tag ${tag} and version ${version} are not one version`);
+  for (const artifact of artifacts) {
+    if (artifact.kind === 'archive' && artifact.path !== `${tag}/${archiveNameOf(version, artifact.target)}`)
+      problems.push(`${artifact.path} is not the archive name of ${artifact.target}`);
+  }
+  if ((share.index === undefined) !== (share.count === undefined)) problems.push('share: index and count go together');
+  if (share.index !== undefined && share.count !== undefined && share.index > share.count) problems.push(`share: ${share.index}/${share.count} is no share`);
+  const archived = artifacts.flatMap((artifact) => (artifact.kind === 'archive' ? [artifact.target] : []));
+  if (archived.length !== artifacts.length) problems.push('share: a share lists archives only (merge writes the checksums file)');
+  if ([...archived].sort().join() !== [...share.targets].sort().join())
+    problems.push(`share: its archives (${archived.join(', ')}) are not those of its targets (${share.targets.join(', ')})`);
+  const outside = share.targets.filter((target) => !share.matrix.includes(target));
+  if (outside.length > 0) problems.push(`share: ${outside.join(', ')} is not in its matrix`);
+  return problems;
+}
+
+function archiveNameOf(version: string, target: string): string | undefined {
+  try {
+    return archiveName(version, parseTarget(target));
+  } catch {
+    return undefined;
+  }
 }
 
 const STAGE_NAMES: Readonly<Record<LedgerStage, string>> = { rc: 'an RC', stable: 'a stable release', snapshot: 'a snapshot' };

@@ -103,6 +103,15 @@ export const ERROR_CODES = [
   'EHELMCLOBBER',
   'EHELMINDEX',
   'EHELMINDEXPUSH',
+  // sharded builds and their merge (release/src/shares, docs/release.md "Sharded builds")
+  'ESHAREFOLDER',
+  'ENOTSHARE',
+  'ESHAREMISMATCH',
+  'ESHAREDUPLICATE',
+  'ESHAREMISSING',
+  'ESHAREBYTES',
+  'ESHAREUNLISTED',
+  'ESHARELINK',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

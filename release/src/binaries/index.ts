@@ -1,32 +1,17 @@
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  archiveFormat,
-  archiveName,
-  binaryName,
-  checksumsName,
-  formatChecksums,
-  formatMirrorIndex,
-  formatTarget,
-  GlideError,
-  MIRROR_INDEX,
-  mirrorAssetPath,
-  parseMirrorIndex,
-  upsertMirrorIndex,
-  assetArch,
-  type MirrorIndexEntry,
-  type Target,
-} from '#contract';
-import { folderProblem, isFileSystemError, isFullDisk } from '../../../src/platform/folders.js';
+import { archiveFormat, archiveName, binaryName, formatTarget, GlideError, MIRROR_INDEX, mirrorAssetPath, assetArch, type Target } from '#contract';
 import { exportCommit, regularFileAt } from '../git.js';
-import { trackScratch } from '../interrupt.js';
 import { assertGatesPass, type PreparedRelease } from '../prepare.js';
-import { hashFile, replaceDir, replacedPrefix, writeFileAtomic, writeHashed } from '../files.js';
-import { makeLedger, writeLedger, type LedgerArchive, type LedgerFacts, type ReleaseLedger } from '../ledger.js';
+import { hashFile } from '../files.js';
+import { makeLedger, writeLedger, type LedgerArchive, type LedgerFacts, type ReleaseLedger, type ShareLedger } from '../ledger.js';
+import type { ReleasePlan } from '../plan.js';
 import { unpackRcBinary, type RcBuild } from '../promote/rc-build.js';
+import type { ShareSpec } from '../shares/partition.js';
 import { writeArchive, type ArchiveMember } from './archive.js';
 import { compileTarget, goMaxProcsPerBuild, releaseLdflags, type CompileSpan, type VersionStamp } from './compile.js';
+import { inStagingFolder, writeChecksumsAndLedger } from './mirror.js';
 import { runPool } from './pool.js';
 import { buildPromotedBinary, rcArchivesFor, rcStampFor, type PromotedFrom } from './promote-proof.js';
 import { chooseRunner, findQemuOnPath, proveBinary, type Runner } from './prove.js';
@@ -41,6 +26,11 @@ export interface BinariesOptions {
    * reproduced, then re-stamped) and its archive records `promotedFrom` (decision 0038).
    */
   readonly promoteFrom?: RcBuild;
+  /**
+   * Build one share of the matrix (`build --shard`, `--targets`): its archives and a ledger marked
+   * as a share; no checksums file and no `index.json`, which are merge's to write.
+   */
+  readonly share?: ShareSpec;
 }
 
 export interface BinariesResult {
@@ -58,15 +48,11 @@ export interface BinariesResult {
 export async function runBinariesStage(prepared: PreparedRelease, options: BinariesOptions): Promise<BinariesResult> {
   const { plan, outDir, config } = prepared;
   assertGatesPass(plan, 'released');
+  if (options.share) await assertNotAMirror(outDir);
 
-  const createdOut = await makeOutDir(outDir);
-  await removeStaleStaging(outDir, plan.tag);
-  const staging = join(outDir, `.staging-${plan.tag}-${process.pid}`);
-  const forget = trackScratch(staging);
-  const work = join(staging, '.work');
-  const root = join(work, 'src');
-
-  try {
+  return inStagingFolder(outDir, plan.tag, async (staging) => {
+    const work = join(staging, '.work');
+    const root = join(work, 'src');
     await mkdir(work, { recursive: true });
     await exportCommit(prepared.root, plan.commit, root);
     options.signal.throwIfAborted();
@@ -81,7 +67,7 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
           spans.push(await compileTarget(root, target, ldflags, binary, config.main, goMaxProcs, signal));
           return undefined;
         };
-    const runners = new Map(prepared.matrix.build.map((target) => [target, chooseRunner(target, host, qemu)]));
+    const runners = new Map((options.share?.targets ?? prepared.matrix.build).map((target) => [target, chooseRunner(target, host, qemu)]));
     const targets = buildOrder(runners);
     const workers = Math.min(availableParallelism(), targets.length);
     const goMaxProcs = goMaxProcsPerBuild(availableParallelism(), workers);
@@ -108,7 +94,8 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
       options.signal,
       { earliestFailureWins: true },
     );
-    if (unproven.length === archives.length) {
+    // A share may hold no target this host can run: merge asks it of the union of the shares.
+    if (!options.share && unproven.length === archives.length) {
       throw new GlideError('EVERSIONNOTINJECTED', 'No binary of this release could be run here, so the injected version is unproven.', [
         'Build on a host whose platform is in the matrix, or install qemu-user-static to run the Linux binaries.',
       ]);
@@ -116,23 +103,45 @@ export async function runBinariesStage(prepared: PreparedRelease, options: Binar
     if (unproven.length > 0) options.log(`header checked but not run: ${unproven.join(', ')}`);
 
     await rm(work, { recursive: true, force: true });
-    const ledger = await writeChecksumsAndLedger(staging, plan, config.repo, archives);
+    const ledger = options.share
+      ? await writeShareLedger(staging, plan, config.repo, archives, options.share)
+      : await writeChecksumsAndLedger(staging, plan, config.repo, archives);
 
-    const releaseDir = join(outDir, plan.tag);
-    await replaceDir(staging, releaseDir);
-    if (plan.stage !== 'snapshot') {
-      await updateIndex(outDir, { tag: plan.tag, prerelease: plan.prerelease, published_at: plan.releasedAt });
-    }
     if (options.trace) await writeFile(options.trace, `${JSON.stringify({ spans }, null, 2)}\n`);
-    return { ledger, releaseDir };
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    // An output folder this build created goes too; rmdir leaves one that holds anything else.
-    if (createdOut) await rmdir(outDir).catch(() => undefined);
-    throw error;
-  } finally {
-    forget();
+    // A share updates no index.json: it is no release until merged.
+    const index = plan.stage !== 'snapshot' && !options.share;
+    return { ledger, ...(index ? { index: { tag: plan.tag, prerelease: plan.prerelease, published_at: plan.releasedAt } } : {}) };
+  });
+}
+
+/** A share goes to a folder of its own: in a mirror, it would replace a release that `index.json` lists with a part of one. */
+async function assertNotAMirror(outDir: string): Promise<void> {
+  const index = await stat(join(outDir, MIRROR_INDEX)).catch(() => undefined);
+  if (index) {
+    throw new GlideError('EOUTDIR', `The output folder ${outDir} is a release mirror (it has ${MIRROR_INDEX}); a share is not written into one.`, [
+      'Pass each share an --out folder of its own, then merge them into the mirror: glide-release merge --out DIR SHARE_DIR...',
+    ]);
   }
+}
+
+/** A share's ledger: its archives, what it is a share of, and what merge checks the shares agree on. */
+async function writeShareLedger(
+  staging: string,
+  plan: LedgerFacts & Pick<ReleasePlan, 'targets' | 'releasedAt'>,
+  repo: string,
+  archives: readonly LedgerArchive[],
+  spec: ShareSpec,
+) {
+  const share = {
+    ...(spec.index !== undefined ? { index: spec.index, count: spec.count! } : {}),
+    targets: spec.targets.map(formatTarget),
+    matrix: plan.targets,
+    config: spec.config,
+    releasedAt: plan.releasedAt,
+  };
+  const ledger: ShareLedger = { ...makeLedger(plan, repo, archives), share };
+  await writeLedger(staging, ledger);
+  return ledger;
 }
 
 /** Writes one target's binary; returns the RC it was proven against, for a promoted stable. */
@@ -178,42 +187,6 @@ function buildOrder(runners: ReadonlyMap<Target, Runner>): Target[] {
   return [...runners.keys()].sort((a, b) => order(a) - order(b));
 }
 
-/** The last files of the release folder: the checksums of the archives, then the ledger that lists them all. */
-async function writeChecksumsAndLedger(staging: string, plan: LedgerFacts, repo: string, archives: readonly LedgerArchive[]): Promise<ReleaseLedger> {
-  const name = checksumsName(plan.version);
-  const text = formatChecksums(archives.map((a) => ({ name: a.path.slice(plan.tag.length + 1), sha256: a.sha256 })));
-  const file = await writeHashed([text], join(staging, name));
-  const ledger = makeLedger(plan, repo, [...archives, { kind: 'checksums', path: mirrorAssetPath(plan.tag, name), ...file }]);
-  await writeLedger(staging, ledger);
-  return ledger;
-}
-
-/** Creates the output folder (true when it did); a place that cannot hold one is EOUTDIR, said plainly. */
-async function makeOutDir(outDir: string): Promise<boolean> {
-  try {
-    return (await mkdir(outDir, { recursive: true })) !== undefined;
-  } catch (error) {
-    if (!isFileSystemError(error)) throw error;
-    // Asked of the path rather than read from the code: a recursive mkdir on a read-only filesystem says ENOENT.
-    const problem = await folderProblem(outDir);
-    const why =
-      problem?.kind === 'not-a-folder'
-        ? problem.at === outDir
-          ? 'it is a file, not a folder'
-          : 'a part of its path is a file, not a folder'
-        : problem?.kind === 'read-only'
-          ? 'it is on a read-only filesystem'
-          : problem?.kind === 'no-permission'
-            ? 'this user may not write there'
-            : problem?.kind === 'dangling-link'
-              ? `${problem.at} is a symbolic link to ${problem.target}, which does not exist`
-              : isFullDisk(error)
-                ? 'the disk is full'
-                : `it cannot be created (${error.code})`;
-    throw new GlideError('EOUTDIR', `The output folder ${outDir} cannot be used: ${why}.`, ['Pass --out with a folder this user can write to.']);
-  }
-}
-
 interface FinishContext {
   readonly plan: PreparedRelease['plan'];
   readonly staging: string;
@@ -251,27 +224,4 @@ async function finishTarget(context: FinishContext, target: Target, binary: stri
 async function presentFiles(root: string, names: readonly string[]): Promise<string[]> {
   const present = await Promise.all(names.map(async (name) => ((await regularFileAt(root, name)) ? name : undefined)));
   return present.filter((name): name is string => name !== undefined);
-}
-
-/** Staging folders of this tag left by a build that was killed (kill -9 skips our cleanup). */
-async function removeStaleStaging(outDir: string, tag: string): Promise<void> {
-  const names = await readdir(outDir);
-  await Promise.all(
-    names
-      .filter((name) => name.startsWith(`.staging-${tag}-`) || name.startsWith(replacedPrefix(tag)))
-      .map((name) => rm(join(outDir, name), { recursive: true, force: true })),
-  );
-}
-
-async function updateIndex(outDir: string, entry: MirrorIndexEntry): Promise<void> {
-  const path = join(outDir, MIRROR_INDEX);
-  let index: MirrorIndexEntry[] = [];
-  try {
-    index = parseMirrorIndex(await readFile(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new GlideError('EBUILD', `${path} is not a valid mirror index (${(error as Error).message}). Move it away and build again.`);
-    }
-  }
-  await writeFileAtomic(path, formatMirrorIndex(upsertMirrorIndex(index, entry)));
 }
