@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -43,6 +43,44 @@ it('init-ci writes workflows pinned to its own version; committed and tagged, th
     expect(ran.exitCode, ran.all).toBe(0);
   }
   expect(await readFile(output, 'utf8')).toBe('shards=["1/2","2/2"]\n');
+
+  // Then each build job on a runner of its own, its upload and the publish job's download (each
+  // artifact in a folder of its own, as download-artifact's pattern does), and the merge step:
+  // the shares init-ci's matrix names merge into one release of every target.
+  const jobs = (parse(text) as { jobs: Record<'build' | 'publish', { steps: { name?: string; run?: string; env?: Record<string, string> }[] }> }).jobs;
+  const step = (job: 'build' | 'publish', name: string) => jobs[job].steps.find((candidate) => candidate.name === name)!;
+  const runStep = (script: string, env: Record<string, string>) =>
+    execa(
+      'bash',
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script.replaceAll(`npx --yes @einstack/glide-release@${version}`, `node ${RELEASE_CLI}`)],
+      {
+        cwd: repo.dir,
+        env: { TAG: '0.0.1-rc.1', ...env },
+        reject: false,
+        all: true,
+      },
+    );
+  const publishTemp = join(runnerTemp, 'publish');
+  for (const [index, shard] of ['1/2', '2/2'].entries()) {
+    const buildTemp = join(runnerTemp, `build-${index}`);
+    const built = await runStep(step('build', 'Build this share').run!, { SHARD: shard, RUNNER_TEMP: buildTemp });
+    expect(built.exitCode, built.all).toBe(0);
+    await cp(join(buildTemp, 'shard'), join(publishTemp, 'shards', `shard-${index}`), { recursive: true });
+  }
+  const merged = await runStep(step('publish', 'Merge the shares').run!, { RUNNER_TEMP: publishTemp });
+  expect(merged.exitCode, merged.all).toBe(0);
+  // Merge refuses a missing or duplicate target: the merged release is every share's archives, once.
+  const mergedLedger = await readFile(join(publishTemp, 'dist', '0.0.1-rc.1', 'release.json'), 'utf8');
+  const archives = (ledgerText: string) =>
+    (JSON.parse(ledgerText) as { artifacts: { kind: string; target?: string }[] }).artifacts.filter((a) => a.kind === 'archive');
+  const shares = await Promise.all([0, 1].map((index) => readFile(join(publishTemp, 'shards', `shard-${index}`, '0.0.1-rc.1', 'release.json'), 'utf8')));
+  expect(
+    archives(mergedLedger)
+      .map((a) => a.target)
+      .sort(),
+  ).toEqual(shares.flatMap((text) => archives(text).map((a) => a.target)).sort());
+  expect(shares.every((text) => archives(text).length > 0)).toBe(true);
+  expect(JSON.parse(mergedLedger)).not.toHaveProperty('share');
 
   const again = await repo.release(['init-ci', '--shards', '2']);
   expect(again.exitCode).toBe(0);
