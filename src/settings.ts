@@ -20,18 +20,24 @@ export interface InstallerSettings {
 
 const TOKEN_VARIABLES = ['GLIDE_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'] as const;
 
+/** The GitHub token all three tools read, in this order, and which variable held it (never the value, in output). */
+export function githubTokenFromEnv(env: NodeJS.ProcessEnv): { readonly value: string; readonly source: (typeof TOKEN_VARIABLES)[number] } | undefined {
+  const source = TOKEN_VARIABLES.find((name) => env[name]?.trim());
+  return source ? { value: (env[source] ?? '').trim(), source } : undefined;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv, platform: string = process.platform, home: string | undefined = homeFolder()): InstallerSettings {
   return { ...readNetworkSettings(env), cacheDir: cacheDir({ env, platform, home }) };
 }
 
 /** All but the cache folder, which needs a home folder or GLIDE_CACHE_DIR: `glide-up doctor` reports its absence instead of failing on it. */
 export function readNetworkSettings(env: NodeJS.ProcessEnv): Omit<InstallerSettings, 'cacheDir'> {
-  const tokenSource = TOKEN_VARIABLES.find((name) => env[name]?.trim());
+  const token = githubTokenFromEnv(env);
   const downloadBaseUrl = env.GLIDE_DOWNLOAD_BASE_URL?.trim();
   return {
     repo: env.GLIDE_REPO?.trim() || GLIDE_REPO,
     ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
-    ...(tokenSource ? { token: { value: (env[tokenSource] ?? '').trim(), source: tokenSource } } : {}),
+    ...(token ? { token } : {}),
     proxy: proxyFromEnv(env),
     githubUrl: env.GLIDE_GITHUB_URL?.trim() || 'https://github.com',
     githubApiUrl: env.GLIDE_GITHUB_API_URL?.trim() || 'https://api.github.com',

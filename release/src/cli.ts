@@ -22,7 +22,7 @@ Usage:
                                       round-robin over N shares; or the targets named): its archives and a
                                       ledger marked as a share; no checksums and no index.json. Not a release:
                                       publish and promote refuse it until it is merged
-  glide-release merge --out DIR SHARE_DIR...
+  glide-release merge [--out DIR] SHARE_DIR...
                                       the --out folders of every share of one build, checked (one tag, commit,
                                       Go and config; each target once, none missing; every file listed by its
                                       ledger, of its bytes, no link) and merged into {DIR}/{tag}: the release
@@ -38,7 +38,7 @@ Usage:
   glide-release publish --only github [--tag T] [--out DIR] [--dry-run]
                                       the GitHub release: a draft with every asset of the ledger, checked
                                       complete, then published (prerelease for an RC; "latest" only for the
-                                      highest stable). Token: GITHUB_TOKEN or GH_TOKEN
+                                      highest stable). Token: GLIDE_GITHUB_TOKEN, GH_TOKEN or GITHUB_TOKEN
   glide-release publish --only channels [--tag T] [--out DIR] [--dry-run]
                                       the channels the config names, once the GitHub release is public
   glide-release promote X.Y.Z-rc.N [--out DIR] [--dry-run] [--skip-soak --reason TEXT]

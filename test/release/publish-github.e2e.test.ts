@@ -175,10 +175,28 @@ describe('glide-release publish --only github', () => {
     },
   );
 
+  it.each([
+    ['GLIDE_GITHUB_TOKEN before GH_TOKEN and GITHUB_TOKEN', { GLIDE_GITHUB_TOKEN: TOKEN, GH_TOKEN: 'ghp_notThisOne', GITHUB_TOKEN: 'ghp_norThisOne' }],
+    ['GH_TOKEN before GITHUB_TOKEN', { GLIDE_GITHUB_TOKEN: ' ', GH_TOKEN: TOKEN, GITHUB_TOKEN: 'ghp_notThisOne' }],
+    ['GITHUB_TOKEN alone', { GLIDE_GITHUB_TOKEN: '', GH_TOKEN: '', GITHUB_TOKEN: TOKEN }],
+    ['GH_TOKEN, another token, before GITHUB_TOKEN', { GLIDE_GITHUB_TOKEN: '', GH_TOKEN: 'ghp_notThisOne', GITHUB_TOKEN: TOKEN }, 1],
+  ])('reads the token as all three tools do: %s', { timeout: TIMEOUT }, async (_name, tokens, exitCode = 0) => {
+    const standin = await freshGitHub();
+    // The stand-in answers only its token: a dry run that read GitHub with another one fails.
+    const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, '--dry-run'], { ...tokens, ...standin.env() });
+    expect(result.exitCode, result.all).toBe(exitCode);
+    expect(result.all).not.toContain(TOKEN);
+    expect(result.all).not.toContain('ghp_notThisOne');
+  });
+
   it('refuses without a token, naming the variable and printing no secret', { timeout: TIMEOUT }, async () => {
-    const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, '--dry-run'], { GITHUB_TOKEN: '', GH_TOKEN: '' });
+    const result = await repo.release(['publish', '--only', 'github', '--tag', TAG, '--out', out, '--dry-run'], {
+      GLIDE_GITHUB_TOKEN: '',
+      GITHUB_TOKEN: '',
+      GH_TOKEN: '',
+    });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('error EGITHUB: Publishing to GitHub needs a token: GITHUB_TOKEN (or GH_TOKEN) is not set.');
+    expect(result.stderr).toContain('error EGITHUB: Publishing to GitHub needs a token: none of GLIDE_GITHUB_TOKEN, GH_TOKEN or GITHUB_TOKEN is set.');
   });
 
   it.each([

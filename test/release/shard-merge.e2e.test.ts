@@ -127,6 +127,16 @@ describe('merge', () => {
     await expectSameBytesAsSingle(merged);
   });
 
+  it("without --out, merges into build's default, dist/ at the repository root", async () => {
+    const result = await repo.release(['merge', ...shares]);
+    try {
+      expect(result.exitCode, result.all).toBe(0);
+      await expectSameBytesAsSingle(join(repo.dir, 'dist'));
+    } finally {
+      await rm(join(repo.dir, 'dist'), { recursive: true, force: true });
+    }
+  });
+
   it('merges a --targets share with a --shard share into the same bytes', async () => {
     const rest = join(scratch, 'share-rest');
     const built = await repo.release(['build', '--targets', 'freebsd/amd64,darwin/arm64,linux/arm64', '--out', rest]);

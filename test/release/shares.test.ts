@@ -201,7 +201,7 @@ describe('the command line', () => {
   }
 
   it.each([
-    { args: ['merge', 'shares/1'], says: 'merge needs --out DIR' },
+    { args: ['merge', 'shares/1'], says: 'merge needs --out DIR here' },
     { args: ['merge', '--out', 'dist'], says: 'merge needs the folders of the shares' },
     { args: ['merge', '--out', 'dist', 'shares/1', './dist'], says: '--out dist is one of the shares' },
     { args: ['merge', '--tag', TAG, '--out', 'dist', 'shares/1'], says: 'merge takes the tag from its shares' },

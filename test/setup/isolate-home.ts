@@ -17,6 +17,8 @@ export default function setup(): () => void {
   // A tmux server of this run's own: another run's last killed session takes the shared server down with whatever it is starting.
   const tmuxDir = join(home, 'tmux');
   for (const dir of [goCache, goCurrentCache, tmuxDir]) mkdirSync(dir, { recursive: true });
+  // A token of the machine's never reaches a test (each test sets the one its stand-in takes).
+  for (const name of ['GLIDE_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN']) delete process.env[name];
   Object.assign(process.env, {
     HOME: home,
     XDG_CACHE_HOME: join(home, '.cache'),

@@ -676,7 +676,7 @@ export class GitHubClient {
     const message = jsonMessage(reply.body);
     const said = message ? ` (${this.#redact(message)}${validationErrors(reply.body)})` : '';
     const hint = (() => {
-      if (reply.status === 401) return 'GitHub refused the token: check GITHUB_TOKEN (or GH_TOKEN) is set and not expired.';
+      if (reply.status === 401) return 'GitHub refused the token: check the one set (GLIDE_GITHUB_TOKEN, else GH_TOKEN, else GITHUB_TOKEN) is not expired.';
       if (reply.status === 403) return `The token may not do this: it needs "contents: write" on ${this.#repository}.`;
       if (reply.status === 404) return `Check the repository (${this.#repository}) and that the token can see it.`;
       if (SERVER_ERROR_STATUSES.has(reply.status)) return 'GitHub is failing; run again later: what was done stays done.';

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { GlideError } from '#contract';
 import { isHttpsOrLoopback } from '../../../src/net/http.js';
+import { githubTokenFromEnv } from '../../../src/settings.js';
 import { commitsBetween, tagsMergedInto } from '../git.js';
 import { GitHubClient } from '../github/client.js';
 import { moveImageTag, publishImages } from '../images/publish.js';
@@ -162,11 +163,11 @@ async function notesOf(root: string, ledger: ReleaseLedger): Promise<{ body: str
   return { body: releaseNotes({ ledger, mergedTags, commits }), commits };
 }
 
-/** GitHub Actions' `GITHUB_TOKEN`, else the `gh` CLI's `GH_TOKEN`. */
+/** As all three tools read it: `GLIDE_GITHUB_TOKEN`, else the `gh` CLI's `GH_TOKEN`, else GitHub Actions' `GITHUB_TOKEN`. */
 function githubToken(env: NodeJS.ProcessEnv): string {
-  const token = env.GITHUB_TOKEN?.trim() || env.GH_TOKEN?.trim();
-  if (token) return token;
-  throw new GlideError('EGITHUB', 'Publishing to GitHub needs a token: GITHUB_TOKEN (or GH_TOKEN) is not set.', [
+  const token = githubTokenFromEnv(env);
+  if (token) return token.value;
+  throw new GlideError('EGITHUB', 'Publishing to GitHub needs a token: none of GLIDE_GITHUB_TOKEN, GH_TOKEN or GITHUB_TOKEN is set.', [
     'Set GITHUB_TOKEN to a token with "contents: write" on the repository (in GitHub Actions: permissions: contents: write), then run again.',
   ]);
 }

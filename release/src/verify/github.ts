@@ -1,7 +1,7 @@
 /**
  * Reads a published GitHub release as anyone would (decision 0040): the release on the tag,
  * which release is "latest", and every asset downloaded and hashed as it streams. Anonymous
- * unless GITHUB_TOKEN or GH_TOKEN is set; no repository, no ledger.
+ * unless GLIDE_GITHUB_TOKEN, GH_TOKEN or GITHUB_TOKEN is set; no repository, no ledger.
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -10,6 +10,7 @@ import { archiveFormat, binaryName, checksumsName, GlideError, parseArchiveName 
 import { runPool } from '../binaries/pool.js';
 import { GitHubClient, type BodyTap, type GitHubAsset } from '../github/client.js';
 import { githubOrigins } from '../publish/stage.js';
+import { githubTokenFromEnv } from '../../../src/settings.js';
 import type { GithubReleaseFacts, ReleaseAssetFacts } from './report.js';
 
 /** A checksums file of a few hundred targets is a few tens of kB. */
@@ -30,7 +31,7 @@ export async function readGithubReleaseFacts(options: ReadGithubReleaseOptions):
   const origins = githubOrigins(env);
   const client = new GitHubClient({
     repository: repo,
-    token: env.GITHUB_TOKEN?.trim() || env.GH_TOKEN?.trim() || '',
+    token: githubTokenFromEnv(env)?.value ?? '',
     apiOrigin: origins.api,
     uploadsOrigin: origins.uploads,
     signal: options.signal,
