@@ -25,6 +25,8 @@ const HEALTH = 'http://127.0.0.1:9099/v1/health/';
 const PROMPT = /^\[quickstart (\d+)\]\$ /gm;
 /** The stand-in's log line once it serves (test/fixtures/glide-standin). */
 const GLIDE_LISTENING = /listening on 127\.0\.0\.1:9099/;
+/** create-glide's own word that Glide is up: until then it is still waiting for health, and Ctrl-C cancels the start. */
+const CREATE_GLIDE_RUNNING = /Glide is running/;
 
 /** The lines of the ```sh block right after `<!-- quickstart:{who} -->`, comments and all: what a reader copies. */
 function quickstartLines(readme: string, who: string): string[] {
@@ -130,8 +132,10 @@ class TerminalSession {
           for (const keys of reply.keys) await this.keys(keys);
         }
       }
-      // This line's Glide, said on screen, not another one on the port.
-      if (!glideRan && GLIDE_LISTENING.test(screen) && (await healthy())) {
+      // This line's Glide, said on screen, not another one on the port; when create-glide started
+      // it, once create-glide says so, as a user would wait (glide-up runs Glide in the foreground).
+      const ready = line.includes('create-glide') ? CREATE_GLIDE_RUNNING : GLIDE_LISTENING;
+      if (!glideRan && ready.test(screen) && GLIDE_LISTENING.test(screen) && (await healthy())) {
         glideRan = true;
         await this.keys(['C-c']);
       }
