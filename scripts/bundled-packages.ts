@@ -5,7 +5,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
-import spdxLicenses from 'spdx-license-list/full.js';
 
 export interface BundledPackage {
   readonly name: string;
@@ -58,7 +57,7 @@ export async function readBundledPackage(folder: string): Promise<BundledPackage
     name: manifest.name,
     version: manifest.version,
     license,
-    licenseText: licenseText.trim() === license ? standardTerms(id, license, author) : licenseText,
+    licenseText: licenseText.trim() === license ? await standardTerms(id, license, author) : licenseText,
     ...(manifest.engines?.node ? { nodeRange: manifest.engines.node } : {}),
   };
 }
@@ -68,7 +67,9 @@ export async function readBundledPackage(folder: string): Promise<BundledPackage
  * carries that license's standard text from SPDX's list, and says so, with the holder the
  * package.json names. A license SPDX has no text for stops the build.
  */
-function standardTerms(id: string, license: string, author: string | undefined): string {
+async function standardTerms(id: string, license: string, author: string | undefined): Promise<string> {
+  // SPDX's full texts are 5 MB of JSON: loaded only for a package that needs them, not on every bundle.
+  const { default: spdxLicenses } = await import('spdx-license-list/full.js');
   const standard = (spdxLicenses as Record<string, { licenseText: string } | undefined>)[license];
   if (!standard)
     throw new Error(`${id} names its license "${license}" without its terms, and SPDX's list has no text for it; find its terms before bundling it.`);
